@@ -1,0 +1,1 @@
+"""The authenticator app (``twostep-auth``): an encrypted vault of OTP accounts for the terminal."""

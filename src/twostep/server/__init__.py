@@ -1,0 +1,1 @@
+"""The twostep server: a Django project that enforces two-step verification."""
