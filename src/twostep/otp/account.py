@@ -55,6 +55,10 @@ def _clean_text(value: str, field_name: str) -> str:
     return value
 
 
+def _is_steam_encoder(key: str, value: str) -> bool:
+    return key.lower() == "encoder" and value.lower() == "steam"
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """One OTP account: the secret and how to turn it into codes.
@@ -92,6 +96,16 @@ class Account:
             raise InvalidParameterError("issuer", "must not contain ':'")
         if not issuer and ":" in name:
             raise InvalidParameterError("name", "may contain ':' only when an issuer is set")
+        # Names are stripped (a URI parser cannot tell "x" from " x"); values are kept as they are.
+        extra = tuple((str(k).strip(), str(v)) for k, v in self.extra)
+        for key, _ in extra:
+            if not key or key.lower() in KNOWN_PARAMETERS:
+                raise InvalidParameterError("extra", "parameter names must be new and non-empty")
+        if kind is OtpType.TOTP and any(_is_steam_encoder(k, v) for k, v in extra):
+            # KeePassXC writes Steam accounts as TOTP with ``encoder=steam``: that is a Steam
+            # account, so it is one here too (and a URI round trip keeps it equal).
+            kind = OtpType.STEAM
+            extra = tuple((k, v) for k, v in extra if not _is_steam_encoder(k, v))
         digits, period, counter = self.digits, self.period, self.counter
         if kind is OtpType.STEAM:
             algorithm, digits, period, counter = Algorithm.SHA1, STEAM_DIGITS, DEFAULT_PERIOD, 0
@@ -106,10 +120,6 @@ class Account:
                 raise InvalidParameterError("counter", "must be a whole number from 0 to 2**64-1")
             if kind is OtpType.HOTP:
                 period = DEFAULT_PERIOD
-        extra = tuple((str(k), str(v)) for k, v in self.extra)
-        for key, _ in extra:
-            if not key or key.lower() in KNOWN_PARAMETERS:
-                raise InvalidParameterError("extra", "parameter names must be new and non-empty")
         for attr, value in (
             ("type", kind),
             ("algorithm", algorithm),

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from typing import Final
 
 from .errors import InvalidCodeError, InvalidParameterError
-from .hotp import AlgorithmName, digest_name, key_bytes, normalize_code, truncated_value
+from .hotp import (
+    MAX_COUNTER,
+    AlgorithmName,
+    digest_name,
+    key_bytes,
+    normalize_code,
+    truncated_value,
+)
 from .secret import Secret
 from .totp import DEFAULT_PERIOD, time_step
 
@@ -63,7 +70,7 @@ def find_drift(
     for offset in range(-search, search + 1):
         last = current + offset
         first = last - count + 1
-        if first < 0:
+        if first < 0 or last > MAX_COUNTER:
             continue
         if all(
             str(truncated_value(key, first + i, digest) % power).zfill(digits) == code

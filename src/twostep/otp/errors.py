@@ -19,6 +19,8 @@ Messages name the field that is wrong and never contain a secret or a code.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "InvalidCodeError",
     "InvalidMigrationError",
@@ -58,7 +60,15 @@ class InvalidURIError(OTPError):
 
 
 class InvalidMigrationError(InvalidURIError):
-    """An ``otpauth-migration://`` (Google Authenticator export) payload could not be read."""
+    """An ``otpauth-migration://`` (Google Authenticator export) payload could not be read.
+
+    ``missing`` lists the 1-based numbers of the export's QR codes that were not given (empty for
+    any other problem).
+    """
+
+    def __init__(self, field: str, message: str, *, missing: Sequence[int] = ()) -> None:
+        super().__init__(field, message)
+        self.missing: list[int] = list(missing)
 
 
 class InvalidCodeError(OTPError):

@@ -21,6 +21,7 @@ from .secret import Secret
 
 __all__ = [
     "MAX_ACCOUNTS_PER_CODE",
+    "MAX_BATCH_SIZE",
     "MigrationBatch",
     "build_migration_uris",
     "combine_batches",
@@ -29,6 +30,9 @@ __all__ = [
 ]
 
 MAX_ACCOUNTS_PER_CODE: Final = 10
+#: Most QR codes one export may claim (GA's exports need one per 10 accounts or so); a bound keeps
+#: a forged ``batch_size`` from making :func:`combine_batches` count to 2**64.
+MAX_BATCH_SIZE: Final = 1000
 _MAX_PAYLOAD: Final = 64 * 1024
 _ALGORITHMS: Final = {
     0: Algorithm.SHA1,
@@ -216,6 +220,8 @@ def parse_migration_uri(text: str) -> MigrationBatch:
         elif number == 5:
             batch_id = _number(value, "batch_id")
     batch_size = max(batch_size, 1)
+    if batch_size > MAX_BATCH_SIZE:
+        raise InvalidMigrationError("batch_size", f"is larger than {MAX_BATCH_SIZE}")
     if batch_index >= batch_size:
         raise InvalidMigrationError("batch_index", "is not below batch_size")
     return MigrationBatch(tuple(accounts), version, batch_size, batch_index, batch_id)
@@ -238,19 +244,21 @@ def combine_batches(batches: Sequence[MigrationBatch]) -> list[Account]:
     missing = [i + 1 for i in range(size) if i not in by_index]
     if missing:
         numbers = ", ".join(str(i) for i in missing)
-        error = InvalidMigrationError(
+        raise InvalidMigrationError(
             "batch",
             f"QR code {numbers} of {size} is missing"
             if len(missing) == 1
             else f"QR codes {numbers} of {size} are missing",
+            missing=missing,
         )
-        error.missing = missing  # type: ignore[attr-defined]
-        raise error
     return [a for i in range(size) for a in by_index[i].accounts]
 
 
 def is_representable(account: Account) -> bool:
-    """Whether Google Authenticator's export format can carry ``account`` without loss."""
+    """Whether Google Authenticator's export format can carry ``account``'s codes.
+
+    Unknown URI parameters (``account.extra``) are never carried: the format has no place for them.
+    """
     return (
         account.type in (OtpType.TOTP, OtpType.HOTP)
         and account.digits in _DIGIT_CODES
@@ -281,6 +289,8 @@ def build_migration_uris(
         raise InvalidParameterError("per_code", f"must be from 1 to {MAX_ACCOUNTS_PER_CODE}")
     if batch_id is None:
         batch_id = secrets.randbelow(2**31 - 1) + 1
+    elif type(batch_id) is not int or not 0 <= batch_id < 2**31:
+        raise InvalidParameterError("batch_id", "must be a whole number from 0 to 2**31-1")
     chunks = [accounts[i : i + per_code] for i in range(0, len(accounts), per_code)] or [[]]
     uris = []
     for index, chunk in enumerate(chunks):
@@ -294,7 +304,12 @@ def build_migration_uris(
 
 def _encode_account(account: Account) -> bytes:
     out = _field_bytes(1, account.secret.raw)
-    out += _field_bytes(2, account.name.encode())
+    name = account.name
+    if account.issuer and name.startswith(f"{account.issuer}:"):
+        # Readers drop an "issuer:" prefix from the name (GA writes names that way), so a name
+        # that really starts with it must carry the prefix twice to come back unchanged.
+        name = f"{account.issuer}:{name}"
+    out += _field_bytes(2, name.encode())
     if account.issuer:
         out += _field_bytes(3, account.issuer.encode())
     out += _field_varint(4, _ALGORITHM_CODES[account.algorithm])
