@@ -1,0 +1,2 @@
+def register(subparsers):
+    """Adds import/export (owned by the import/export helper)."""
