@@ -6,6 +6,7 @@ This is a diagnosis for error messages and explicit resynchronisation, kept apar
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -14,10 +15,10 @@ from .errors import InvalidCodeError, InvalidParameterError
 from .hotp import (
     MAX_COUNTER,
     AlgorithmName,
-    digest_name,
+    check_digits,
     key_bytes,
     normalize_code,
-    truncated_value,
+    truncated_values,
 )
 from .secret import Secret
 from .totp import DEFAULT_PERIOD, time_step
@@ -60,22 +61,25 @@ def find_drift(
         raise InvalidParameterError("codes", "give at most 10 codes")
     if type(search) is not int or not 0 <= search <= 10_000:
         raise InvalidParameterError("search", "must be a whole number from 0 to 10000")
-    wanted = [normalize_code(code, digits) for code in codes]
-    key = key_bytes(secret)
-    digest = digest_name(algorithm)
-    current = time_step(at, period, t0)
-    power = 10**digits
-    matches = []
+    check_digits(digits)
+    wanted = [normalize_code(code, digits).encode() for code in codes]
     count = len(wanted)
+    current = time_step(at, period, t0)
+    low = max(current - search - count + 1, 0)
+    high = min(current + search, MAX_COUNTER)
+    values = truncated_values(key_bytes(secret), low, high - low + 1, algorithm)
+    power = 10**digits
+    texts = [str(value % power).zfill(digits).encode() for value in values]
+    matches = []
     for offset in range(-search, search + 1):
         last = current + offset
         first = last - count + 1
         if first < 0 or last > MAX_COUNTER:
             continue
-        if all(
-            str(truncated_value(key, first + i, digest) % power).zfill(digits) == code
-            for i, code in enumerate(wanted)
-        ):
+        fits = True
+        for i, code in enumerate(wanted):  # constant-time, and no early exit
+            fits &= hmac.compare_digest(texts[first - low + i], code)
+        if fits:
             matches.append(offset)
     if len(matches) != 1:
         raise InvalidCodeError()

@@ -14,12 +14,14 @@ from .hotp import (
     MAX_COUNTER,
     AlgorithmName,
     check_digits,
-    digest_name,
     format_decimal,
     format_steam,
     key_bytes,
+    keyed_hashes,
     normalize_code,
+    pack_counter,
     truncated_value,
+    unpack_word,
 )
 from .secret import Secret
 
@@ -39,17 +41,24 @@ DEFAULT_WINDOW: Final = 1
 MAX_WINDOW: Final = 100
 
 
+MAX_PERIOD: Final = 2**32
+
+
 def check_period(period: int) -> None:
-    if type(period) is not int or not 0 < period <= 2**32:
+    if type(period) is not int or not 0 < period <= MAX_PERIOD:
         raise InvalidParameterError("period", "must be a whole number of seconds above 0")
 
 
 def time_step(at: float, period: int = DEFAULT_PERIOD, t0: int = 0) -> int:
     """RFC 6238 §4.2: T = floor((at - T0) / period), as a 64-bit unsigned step."""
-    check_period(period)
-    if isinstance(at, bool) or not isinstance(at, int | float) or math.isnan(at) or math.isinf(at):
+    if type(period) is not int or not 0 < period <= MAX_PERIOD:
+        raise InvalidParameterError("period", "must be a whole number of seconds above 0")
+    # ``type(x) is int`` first: the common case costs one check; bools are refused.
+    if type(at) is not int and (
+        isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at)
+    ):
         raise InvalidParameterError("at", "must be a number of seconds")
-    if isinstance(t0, bool) or not isinstance(t0, int):
+    if type(t0) is not int and (isinstance(t0, bool) or not isinstance(t0, int)):
         raise InvalidParameterError("t0", "must be a whole number of seconds")
     if at < t0:
         raise InvalidParameterError("at", "is before T0")
@@ -77,7 +86,7 @@ def generate_totp(
 ) -> str:
     """The TOTP code valid at Unix time ``at`` (Steam Guard characters with ``steam=True``)."""
     step = time_step(at, period, t0)
-    value = truncated_value(key_bytes(secret), step, digest_name(algorithm))
+    value = truncated_value(key_bytes(secret), step, algorithm)
     if steam:
         return format_steam(value)
     check_digits(digits)
@@ -106,48 +115,34 @@ def verify_totp(
     :class:`MalformedCodeError`. Every step of the window is computed and compared in constant
     time, so timing does not tell which step matched.
     """
-    if not steam:
-        check_digits(digits)
+    if not steam and (type(digits) is not int or not 6 <= digits <= 10):
+        check_digits(digits)  # raises
     candidate = normalize_code(code, digits, steam=steam).encode()
     if type(window) is not int or not 0 <= window <= MAX_WINDOW:
         raise InvalidParameterError("window", f"must be a whole number from 0 to {MAX_WINDOW}")
     if last_step is not None and (type(last_step) is not int or last_step < -1):
         raise InvalidParameterError("last_step", "must be a whole number or None")
     current = time_step(at, period, t0)
-    key = key_bytes(secret)
-    digest = digest_name(algorithm)
-    power = 0 if steam else 10**digits
-    best = -1
-    reused = -1
-    compare = hmac.compare_digest
-    # Nearest steps first, so on the (1e-6) chance of two matches the closest one wins.
-    for offset in _offsets(window):
-        step = current + offset
-        if step < 0 or step > MAX_COUNTER:
-            continue
-        value = truncated_value(key, step, digest)
-        text = format_steam(value) if steam else str(value % power).zfill(digits)
-        if compare(text.encode(), candidate):
-            if last_step is not None and step <= last_step:
-                if reused < 0:
-                    reused = step
-            elif best < 0:
-                best = step
-    if best >= 0:
-        return best
-    if reused >= 0:
-        raise ReusedCodeError(reused)
-    raise InvalidCodeError()
-
-
-_OFFSET_CACHE: dict[int, tuple[int, ...]] = {}
-
-
-def _offsets(window: int) -> tuple[int, ...]:
-    offsets = _OFFSET_CACHE.get(window)
-    if offsets is None:
-        ordered = [0]
-        for distance in range(1, window + 1):
-            ordered += [-distance, distance]
-        offsets = _OFFSET_CACHE[window] = tuple(ordered)
-    return offsets
+    inner, outer = keyed_hashes(key_bytes(secret), algorithm)
+    power = 1 if steam else 10**digits
+    pack, unpack, compare = pack_counter, unpack_word, hmac.compare_digest
+    matched = []
+    # Every step of the window is computed and compared in constant time, with no early exit.
+    # (This loop is truncated_values() written inline: verification is the hot path.)
+    for step in range(max(current - window, 0), min(current + window, MAX_COUNTER) + 1):
+        step_inner = inner.copy()
+        step_inner.update(pack(step))
+        step_outer = outer.copy()
+        step_outer.update(step_inner.digest())
+        mac = step_outer.digest()
+        value = unpack(mac, mac[-1] & 0x0F)[0] & 0x7FFFFFFF
+        text = format_steam(value).encode() if steam else b"%0*d" % (digits, value % power)
+        if compare(text, candidate):
+            matched.append(step)
+    if not matched:
+        raise InvalidCodeError()
+    # On the (1e-6 per step) chance of several matches the nearest step wins, the earlier on a tie.
+    fresh = [step for step in matched if last_step is None or step > last_step]
+    if fresh:
+        return min(fresh, key=lambda step: (abs(step - current), step))
+    raise ReusedCodeError(min(matched, key=lambda step: (abs(step - current), step)))
