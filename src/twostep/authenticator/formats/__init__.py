@@ -1,0 +1,194 @@
+"""Import from and export to other authenticators: one module per format, one registry.
+
+Each module defines a :class:`~.base.Format` (``FORMAT``): how to recognise a file (``detect``,
+no password needed), read it (``read``: entries plus per-entry problems; whole-file faults raise
+a :class:`~.errors.FormatError`), and, for formats twostep can hand accounts back in, write it.
+:func:`read_files` is the one entry point the CLI uses: size limit, auto-detection (or checking
+a forced ``--format``), several files of one export, and the read itself. :mod:`.plan` decides
+what an import adds to a vault. Specs: ``shared/reference/formats.md``.
+
+==============  ======  ======  ==================================================================
+name            import  export  what
+==============  ======  ======  ==================================================================
+twostep         yes     yes     twostep's encrypted export (Argon2id + AES-256-GCM), every field
+aegis           yes     yes     Aegis JSON, plain or encrypted; groups, note, favourite, icon
+2fas            yes             2FAS .2fas, plain or encrypted, schema 1-4+; groups
+andotp          yes             andOTP .json / .json.aes (current and old scheme); tags
+freeotp-plus    yes             FreeOTP+ JSON
+bitwarden       yes             Bitwarden unencrypted JSON / CSV: note, favourite, folder
+ente            yes             ente Auth encrypted export; tags, note, pinned
+google          yes     yes     Google Authenticator otpauth-migration QR codes (images or URIs)
+otpauth         yes     yes     otpauth:// URI list (incl. ente's plain export with codeDisplay)
+html                    yes     printable page, one QR code per account
+==============  ======  ======  ==================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Final
+
+from . import (
+    aegis,
+    andotp,
+    bitwarden,
+    ente,
+    freeotp_plus,
+    google_migration,
+    html_export,
+    otpauth_list,
+    twofas,
+    twostep_export,
+)
+from .base import MAX_IMPORT_BYTES, Format, ImportResult, Problem, Progress
+from .errors import (
+    DamagedFileError,
+    ExportRefusedError,
+    FileTooLargeError,
+    FormatError,
+    MissingQRCodesError,
+    PasswordRequiredError,
+    UnrecognizedFormatError,
+    UnsupportedFileError,
+    WrongFormatError,
+    WrongPasswordError,
+)
+
+__all__ = [
+    "FORMATS",
+    "MAX_IMPORT_BYTES",
+    "DamagedFileError",
+    "ExportRefusedError",
+    "FileTooLargeError",
+    "Format",
+    "FormatError",
+    "ImportResult",
+    "MissingQRCodesError",
+    "PasswordRequiredError",
+    "Problem",
+    "UnrecognizedFormatError",
+    "UnsupportedFileError",
+    "WrongFormatError",
+    "WrongPasswordError",
+    "detect_format",
+    "export_formats",
+    "get_format",
+    "import_formats",
+    "read_files",
+]
+
+#: Every format, in detection order (the most specific signatures first).
+FORMATS: Final[tuple[Format, ...]] = (
+    twostep_export.FORMAT,
+    aegis.FORMAT,
+    ente.FORMAT,
+    twofas.FORMAT,
+    bitwarden.FORMAT,
+    freeotp_plus.FORMAT,
+    google_migration.FORMAT,
+    otpauth_list.FORMAT,
+    andotp.FORMAT,
+    html_export.FORMAT,
+)
+
+
+def import_formats() -> list[Format]:
+    return [f for f in FORMATS if f.can_import]
+
+
+def export_formats() -> list[Format]:
+    return [f for f in FORMATS if f.can_export]
+
+
+def get_format(name: str) -> Format:
+    """The format called ``name`` (as given to ``--format``)."""
+    for fmt in FORMATS:
+        if fmt.name == name.strip().lower():
+            return fmt
+    known = ", ".join(f.name for f in FORMATS)
+    raise UnrecognizedFormatError(f"there is no format called {name[:40]!r}; known: {known}")
+
+
+def detect_format(data: bytes) -> Format | None:
+    """The first importable format that recognises ``data``, or None."""
+    for fmt in FORMATS:
+        if fmt.detect is not None and fmt.detect(data):
+            return fmt
+    return None
+
+
+def check_size(size: int, name: str = "the file") -> None:
+    """Refuse files above :data:`MAX_IMPORT_BYTES` (call it before reading the file)."""
+    if size > MAX_IMPORT_BYTES:
+        raise FileTooLargeError(
+            f"{name} is {size / 1024 / 1024:.1f} MB; no authenticator export is that large "
+            f"(the limit is {MAX_IMPORT_BYTES // 1024 // 1024} MB), so it was not read"
+        )
+
+
+def _choose(files: Sequence[bytes], format_name: str | None) -> Format:
+    many = len(files) > 1
+    if format_name is not None:
+        fmt = get_format(format_name)
+        if not fmt.can_import:
+            raise WrongFormatError(f"{fmt.title} can only be exported, not imported")
+        for number, data in enumerate(files, 1):
+            assert fmt.detect is not None
+            if not fmt.detect(data):
+                where = f"file {number}" if many else "the file"
+                guess = detect_format(data)
+                hint = f"; it looks like {guess.title} (--format {guess.name})" if guess else ""
+                raise WrongFormatError(f"{where} is not in the {fmt.title} format{hint}")
+        return fmt
+    found = []
+    for number, data in enumerate(files, 1):
+        fmt_found = detect_format(data)
+        if fmt_found is None:
+            where = f"file {number}" if many else "the file"
+            names = ", ".join(f.name for f in import_formats())
+            raise UnrecognizedFormatError(
+                f"{where} is not an export twostep recognises (formats: {names}); "
+                "if you know its format, give --format"
+            )
+        found.append(fmt_found)
+    if len({f.name for f in found}) > 1:
+        kinds = ", ".join(sorted({f.title for f in found}))
+        raise WrongFormatError(
+            f"the files are in different formats ({kinds}): import them one by one"
+        )
+    return found[0]
+
+
+def read_files(
+    files: Sequence[bytes],
+    password: str | None = None,
+    *,
+    format_name: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[Format, ImportResult]:
+    """Recognise (or check) the format of ``files`` and read them as one import.
+
+    Several files are one export (Google Authenticator QR codes) or simply read one after the
+    other. Raises only :class:`FormatError` subclasses; :class:`PasswordRequiredError` means
+    "ask for the password and call again".
+    """
+    if not files:
+        raise DamagedFileError("no files given")
+    for number, data in enumerate(files, 1):
+        check_size(len(data), f"file {number}" if len(files) > 1 else "the file")
+    fmt = _choose(files, format_name)
+    if len(files) == 1 or fmt.read_many is not None:
+        if fmt.read_many is not None:
+            return fmt, fmt.read_many(files, password, progress=progress)
+        assert fmt.read is not None
+        return fmt, fmt.read(files[0], password, progress=progress)
+    entries, problems, notes, total = [], [], [], 0
+    for number, data in enumerate(files, 1):
+        assert fmt.read is not None
+        result = fmt.read(data, password, progress=progress)
+        entries.extend(result.entries)
+        problems.extend(replace(p, unit=f"file {number} {p.unit}") for p in result.problems)
+        notes.extend(f"file {number}: {note}" for note in result.notes)
+        total += result.total
+    return fmt, ImportResult(tuple(entries), tuple(problems), total, tuple(notes))

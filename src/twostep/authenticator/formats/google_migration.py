@@ -1,0 +1,173 @@
+"""Google Authenticator's "Transfer accounts" export (formats.md §2.2).
+
+Import reads ``otpauth-migration://offline?data=...`` URIs from text files, or the QR codes
+themselves from images (PNG, JPEG, GIF, BMP, WebP; several codes per image are fine). One export
+is usually several QR codes; give all of them (several files, or several lines) and they are put
+together in order. Missing codes are reported by number and nothing is imported. Images holding
+plain ``otpauth://`` QR codes (one account each) are read too.
+
+Export writes one PNG per QR code, at most 10 accounts each. Accounts Google Authenticator cannot
+represent (Steam, periods other than 30 s, 7, 9 or 10 digits) are refused by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from twostep.authenticator.entry import Entry
+from twostep.otp import (
+    InvalidMigrationError,
+    InvalidParameterError,
+    MigrationBatch,
+    QRError,
+    build_migration_uris,
+    combine_batches,
+    make_qr_png,
+    parse_migration_uri,
+    read_qr,
+)
+
+from . import otpauth_list
+from ._json import decode_text
+from .base import (
+    Format,
+    ImportResult,
+    Problem,
+    Progress,
+    collect_entries,
+    make_entry,
+)
+from .errors import (
+    DamagedFileError,
+    ExportRefusedError,
+    MissingQRCodesError,
+    WrongFormatError,
+)
+
+__all__ = ["FORMAT", "detect", "is_image", "read", "read_many", "write"]
+
+TITLE: Final = "a Google Authenticator export (otpauth-migration:// URIs or QR code images)"
+_MIGRATION: Final = "otpauth-migration://"
+_IMAGE_MAGIC: Final = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
+
+
+def is_image(data: bytes) -> bool:
+    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def _text_lines(data: bytes) -> list[str] | None:
+    text = decode_text(data)
+    if text is None:
+        return None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def detect(data: bytes) -> bool:
+    if is_image(data):
+        return True
+    lines = _text_lines(data[:65536])
+    return bool(lines) and lines[0].lower().startswith(_MIGRATION)
+
+
+def _uris_of(data: bytes, file_number: int, files: int) -> list[str]:
+    where = f"file {file_number}" if files > 1 else "the file"
+    if is_image(data):
+        try:
+            texts = read_qr(data)
+        except QRError:
+            raise DamagedFileError(f"{where} is not an image twostep can read") from None
+        if not texts:
+            raise DamagedFileError(f"{where} has no QR code twostep can read")
+        return texts
+    lines = _text_lines(data)
+    if not lines or not lines[0].lower().startswith(_MIGRATION):
+        raise WrongFormatError(f"{where} is not {TITLE}")
+    return lines
+
+
+def read_many(
+    files: Sequence[bytes], password: str | None = None, *, progress: Progress | None = None
+) -> ImportResult:
+    """All QR codes / URIs of one export, from any number of files, as one import."""
+    if not files:
+        raise DamagedFileError("no files given")
+    uris = [uri for n, data in enumerate(files, 1) for uri in _uris_of(data, n, len(files))]
+    batches: dict[tuple[int, int], MigrationBatch] = {}
+    plain: list[str] = []
+    plain_numbers: list[int] = []
+    problems: list[Problem] = []
+    for number, uri in enumerate(uris, 1):
+        scheme = uri.partition("://")[0].lower()
+        if scheme == "otpauth":
+            plain.append(uri)
+            plain_numbers.append(number)
+            continue
+        if scheme != "otpauth-migration":
+            problems.append(
+                Problem(number, "uri", "is neither otpauth:// nor an export code", "", "QR code")
+            )
+            continue
+        try:
+            batch = parse_migration_uri(uri)
+        except InvalidMigrationError as exc:
+            raise DamagedFileError(f"QR code {number} cannot be read: {exc}") from None
+        batches.setdefault((batch.batch_id, batch.batch_index), batch)
+    accounts = []
+    if batches:
+        try:
+            accounts = combine_batches(list(batches.values()))
+        except InvalidMigrationError as exc:
+            missing = getattr(exc, "missing", None)
+            message = str(exc).removeprefix("batch: ")
+            if missing:
+                raise MissingQRCodesError(
+                    f"this Google Authenticator export is incomplete: {message}; "
+                    "give every QR code of the export (several files or lines)",
+                    list(missing),
+                ) from None
+            raise DamagedFileError(message) from None
+    entries = [make_entry(account) for account in accounts]
+    if plain:
+        extra, plain_problems = collect_entries(
+            plain,
+            otpauth_list.entry_from_uri,
+            label_of=otpauth_list.label_of,
+            unit="QR code",
+            numbers=plain_numbers,
+        )
+        entries.extend(extra)
+        problems.extend(plain_problems)
+    if progress is not None:
+        progress(len(uris), len(uris))
+    return ImportResult(tuple(entries), tuple(problems), total=len(accounts) + len(plain))
+
+
+def read(
+    data: bytes, password: str | None = None, *, progress: Progress | None = None
+) -> ImportResult:
+    if not detect(data):
+        raise WrongFormatError(f"this file is not {TITLE}")
+    return read_many([data], password, progress=progress)
+
+
+def write(entries: Sequence[Entry], password: str | None = None) -> list[bytes]:
+    """One PNG per QR code (at most 10 accounts each), in order."""
+    try:
+        uris = build_migration_uris([entry.account for entry in entries])
+    except InvalidParameterError as exc:
+        raise ExportRefusedError(str(exc).removeprefix("accounts: ")) from None
+    return [make_qr_png(uri, scale=6) for uri in uris]
+
+
+FORMAT: Final = Format(
+    name="google",
+    title="Google Authenticator export",
+    summary="otpauth-migration:// QR codes (PNG/JPEG images, or the URIs as text); "
+    "exports PNG files of at most 10 accounts each",
+    suffix=".png",
+    detect=detect,
+    read=read,
+    read_many=read_many,
+    write=write,
+)
