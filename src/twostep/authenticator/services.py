@@ -1,0 +1,365 @@
+"""The use cases of the authenticator, shared by the CLI, the TUI and the import/export commands.
+
+Opening the vault the way every command does::
+
+    from twostep.authenticator import services
+
+    auth = services.open_vault(password_stdin=args.password_stdin)   # -> Authenticator
+    entries = auth.entries()                                         # list[Entry]
+    report = auth.add_entries(new_entries, on_duplicate="skip")      # one atomic save
+    password = services.read_password("Password of the export file: ")
+
+:func:`open_vault` finds the vault (``$TWOSTEP_VAULT`` or the XDG default, or ``path``), then
+uses the session in ``$TWOSTEP_SESSION`` if it is valid (no KDF), else reads the password from
+stdin (``password_stdin=True``) or asks on the terminal. Errors are
+:mod:`~twostep.authenticator.errors` classes (the CLI maps them to exit codes):
+:class:`NoVaultError`, :class:`VaultLockedError` / :class:`WrongPasswordError`,
+:class:`NotFoundError`, :class:`AmbiguousNameError`, :class:`DuplicateEntryError`,
+:class:`VaultBusyError`.
+
+Every change goes through :meth:`Authenticator.update`: the entries are re-read under the
+writer lock, changed, and saved in one atomic write (all or nothing), so concurrent processes
+never lose each other's changes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from twostep.authenticator import paths
+from twostep.authenticator.entry import Entry
+from twostep.authenticator.errors import (
+    DuplicateEntryError,
+    NotFoundError,
+    NoVaultError,
+    UsageError,
+    VaultLockedError,
+)
+from twostep.authenticator.names import find_by_name, matches_search
+from twostep.authenticator.session import (
+    DEFAULT_IDLE,
+    DEFAULT_MAX_AGE,
+    ENV_VAR,
+    create_session,
+    open_session,
+    revoke_all_sessions,
+    revoke_session,
+)
+from twostep.authenticator.vault import Vault
+from twostep.otp import OtpType, seconds_remaining
+
+__all__ = [
+    "AddReport",
+    "Authenticator",
+    "CodeResult",
+    "OnDuplicate",
+    "create_vault",
+    "end_session",
+    "open_vault",
+    "read_password",
+    "start_session",
+    "vault_location",
+]
+
+T = TypeVar("T")
+#: What :meth:`Authenticator.add_entries` does with an entry already in the vault
+#: (same issuer, account name and secret): refuse the whole batch, skip it, replace the old
+#: entry (keeping its id), or keep both.
+OnDuplicate = Literal["error", "skip", "replace", "keep"]
+
+
+def _entry_key(entry: Entry) -> tuple[str, str, str]:
+    return entry.account.issuer, entry.account.name, entry.id
+
+
+@dataclass(frozen=True, slots=True)
+class AddReport:
+    """What :meth:`Authenticator.add_entries` did."""
+
+    added: tuple[Entry, ...] = ()
+    replaced: tuple[Entry, ...] = ()
+    skipped: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CodeResult:
+    """A code for an entry: ``remaining`` seconds of validity (None for HOTP), and for HOTP the
+    counter the code was made with (the vault now holds ``counter + 1``)."""
+
+    entry: Entry
+    code: str
+    remaining: float | None
+    counter: int | None = None
+
+
+@dataclass(slots=True)
+class Authenticator:
+    """An unlocked vault and the use cases on it. ``clock`` returns Unix seconds."""
+
+    vault: Vault
+    clock: Callable[[], float] = field(default=time.time)
+
+    @property
+    def path(self) -> Path:
+        return self.vault.path
+
+    # -- reading --------------------------------------------------------------------------------
+    def entries(self) -> list[Entry]:
+        """All entries, in vault order."""
+        return self.vault.read_entries()
+
+    def find(self, name: str, entries: Sequence[Entry] | None = None) -> Entry:
+        """The entry NAME designates (rules in :mod:`twostep.authenticator.names`)."""
+        return find_by_name(name, self.entries() if entries is None else entries, _entry_key)
+
+    def search(self, text: str) -> list[Entry]:
+        """Entries whose issuer, account name, note or groups contain ``text``."""
+        return [
+            e
+            for e in self.entries()
+            if matches_search(text, (e.account.issuer, e.account.name, e.note, *e.groups))
+        ]
+
+    # -- changing -------------------------------------------------------------------------------
+    def update(self, change: Callable[[list[Entry]], T]) -> T:
+        """Let ``change`` edit the current entry list in place; save it atomically (nothing is
+        saved if ``change`` raises). Returns what ``change`` returns."""
+        return self.vault.update(change, now=self.clock())
+
+    def add(self, entry: Entry, *, force: bool = False) -> Entry:
+        """Add one entry; :class:`DuplicateEntryError` if it is there already (unless ``force``)."""
+        report = self.add_entries([entry], on_duplicate="keep" if force else "error")
+        return report.added[0]
+
+    def add_entries(
+        self, entries: Iterable[Entry], *, on_duplicate: OnDuplicate = "error"
+    ) -> AddReport:
+        """Add many entries in one atomic save (all or nothing).
+
+        Duplicates are entries with the same issuer, account name and secret as one in the vault
+        or earlier in ``entries`` (:meth:`Entry.same_account`); see :data:`OnDuplicate`. With
+        ``"error"`` a duplicate raises :class:`DuplicateEntryError` and nothing is saved.
+        """
+        new = list(entries)
+        now = self.clock()
+
+        def change(current: list[Entry]) -> AddReport:
+            added: list[Entry] = []
+            replaced: list[Entry] = []
+            skipped: list[Entry] = []
+            for entry in new:
+                if not entry.created_at:
+                    entry = entry.replace(created_at=now)
+                index = next((i for i, old in enumerate(current) if old.same_account(entry)), None)
+                if index is None or on_duplicate == "keep":
+                    if any(old.id == entry.id for old in current):
+                        entry = entry.replace(id=Entry(entry.account).id)
+                    current.append(entry)
+                    added.append(entry)
+                elif on_duplicate == "skip":
+                    skipped.append(entry)
+                elif on_duplicate == "replace":
+                    entry = entry.replace(id=current[index].id)
+                    current[index] = entry
+                    replaced.append(entry)
+                else:
+                    raise DuplicateEntryError(
+                        f"{entry.label or 'this account'} is already in the vault "
+                        "(use --force to add it again)"
+                    )
+            return AddReport(tuple(added), tuple(replaced), tuple(skipped))
+
+        return self.update(change)
+
+    def rename(self, name: str, *, issuer: str | None = None, account: str | None = None) -> Entry:
+        """Change the issuer and/or account name of the entry NAME designates."""
+        if issuer is None and account is None:
+            raise UsageError("give a new --issuer and/or --account")
+
+        def change(current: list[Entry]) -> Entry:
+            entry = self.find(name, current)
+            renamed = entry.replace(
+                account=entry.account.replace(
+                    issuer=entry.account.issuer if issuer is None else issuer,
+                    name=entry.account.name if account is None else account,
+                )
+            )
+            current[current.index(entry)] = renamed
+            return renamed
+
+        return self.update(change)
+
+    def remove(self, name: str) -> Entry:
+        """Remove the entry NAME designates; return it."""
+
+        def change(current: list[Entry]) -> Entry:
+            entry = self.find(name, current)
+            current.remove(entry)
+            return entry
+
+        return self.update(change)
+
+    def remove_by_id(self, entry_id: str) -> Entry:
+        def change(current: list[Entry]) -> Entry:
+            for entry in current:
+                if entry.id == entry_id:
+                    current.remove(entry)
+                    return entry
+            raise NotFoundError("the entry was removed meanwhile")
+
+        return self.update(change)
+
+    # -- codes ----------------------------------------------------------------------------------
+    def code_for(
+        self, entry: Entry, *, at: float | None = None, next_code: bool = False
+    ) -> CodeResult:
+        """The code of ``entry``. TOTP/Steam: at ``at`` (default now), or the next period's with
+        ``next_code``. HOTP: the code for the stored counter, and the counter is advanced and
+        saved (under the lock, so two processes never get the same HOTP code)."""
+        account = entry.account
+        if account.type is OtpType.HOTP:
+            if next_code:
+                raise UsageError(
+                    "an HOTP code has no next period; each `code` advances the counter"
+                )
+
+            def change(current: list[Entry]) -> CodeResult:
+                for i, item in enumerate(current):
+                    if item.id == entry.id:
+                        counter = item.account.counter
+                        code = item.account.generate(counter=counter)
+                        current[i] = item.replace(account=item.account.replace(counter=counter + 1))
+                        return CodeResult(current[i], code, None, counter)
+                raise NotFoundError("the entry was removed meanwhile")
+
+            return self.update(change)
+        now = self.clock() if at is None else at
+        if next_code:
+            now += seconds_remaining(now, account.period)
+        return CodeResult(entry, account.generate(now), seconds_remaining(now, account.period))
+
+    def code(self, name: str, *, at: float | None = None, next_code: bool = False) -> CodeResult:
+        """The code of the entry NAME designates (see :meth:`code_for`)."""
+        return self.code_for(self.find(name), at=at, next_code=next_code)
+
+    # -- keys -----------------------------------------------------------------------------------
+    def change_password(self, new_password: str) -> None:
+        """New password, new master key, KDF at least as strong; revokes every session."""
+        self.vault = self.vault.change_password(new_password, now=self.clock())
+        revoke_all_sessions(paths.session_dir(), self.path)
+
+
+# -- opening ------------------------------------------------------------------------------------
+def vault_location(path: str | os.PathLike[str] | None = None) -> Path:
+    """``path``, or ``$TWOSTEP_VAULT``, or the XDG default."""
+    return Path(path) if path is not None else paths.vault_path()
+
+
+def read_password(
+    prompt: str = "Password: ",
+    *,
+    stdin: bool = False,
+    confirm: bool = False,
+    what: str = "the password",
+) -> str:
+    """Read a password: one line of standard input with ``stdin`` (for scripts: ``printf '%s\\n'
+    "$PW" | twostep-auth ... --password-stdin``), else from the terminal without echo
+    (``confirm`` asks twice). Raises :class:`UsageError` when there is no terminal to ask on."""
+    if stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        password = password[:-1] if password.endswith("\r") else password
+    else:
+        try:
+            tty = open("/dev/tty")  # noqa: SIM115 - only probing that there is a terminal
+        except OSError:
+            raise UsageError(
+                f"no terminal to ask for {what}; pass it on standard input with --password-stdin"
+            ) from None
+        tty.close()
+        import getpass
+
+        password = getpass.getpass(prompt)
+        if confirm and getpass.getpass("Again: ") != password:
+            raise UsageError("the passwords do not match")
+    if not password:
+        raise UsageError(f"{what} must not be empty")
+    return password
+
+
+def _warn(message: str) -> None:
+    print(f"twostep-auth: {message}", file=sys.stderr)
+
+
+def open_vault(
+    *, password_stdin: bool = False, path: str | os.PathLike[str] | None = None
+) -> Authenticator:
+    """Unlock the user's vault the way every command does (see the module docstring)."""
+    location = vault_location(path)
+    if not location.exists():
+        raise NoVaultError(
+            f"no vault at {location}; create one with `twostep-auth init`"
+            " (or set TWOSTEP_VAULT to the vault's path)"
+        )
+    token = os.environ.get(ENV_VAR, "").strip()
+    if token:
+        try:
+            key, key_id = open_session(token, paths.session_dir(), location, now=time.time())
+            return Authenticator(Vault(location, key, key_id))
+        except VaultLockedError as exc:
+            if not password_stdin and not _has_terminal():
+                raise
+            _warn(f"{exc}; asking for the password")
+    try:
+        password = read_password(stdin=password_stdin, what="the vault password")
+    except UsageError:
+        raise VaultLockedError(
+            'the vault is locked: run `eval "$(twostep-auth unlock)"` first, '
+            "or pass the password with --password-stdin"
+        ) from None
+    return Authenticator(Vault.unlock(location, password))
+
+
+def _has_terminal() -> bool:
+    try:
+        with open("/dev/tty"):
+            return True
+    except OSError:
+        return False
+
+
+def create_vault(password: str, *, path: str | os.PathLike[str] | None = None) -> Authenticator:
+    """Create a new vault (KDF calibrated here); :class:`VaultExistsError` if one exists."""
+    location = vault_location(path)
+    return Authenticator(Vault.create(location, password))
+
+
+def start_session(
+    auth: Authenticator, *, idle: int = DEFAULT_IDLE, max_age: int = DEFAULT_MAX_AGE
+) -> str:
+    """Create a session for the unlocked vault; returns the token for ``TWOSTEP_SESSION``."""
+    return create_session(
+        paths.session_dir(),
+        auth.path,
+        auth.vault.master_key,
+        auth.vault.key_id,
+        now=time.time(),
+        idle=idle,
+        max_age=max_age,
+    )
+
+
+def end_session(*, all_sessions: bool = False, path: str | os.PathLike[str] | None = None) -> int:
+    """Revoke the current session (``$TWOSTEP_SESSION``), or every session of the vault."""
+    if all_sessions:
+        return revoke_all_sessions(paths.session_dir(), vault_location(path))
+    token = os.environ.get(ENV_VAR, "").strip()
+    if not token:
+        return 0
+    return int(revoke_session(token, paths.session_dir()))
