@@ -58,7 +58,9 @@ def detect(data: bytes) -> bool:
 
 def label_of(line: str) -> str:
     head = line.partition("?")[0]
-    _, _, path = head.partition("://")
+    scheme, _, path = head.partition("://")
+    if scheme.lower() == "motp":  # motp://LABEL has no type segment
+        return unquote(path)
     return unquote(path.partition("/")[2])
 
 
