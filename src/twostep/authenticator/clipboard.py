@@ -1,0 +1,78 @@
+"""Put a code on the clipboard, and clear it again a little later.
+
+:func:`copy_code` copies with ``pyperclip`` (xclip/xsel on X11, wl-copy on Wayland, pbcopy on
+macOS) and starts a detached helper process (``python -m twostep.authenticator.clipboard``) that
+waits ``clear_after`` seconds and then empties the clipboard, but only if it still holds the
+code (the user may have copied something else meanwhile). The code reaches the helper on its
+standard input, never on its command line (visible to other users in ``ps``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import subprocess
+import sys
+import time
+from typing import Final
+
+from twostep.authenticator.errors import ClipboardError
+
+__all__ = ["DEFAULT_CLEAR_AFTER", "copy_code"]
+
+#: Seconds after which a copied code is cleared from the clipboard.
+DEFAULT_CLEAR_AFTER: Final = 30.0
+
+
+def _pyperclip():  # type: ignore[no-untyped-def]
+    import pyperclip
+
+    return pyperclip
+
+
+def _copy(text: str) -> None:
+    pyperclip = _pyperclip()
+    try:
+        pyperclip.copy(text)
+    except pyperclip.PyperclipException as exc:
+        raise ClipboardError(
+            "no clipboard available (on X11 install xclip or xsel, on Wayland wl-clipboard; "
+            "over SSH there is none)",
+            detail=str(exc),
+        ) from None
+
+
+def copy_code(code: str, *, clear_after: float = DEFAULT_CLEAR_AFTER) -> None:
+    """Copy ``code``; clear it after ``clear_after`` seconds (0: never)."""
+    _copy(code)
+    if clear_after <= 0:
+        return
+    helper = subprocess.Popen(
+        [sys.executable, "-m", "twostep.authenticator.clipboard", str(clear_after)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # survives the terminal closing and Ctrl-C
+        close_fds=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert helper.stdin is not None
+    helper.stdin.write(code.encode())
+    helper.stdin.close()
+    # Not waited for: it outlives us (the kernel's init reaps it).
+    helper.returncode = 0  # keep Popen.__del__ from warning about a running child
+
+
+def _clear_later(code: str, delay: float) -> None:
+    time.sleep(delay)
+    pyperclip = _pyperclip()
+    try:
+        current = pyperclip.paste()
+        if hmac.compare_digest(current.encode(), code.encode()):
+            pyperclip.copy("")
+    except pyperclip.PyperclipException:  # pragma: no cover - the clipboard went away
+        pass
+
+
+if __name__ == "__main__":  # the detached helper
+    _clear_later(sys.stdin.read(), float(sys.argv[1]))

@@ -1,0 +1,195 @@
+"""``twostep-auth watch``: a live, full-screen view of every code (textual).
+
+One row per entry: the name, the current code, a countdown bar for its period and the seconds
+left. Typing filters the rows (issuer, account, note, groups); Up/Down move; Enter copies the
+selected code (the local clipboard, and OSC 52 so that it also reaches the clipboard of the
+terminal you are sitting at over SSH); Esc clears the filter, then quits; Ctrl+C quits.
+HOTP rows show no code until Enter asks for one (that advances and saves the counter).
+
+Codes come from :class:`~twostep.authenticator.services.Authenticator` (the TUI never
+computes them); the clock is the service's, so tests can fix it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Input, Static
+
+from twostep.authenticator.entry import Entry
+from twostep.authenticator.errors import AuthenticatorError
+from twostep.authenticator.names import matches_search
+from twostep.authenticator.services import Authenticator
+from twostep.otp import OtpType
+
+__all__ = ["WatchApp", "countdown_bar", "group_code"]
+
+BAR_WIDTH = 10
+
+
+def countdown_bar(remaining: float, period: int, width: int = BAR_WIDTH) -> str:
+    """``██████░░░░``: the share of the period still left."""
+    filled = max(0, min(width, round(width * remaining / period)))
+    return "█" * filled + "░" * (width - filled)
+
+
+def group_code(code: str) -> str:
+    """``123 456`` / ``1234 5678``: easier to read and type."""
+    if len(code) in (6, 8):
+        half = len(code) // 2
+        return f"{code[:half]} {code[half:]}"
+    return code
+
+
+class WatchApp(App[None]):
+    """The live view. ``copy`` puts a code on the clipboard (default: the real one)."""
+
+    TITLE = "twostep-auth watch"
+    CSS = """
+    Input { dock: top; }
+    #status { dock: bottom; height: 1; color: $text-muted; }
+    DataTable { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "escape", "clear filter / quit"),
+        Binding("ctrl+c", "quit", "quit", priority=True),
+        Binding("up", "move(-1)", "up", show=False, priority=True),
+        Binding("down", "move(1)", "down", show=False, priority=True),
+    ]
+
+    def __init__(
+        self, auth: Authenticator, *, initial_filter: str = "", clear_after: float = 30.0
+    ) -> None:
+        super().__init__()
+        self.auth = auth
+        self.clear_after = clear_after
+        self._entries: list[Entry] = auth.entries()
+        self._shown: list[Entry] = []
+        self._hotp_codes: dict[str, str] = {}
+        self._initial_filter = initial_filter
+
+    # -- layout -----------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Input(
+            value=self._initial_filter, placeholder="type to filter - Enter copies - Esc quits"
+        )
+        table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
+        table.can_focus = False  # typing always goes to the filter
+        yield table
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Account", key="name")
+        table.add_column("Code", key="code")
+        table.add_column("Time left", key="bar")
+        table.add_column("s", key="left")
+        self.query_one(Input).focus()
+        self._rebuild()
+        self.set_interval(0.25, self.refresh_codes)
+
+    # -- data -------------------------------------------------------------------------------------
+    @property
+    def filter_text(self) -> str:
+        return self.query_one(Input).value
+
+    def visible_entries(self) -> list[Entry]:
+        """The entries the filter lets through, in vault order."""
+        return list(self._shown)
+
+    def _matching(self) -> list[Entry]:
+        text = self.filter_text
+        return [
+            e
+            for e in self._entries
+            if not text
+            or matches_search(text, (e.account.issuer, e.account.name, e.note, *e.groups))
+        ]
+
+    def _cells(self, entry: Entry) -> tuple[str, str, str]:
+        if entry.account.type is OtpType.HOTP:
+            code = self._hotp_codes.get(entry.id)
+            return (group_code(code) if code else "Enter", "HOTP", "")
+        result = self.auth.code_for(entry)
+        remaining = result.remaining or 0.0
+        return (
+            group_code(result.code),
+            countdown_bar(remaining, entry.account.period),
+            str(int(remaining + 0.999)),
+        )
+
+    def _rebuild(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self._shown = self._matching()
+        for entry in self._shown:
+            table.add_row(entry.label or "(no name)", *self._cells(entry), key=entry.id)
+        count, total = len(self._shown), len(self._entries)
+        self._status(f"{count} of {total} entries" if self.filter_text else f"{total} entries")
+
+    def refresh_codes(self) -> None:
+        table = self.query_one(DataTable)
+        for entry in self._shown:
+            code, bar, left = self._cells(entry)
+            table.update_cell(entry.id, "code", code)
+            table.update_cell(entry.id, "bar", bar)
+            table.update_cell(entry.id, "left", left)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    def cell(self, entry_id: str, column: str) -> str:
+        """The text shown in a cell (for tests and accessibility tools)."""
+        return str(self.query_one(DataTable).get_cell(entry_id, column))
+
+    # -- events -----------------------------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._rebuild()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.copy_selected()
+
+    def action_move(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            row = max(0, min(table.row_count - 1, table.cursor_row + delta))
+            table.move_cursor(row=row)
+
+    def action_escape(self) -> None:
+        field = self.query_one(Input)
+        if field.value:
+            field.value = ""
+        else:
+            self.exit()
+
+    def selected_entry(self) -> Entry | None:
+        table = self.query_one(DataTable)
+        if not self._shown:
+            return None
+        return self._shown[max(0, min(len(self._shown) - 1, table.cursor_row))]
+
+    def copy_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            self._status("nothing to copy: no entry matches")
+            return
+        try:
+            result = self.auth.code_for(entry)
+            if result.counter is not None:
+                self._hotp_codes[entry.id] = result.code
+                self._entries = [result.entry if e.id == entry.id else e for e in self._entries]
+            self.copy_to_clipboard(result.code)  # OSC 52: the terminal's clipboard (SSH too)
+            from twostep.authenticator.clipboard import copy_code
+
+            try:
+                copy_code(result.code, clear_after=self.clear_after)
+                where = f"copied (clears in {self.clear_after:g} s)"
+            except AuthenticatorError:
+                where = "sent to the terminal's clipboard (OSC 52)"
+            self._status(f"{entry.label}: {where}")
+        except AuthenticatorError as exc:
+            self._status(str(exc))
+        self.refresh_codes()
