@@ -71,6 +71,8 @@ __all__ = [
     "UnsupportedFileError",
     "WrongFormatError",
     "WrongPasswordError",
+    "check_size",
+    "choose_format",
     "detect_format",
     "export_formats",
     "get_format",
@@ -127,7 +129,8 @@ def check_size(size: int, name: str = "the file") -> None:
         )
 
 
-def _choose(files: Sequence[bytes], format_name: str | None) -> Format:
+def choose_format(files: Sequence[bytes], format_name: str | None = None) -> Format:
+    """The format of ``files``: detected, or ``format_name`` checked against the content."""
     many = len(files) > 1
     if format_name is not None:
         fmt = get_format(format_name)
@@ -177,7 +180,7 @@ def read_files(
         raise DamagedFileError("no files given")
     for number, data in enumerate(files, 1):
         check_size(len(data), f"file {number}" if len(files) > 1 else "the file")
-    fmt = _choose(files, format_name)
+    fmt = choose_format(files, format_name)
     if len(files) == 1 or fmt.read_many is not None:
         if fmt.read_many is not None:
             return fmt, fmt.read_many(files, password, progress=progress)
