@@ -6,7 +6,8 @@ issuer and account, with spaces after it; ``+`` as a space in the query; an unen
 label (kept as a literal character, as ente does); unknown parameters (kept, in order, in
 ``Account.extra``); KeePassXC's ``encoder=steam``. When both the label prefix and the ``issuer``
 parameter are present the parameter wins (ente, FreeOTP, pass-otp); the account name is the text
-after the first colon.
+after the first colon. A known parameter repeated with the same value is accepted; with another
+value it is refused (apps disagree on which one counts, so a URI could mean two accounts).
 
 Building is strict: issuer both as label prefix and ``issuer`` parameter, unpadded upper-case
 base32, every component percent-encoded, and ``parse_uri(build_uri(a)) == a`` for every account.
@@ -80,7 +81,10 @@ def parse_uri(text: str) -> Account:
         if not key:
             continue
         if key.lower() in KNOWN_PARAMETERS:
-            params.setdefault(key.lower(), value)
+            known = params.setdefault(key.lower(), value)
+            if known != value:
+                # Apps differ in which one they take (first, last): refuse rather than guess.
+                raise InvalidURIError(key.lower(), "given twice with different values")
         elif key.lower() == "encoder" and value.lower() == "steam" and kind is OtpType.TOTP:
             kind = OtpType.STEAM  # KeePassXC writes Steam accounts this way
         else:
