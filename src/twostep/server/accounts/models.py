@@ -1,0 +1,123 @@
+"""Users, roles, groups and the organisation (DESIGN.md §4, Identity).
+
+- :class:`User`: username and email both unique case-insensitively (email may be empty for users
+  an outside application created through the API), display name, Argon2id password (or none:
+  ``set_unusable_password``), active and verified-email flags, an optional unique external id,
+  one :class:`Role`, any number of :class:`Group`. ``session_epoch`` is mixed into the session
+  hash: raising it signs the user out of every session (see ``services.sign_out_everywhere``).
+- :class:`Role`: Owner, Admin and Member are built in (``key`` = ``owner``/``admin``/``member``);
+  custom roles can be added. Roles with ``is_admin`` reach the admin console ("administrators").
+- :class:`Group`: named sets of users, many-to-many.
+- :class:`Organisation`: the single row (pk=1) for installation-wide facts: the name shown as
+  the issuer in authenticator apps, and whether the owner account was created.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+OWNER = "owner"
+ADMIN = "admin"
+MEMBER = "member"
+BUILTIN_ROLES = (OWNER, ADMIN, MEMBER)
+
+
+class Role(models.Model):
+    key = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    is_admin = models.BooleanField(
+        default=False, help_text="Members of this role use the admin console."
+    )
+    builtin = models.BooleanField(default=False)
+
+    class Meta:
+        ordering: ClassVar = ["-is_admin", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Group(models.Model):
+    name = models.CharField(max_length=150)
+    description = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(Lower("name"), name="group_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(username__iexact=username)
+
+
+class User(AbstractBaseUser):
+    username = models.CharField(max_length=150, unique=True)
+    email = models.EmailField(max_length=254, null=True, blank=True)
+    display_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    email_verified = models.BooleanField(default=False)
+    external_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="users")
+    groups = models.ManyToManyField(Group, related_name="users", blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    session_epoch = models.PositiveIntegerField(default=0)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar = ["email"]
+
+    class Meta:
+        ordering: ClassVar = ["username"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(Lower("username"), name="user_username_unique_ci"),
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["date_joined"], name="user_joined_idx")]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def is_administrator(self) -> bool:
+        return bool(self.role.is_admin)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role.key == OWNER
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    # Django's session check compares this HMAC on every request: mixing in ``session_epoch``
+    # lets us end every other session of a user by raising it.
+    def _get_session_auth_hash(self, secret: Any = None) -> str:
+        key_salt = "twostep.server.accounts.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+class Organisation(models.Model):
+    """One row (pk=1), created by the first migration."""
+
+    name = models.CharField(max_length=100, default="twostep")
+    owner_created = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.name

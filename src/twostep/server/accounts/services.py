@@ -1,0 +1,309 @@
+"""Users: create, find, check a password, sign out everywhere. Shared by pages, CLI and API.
+
+Functions (``clock``: callable returning an aware datetime; ``actor``: the user acting, or None
+for the system; ``address``: the client address for the audit log):
+
+- ``needs_owner() -> bool`` True until the first (owner) account exists.
+- ``create_owner(*, username, email, password, display_name="", clock, address=None) -> User``
+  the first account (role Owner); raises ``OwnerExistsError`` once one was made (atomic: two
+  visitors racing cannot both become owner).
+- ``create_user(*, username, email, password=None, display_name="", role="member",
+  external_id=None, email_verified=False, groups=(), actor=None, clock, address=None) -> User``
+  validates every field (``InvalidUserDataError`` with ``field``); ``password=None`` makes a
+  user without a password (API-created users who only use 2FA through an outside application).
+- ``validate_password_for(user_or_none, password, *, username="", email="")`` Django's password
+  validators, as ``InvalidUserDataError("password", ...)``.
+- ``set_password(user, password, *, actor, clock, address=None)`` validates, sets, signs the
+  user out of other sessions (``session_epoch`` + 1).
+- ``find_user(identifier) -> User | None`` by username or email, case-insensitive.
+- ``check_password_for_sign_in(identifier, password, *, clock, address=None) -> User``
+  throttled per account (or per typed name) and per client network; unknown names cost the same
+  time as known ones; raises ``SignInFailedError`` (uniform) or ``ThrottledError``.
+- ``sign_out_everywhere(user, *, actor, clock, address=None)`` ends all the user's sessions
+  (the caller refreshes its own with ``update_session_auth_hash`` to keep it).
+- ``get_role(key) -> Role``; ``client_address(request) -> str | None`` (honours
+  ``TWOSTEP_PROXY_COUNT``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any, Final
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from ..audit.services import Events, record
+from ..clock import Clock
+from ..errors import InvalidUserDataError, OwnerExistsError, SignInFailedError, ThrottledError
+from ..mfa import throttle
+from ..mfa.models import Throttle
+from .models import MEMBER, OWNER, Organisation, Role, User
+
+__all__ = [
+    "check_password_for_sign_in",
+    "client_address",
+    "create_owner",
+    "create_user",
+    "find_user",
+    "get_role",
+    "needs_owner",
+    "normalize_username",
+    "set_password",
+    "sign_out_everywhere",
+    "validate_password_for",
+]
+
+USERNAME_RE: Final = re.compile(r"^[\w.+-]{1,150}$")
+MAX_PASSWORD: Final = 1024
+
+
+def normalize_username(text: Any) -> str:
+    return unicodedata.normalize("NFKC", str(text or "")).strip()
+
+
+def get_role(key: str) -> Role:
+    try:
+        return Role.objects.get(key=key)
+    except Role.DoesNotExist:
+        raise InvalidUserDataError("role", f"There is no role {key!r}.") from None
+
+
+def needs_owner() -> bool:
+    org = Organisation.objects.filter(pk=1).first()
+    return not (org and org.owner_created) and not User.objects.exists()
+
+
+def find_user(identifier: str) -> User | None:
+    text = normalize_username(identifier)
+    if not text or len(text) > 254:
+        return None
+    lookup = {"email__iexact": text} if "@" in text else {"username__iexact": text}
+    return User.objects.select_related("role").filter(**lookup).first()
+
+
+def validate_password_for(
+    user: User | None, password: str, *, username: str = "", email: str = ""
+) -> None:
+    if not isinstance(password, str) or not password:
+        raise InvalidUserDataError("password", "Choose a password.")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidUserDataError("password", f"Use at most {MAX_PASSWORD} characters.")
+    probe = user or User(username=username, email=email)
+    try:
+        validate_password(password, probe)
+    except ValidationError as exc:
+        raise InvalidUserDataError("password", " ".join(exc.messages)) from None
+
+
+def _validated(
+    username: str, email: str | None, display_name: str, external_id: str | None
+) -> tuple[str, str | None, str, str | None]:
+    username = normalize_username(username)
+    if not USERNAME_RE.match(username):
+        raise InvalidUserDataError(
+            "username",
+            "Use 1 to 150 letters, digits and . + - _ (no spaces, no @).",
+        )
+    if User.objects.filter(username__iexact=username).exists():
+        raise InvalidUserDataError("username", "That username is taken.")
+    if email:
+        email = unicodedata.normalize("NFKC", email).strip()
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidUserDataError(
+                "email", "Enter an email address like name@example.com."
+            ) from None
+        local, _, domain = email.rpartition("@")
+        email = f"{local}@{domain.lower()}"
+        if User.objects.filter(email__iexact=email).exists():
+            raise InvalidUserDataError("email", "An account with that email already exists.")
+    else:
+        email = None
+    display_name = unicodedata.normalize("NFKC", display_name or "").strip()
+    if len(display_name) > 150:
+        raise InvalidUserDataError("display_name", "Use at most 150 characters.")
+    if external_id is not None:
+        external_id = external_id.strip()
+        if not external_id or len(external_id) > 255:
+            raise InvalidUserDataError("external_id", "Use 1 to 255 characters.")
+        if User.objects.filter(external_id=external_id).exists():
+            raise InvalidUserDataError("external_id", "Another user has that external id.")
+    return username, email, display_name, external_id
+
+
+def create_user(
+    *,
+    username: str,
+    email: str | None,
+    password: str | None = None,
+    display_name: str = "",
+    role: str | Role = MEMBER,
+    external_id: str | None = None,
+    email_verified: bool = False,
+    groups: Iterable[Any] = (),
+    actor: Any = None,
+    clock: Clock,
+    address: str | None = None,
+) -> User:
+    username, email, display_name, external_id = _validated(
+        username, email, display_name, external_id
+    )
+    role_obj = role if isinstance(role, Role) else get_role(role)
+    if password is not None:
+        validate_password_for(None, password, username=username, email=email or "")
+    user = User(
+        username=username,
+        email=email,
+        display_name=display_name,
+        role=role_obj,
+        external_id=external_id,
+        email_verified=email_verified,
+        date_joined=clock(),
+    )
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save(force_insert=True)
+            if groups:
+                user.groups.set(list(groups))
+    except IntegrityError:  # a concurrent request took the name or email
+        raise InvalidUserDataError("username", "That username or email is taken.") from None
+    record(
+        Events.USER_CREATED,
+        clock=clock,
+        actor=actor,
+        subject=user,
+        address=address,
+        role=role_obj.key,
+        has_password=password is not None,
+    )
+    return user
+
+
+def create_owner(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str = "",
+    clock: Clock,
+    address: str | None = None,
+) -> User:
+    if not email:
+        raise InvalidUserDataError("email", "Enter your email address.")
+    if password is None:
+        raise InvalidUserDataError("password", "Choose a password.")
+    with transaction.atomic():
+        Organisation.objects.get_or_create(pk=1)
+        if User.objects.exists():
+            raise OwnerExistsError()
+        # The flag flips once: of two visitors racing, only one gets rowcount 1.
+        if Organisation.objects.filter(pk=1, owner_created=False).update(owner_created=True) != 1:
+            raise OwnerExistsError()
+        user = create_user(
+            username=username,
+            email=email,
+            password=password,
+            display_name=display_name,
+            role=OWNER,
+            clock=clock,
+            address=address,
+        )
+    record(Events.OWNER_CREATED, clock=clock, actor=user, subject=user, address=address)
+    return user
+
+
+def set_password(
+    user: User, password: str, *, actor: Any, clock: Clock, address: str | None = None
+) -> None:
+    validate_password_for(user, password)
+    user.set_password(password)
+    user.session_epoch = F("session_epoch") + 1
+    user.save(update_fields=["password", "session_epoch"])
+    user.refresh_from_db(fields=["session_epoch"])
+    record("account.password_changed", clock=clock, actor=actor, subject=user, address=address)
+
+
+def sign_out_everywhere(
+    user: User, *, actor: Any, clock: Clock, address: str | None = None
+) -> None:
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    event = (
+        Events.OTHERS_SIGNED_OUT
+        if actor is not None and actor.pk == user.pk
+        else Events.EVERYWHERE_SIGNED_OUT
+    )
+    record(event, clock=clock, actor=actor, subject=user, address=address)
+
+
+def _throttle_key(user: User | None, identifier: str) -> str:
+    if user is not None:
+        return str(user.pk)
+    digest = hashlib.sha256(normalize_username(identifier).lower().encode("utf-8", "replace"))
+    return "name:" + digest.hexdigest()[:40]
+
+
+def check_password_for_sign_in(
+    identifier: str, password: str, *, clock: Clock, address: str | None = None
+) -> User:
+    identifier = normalize_username(identifier)[:254]
+    password = password if isinstance(password, str) else ""
+    user = find_user(identifier)
+    try:
+        throttle.check_address(address, clock=clock)
+        claimed = throttle.claim(
+            Throttle.PASSWORD, _throttle_key(user, identifier), clock=clock, user=user
+        )
+    except ThrottledError:
+        record(Events.PASSWORD_THROTTLED, clock=clock, subject=user, address=address)
+        raise
+    ok = False
+    if password and len(password) <= MAX_PASSWORD and user is not None:
+        ok = user.is_active and user.has_usable_password() and user.check_password(password)
+    else:
+        make_password(password[:MAX_PASSWORD] or "x")  # same cost for unknown names
+    if not ok:
+        throttle.fail_address(address, clock=clock)
+        record(
+            Events.PASSWORD_FAILED,
+            clock=clock,
+            subject=user,
+            address=address,
+            known_user=user is not None,
+        )
+        raise SignInFailedError()
+    assert user is not None
+    throttle.succeed(claimed, clock=clock)
+    record(Events.PASSWORD_OK, clock=clock, actor=user, subject=user, address=address)
+    return user
+
+
+def client_address(request: Any) -> str | None:
+    """The client's IP address: ``REMOTE_ADDR``, or with ``TWOSTEP_PROXY_COUNT`` = N > 0 the
+    N-th address from the right of ``X-Forwarded-For`` (the one our nearest proxy saw)."""
+    meta = request.META
+    address = meta.get("REMOTE_ADDR") or ""
+    count = int(getattr(settings, "TWOSTEP_PROXY_COUNT", 0) or 0)
+    if count:
+        hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(hops) >= count:
+            address = hops[-count]
+    try:
+        return str(ipaddress.ip_address(address.strip()))
+    except ValueError:
+        return None

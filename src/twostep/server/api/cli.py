@@ -1,0 +1,16 @@
+"""Placeholder: ``twostep`` subcommands of the REST API (issue 7 adds them here, e.g. `apikeys`).
+
+:func:`register` is called by :mod:`twostep.server.cli` with the argparse subparsers object.
+A command registers with ``sub = subparsers.add_parser(...)`` and
+``sub.set_defaults(handler=function)``; the handler receives the parsed ``args`` after Django is
+set up and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Add the API's subcommands (none yet)."""

@@ -1,0 +1,105 @@
+"""Recording security decisions (DESIGN.md §4: "every decision goes to the audit log").
+
+Functions:
+
+- ``record(event, *, clock, actor=None, subject=None, address=None, **details) -> Event``
+  writes one row. ``event`` is one of the names in :class:`Events` (others may be added by the
+  console and the API: use ``area.what_happened``). ``details`` is small JSON; keys that look like
+  secrets (``code``, ``secret``, ``password``, ``token``, ...) are refused with ``ValueError`` so
+  a slip cannot put a credential in the log.
+- ``events_for(user)`` -> queryset of the events about a user, newest first.
+
+Every row has the time (from ``clock``), the actor (who acted; ``None`` for the system or an
+anonymous visitor), the subject (whose account it is about), and the client address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from ..clock import Clock
+from .models import Event
+
+__all__ = ["FORBIDDEN_DETAIL_KEYS", "Events", "events_for", "record"]
+
+FORBIDDEN_DETAIL_KEYS = frozenset(
+    {"code", "secret", "password", "token", "key", "recovery_code", "otp", "uri", "seed"}
+)
+
+
+class Events:
+    """The event names used by the server (the console and the API add their own)."""
+
+    OWNER_CREATED = "account.owner_created"
+    USER_CREATED = "account.created"
+    PASSWORD_OK = "signin.password_ok"  # noqa: S105 - an event name
+    PASSWORD_FAILED = "signin.password_failed"  # noqa: S105
+    PASSWORD_THROTTLED = "signin.password_throttled"  # noqa: S105
+    ADDRESS_THROTTLED = "signin.address_throttled"
+    SIGNED_IN = "signin.completed"
+    CODE_OK = "mfa.code_ok"
+    CODE_FAILED = "mfa.code_failed"
+    CODE_REUSED = "mfa.code_reused"
+    CODE_THROTTLED = "mfa.code_throttled"
+    RECOVERY_USED = "mfa.recovery_used"
+    RECOVERY_FAILED = "mfa.recovery_failed"
+    LOCKED_OUT = "mfa.locked_out"
+    LOCKED_OUT_REFUSED = "signin.refused_locked_out"
+    DEADLINE_REFUSED = "signin.refused_setup_deadline"
+    SETUP_POSTPONED = "signin.setup_postponed"
+    SETUP_STARTED = "mfa.setup_started"
+    SETUP_FAILED = "mfa.setup_code_failed"
+    ENABLED = "mfa.enabled"
+    DISABLED = "mfa.disabled"
+    RESET = "mfa.reset"
+    RECOVERY_REGENERATED = "mfa.recovery_regenerated"
+    UNLOCKED = "mfa.unlocked"
+    STEP_UP_OK = "mfa.step_up_ok"
+    STEP_UP_FAILED = "mfa.step_up_failed"
+    SIGNED_OUT = "session.signed_out"
+    OTHERS_SIGNED_OUT = "session.others_signed_out"
+    EVERYWHERE_SIGNED_OUT = "session.everywhere_signed_out"
+    PENDING_EXPIRED = "signin.pending_expired"
+    KEYS_ROTATED = "keys.rotated"
+    MAIL_FAILED = "mail.failed"
+    POLICY_CHANGED = "policy.changed"
+    REQUIREMENT_SET = "policy.user_required"
+    REQUIREMENT_LIFTED = "policy.user_requirement_lifted"
+    ADMIN_REQUIREMENT_SET = "policy.admin_required"
+
+
+def _label(user: Any) -> str:
+    return "" if user is None else str(getattr(user, "username", "") or "")[:150]
+
+
+def record(
+    event: str,
+    *,
+    clock: Clock,
+    actor: Any = None,
+    subject: Any = None,
+    address: str | None = None,
+    **details: Any,
+) -> Event:
+    """Write one audit row; see the module docstring."""
+    bad = FORBIDDEN_DETAIL_KEYS.intersection(key.lower() for key in details)
+    if bad:
+        raise ValueError(f"audit details must not hold secrets: {sorted(bad)}")
+    actor = actor if getattr(actor, "pk", None) else None
+    subject = subject if getattr(subject, "pk", None) else None
+    return Event.objects.create(
+        at=clock(),
+        event=event,
+        actor=actor,
+        actor_label=_label(actor),
+        subject=subject,
+        subject_label=_label(subject),
+        address=address or None,
+        details=details,
+    )
+
+
+def events_for(user: Any) -> QuerySet[Event]:
+    return Event.objects.filter(subject=user).order_by("-at", "-id")

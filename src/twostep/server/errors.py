@@ -1,0 +1,145 @@
+"""The exceptions of the server's services, one family shared by the pages, the API and the CLI.
+
+Each has a stable ``code`` (the API's error code) and a ``message`` safe to show to the person
+who made the request: it never holds a secret, a code, or a hint that a code was right::
+
+    ServiceError
+    ├── SignInFailedError          username/email or password not right (the same for both)
+    ├── CodeRejectedError          the one-time or recovery code was not accepted: wrong, reused
+    │                              or beaten by a concurrent request (deliberately one error)
+    ├── MalformedCodeInputError    not shaped like a code at all (letters, wrong length)
+    ├── ThrottledError             too many attempts; ``retry_after`` seconds to wait
+    ├── LockedOutError             too many wrong codes in a row; an administrator must unlock
+    ├── SetupDeadlinePassedError   2FA was required by a deadline that passed without setup
+    ├── NotEnrolledError           the user has no two-step verification set up
+    ├── AlreadyEnrolledError       the user already has it set up
+    ├── EnrolmentExpiredError      the pending setup expired, was replaced, or does not exist
+    ├── StepUpRequiredError        this action needs a code entered in the last 10 minutes
+    ├── PostponeNotAllowedError    "remind me later" is not possible (no days left)
+    ├── RequiredByPolicyError      2FA cannot be turned off: the organisation requires it
+    ├── OwnerExistsError           the owner account was already created
+    └── InvalidUserDataError       a user field is not acceptable (``field`` names it)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlreadyEnrolledError",
+    "CodeRejectedError",
+    "EnrolmentExpiredError",
+    "InvalidUserDataError",
+    "LockedOutError",
+    "MalformedCodeInputError",
+    "NotEnrolledError",
+    "OwnerExistsError",
+    "PostponeNotAllowedError",
+    "RequiredByPolicyError",
+    "ServiceError",
+    "SetupDeadlinePassedError",
+    "SignInFailedError",
+    "StepUpRequiredError",
+    "ThrottledError",
+]
+
+
+class ServiceError(Exception):
+    code = "error"
+    default_message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class SignInFailedError(ServiceError):
+    code = "invalid_credentials"
+    default_message = "The username or email and password do not match an account."
+
+
+class CodeRejectedError(ServiceError):
+    code = "invalid_code"
+    default_message = (
+        "That code was not accepted. Enter the code your authenticator app shows now "
+        "(each code works once)."
+    )
+
+
+class MalformedCodeInputError(ServiceError):
+    code = "malformed_code"
+    default_message = "Enter the 6-digit code from your authenticator app."
+
+
+class ThrottledError(ServiceError):
+    code = "throttled"
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        self.retry_after = max(1, int(retry_after))
+        unit = "second" if self.retry_after == 1 else "seconds"
+        super().__init__(
+            message or f"Too many attempts. Wait {self.retry_after} {unit}, then try again."
+        )
+
+
+class LockedOutError(ServiceError):
+    code = "locked_out"
+    default_message = (
+        "This account is locked after too many wrong codes. Ask an administrator to unlock it."
+    )
+
+
+class SetupDeadlinePassedError(ServiceError):
+    code = "setup_deadline_passed"
+    default_message = (
+        "Two-step verification had to be set up for this account by a deadline that has "
+        "passed, so you cannot sign in. Ask an administrator to extend the period or reset "
+        "two-step verification for you."
+    )
+
+
+class NotEnrolledError(ServiceError):
+    code = "not_enrolled"
+    default_message = "Two-step verification is not set up for this account."
+
+
+class AlreadyEnrolledError(ServiceError):
+    code = "already_enrolled"
+    default_message = "Two-step verification is already set up for this account."
+
+
+class EnrolmentExpiredError(ServiceError):
+    code = "enrolment_expired"
+    default_message = (
+        "This setup has expired or was restarted elsewhere. Start again to get a new QR code."
+    )
+
+
+class StepUpRequiredError(ServiceError):
+    code = "step_up_required"
+    default_message = "Enter a code from your authenticator app to confirm it is you."
+
+
+class PostponeNotAllowedError(ServiceError):
+    code = "postpone_not_allowed"
+    default_message = "Two-step verification must be set up now."
+
+
+class RequiredByPolicyError(ServiceError):
+    code = "required_by_policy"
+    default_message = (
+        "Two-step verification is required for your account, so it cannot be turned off. "
+        "If you lost your phone, sign in with a recovery code, or ask an administrator to "
+        "reset it."
+    )
+
+
+class OwnerExistsError(ServiceError):
+    code = "owner_exists"
+    default_message = "The owner account already exists. Sign in instead."
+
+
+class InvalidUserDataError(ServiceError):
+    code = "invalid"
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)

@@ -1,0 +1,654 @@
+"""Two-step verification: setup, verification, recovery codes, reset. Shared by pages and API.
+
+Everything that decides whether a code is accepted is here, and nowhere else. Functions take
+the ``user`` (an ``accounts.User``), a ``clock`` (callable returning an aware datetime), and,
+for the audit log, the client ``address`` and the ``actor`` (defaults to the user). They raise
+the errors of :mod:`twostep.server.errors`; the messages are safe to show.
+
+Setup (enrolment):
+
+- ``start_enrolment(user, *, clock, address=None, actor=None) -> Enrolment`` a new pending
+  160-bit secret, valid 10 minutes, replacing any earlier pending one of the user. Keep
+  ``Enrolment.id`` with the session/client that started it: it is the only handle to it.
+- ``get_enrolment(user, enrolment_id, *, clock) -> Enrolment`` the same pending setup again
+  (QR, key, URI); raises ``EnrolmentExpiredError``.
+- ``confirm_enrolment(user, enrolment_id, code, *, clock, address=None, actor=None)
+  -> list[str]`` checks the code (window ±1), makes the device, returns the 10 recovery codes
+  (canonical form; show with ``format_recovery_code``), mails the user, and signs the user out
+  of every session (``session_epoch`` + 1: the caller refreshes its own session).
+- ``diagnose_setup_code(user, enrolment_id, code, *, clock) -> Drift | None`` after a wrong
+  setup code: how far the device clock seems off (None if unknown).
+
+Verification (throttled per account and per client network, see :mod:`.throttle`):
+
+- ``verify_code(user, code, *, clock, address=None, purpose="sign-in") -> Verification``
+  a TOTP code; replay refused by one conditional UPDATE of ``Device.last_step``.
+- ``verify_recovery_code(user, code, *, clock, address=None, purpose="sign-in")
+  -> Verification`` a recovery code, used up atomically.
+- ``verify_any(user, code, ...) -> Verification`` whichever of the two the input looks like
+  (``Verification.method`` is ``"totp"`` or ``"recovery"``): what the API's verify uses.
+- ``check_step_up(user, *, code, verified_at, clock, address=None) -> datetime`` the rule
+  for sensitive actions: a code verified in the last 10 minutes (``verified_at``) or a fresh
+  ``code`` now; returns the new verification time; raises ``StepUpRequiredError``.
+
+Changes:
+
+- ``disable(user, *, code=None, verified_at=None, clock, address=None, actor=None)`` turn
+  2FA off (needs a step-up as above; refused with ``RequiredByPolicyError`` when the policy
+  requires 2FA for the user: an admin uses ``reset`` instead).
+- ``regenerate_recovery_codes(user, *, code=None, verified_at=None, clock, address=None,
+  actor=None) -> list[str]`` (needs a step-up; old codes stop working).
+- ``reset(user, *, actor, clock, address=None)`` admin reset: devices, pending setup, recovery
+  codes and the lockout go, the enrolment period starts again, the user is signed out
+  everywhere and mailed.
+- ``unlock_user(user, *, actor, clock, address=None) -> bool`` lift a lockout (True if locked).
+- ``rotate_keys(*, clock) -> RotationReport`` re-encrypt every stored secret under the current
+  key (``twostep rotate-keys``).
+
+Queries: ``is_enrolled(user)``, ``device_for(user)``, ``recovery_codes_left(user)``,
+``lockout_status(user, *, clock) -> throttle.Status``, ``keyring()``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from twostep.otp import (
+    Account,
+    Drift,
+    InvalidCodeError,
+    MalformedCodeError,
+    ReusedCodeError,
+    Secret,
+    build_uri,
+    find_drift,
+    make_qr_svg,
+    normalize_code,
+    verify_totp,
+)
+
+from ..audit.services import Events, record
+from ..clock import Clock
+from ..crypto import DecryptionError, Keyring
+from ..errors import (
+    AlreadyEnrolledError,
+    CodeRejectedError,
+    EnrolmentExpiredError,
+    LockedOutError,
+    MalformedCodeInputError,
+    NotEnrolledError,
+    RequiredByPolicyError,
+    StepUpRequiredError,
+    ThrottledError,
+)
+from ..mail import send_to_user
+from . import throttle
+from .models import Device, PendingEnrolment, RecoveryCode, Throttle
+from .recovery import (
+    format_recovery_code,
+    generate_recovery_codes,
+    hash_recovery_code,
+    matches_recovery_code,
+    normalize_recovery_code,
+)
+
+__all__ = [
+    "ENROLMENT_LIFETIME",
+    "STEP_UP_WINDOW",
+    "Enrolment",
+    "RotationReport",
+    "Verification",
+    "check_step_up",
+    "confirm_enrolment",
+    "device_for",
+    "diagnose_setup_code",
+    "disable",
+    "format_recovery_code",
+    "get_enrolment",
+    "is_enrolled",
+    "keyring",
+    "lockout_status",
+    "recovery_codes_left",
+    "regenerate_recovery_codes",
+    "reset",
+    "rotate_keys",
+    "start_enrolment",
+    "unlock_user",
+    "verify_any",
+    "verify_code",
+    "verify_recovery_code",
+]
+
+log = logging.getLogger("twostep.mfa")
+
+ENROLMENT_LIFETIME: Final = timedelta(minutes=10)
+STEP_UP_WINDOW: Final = timedelta(minutes=10)
+WINDOW: Final = 1  # time steps either side (RFC 6238 §5.2)
+DIGITS: Final = 6
+PERIOD: Final = 30
+ALGORITHM: Final = "SHA1"  # what every authenticator app supports
+
+
+@functools.cache
+def _keyring_for(keys: tuple[str, ...]) -> Keyring:
+    return Keyring(keys)
+
+
+def keyring() -> Keyring:
+    return _keyring_for(tuple(settings.TWOSTEP_SECRET_KEYS))
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A pending setup: what the setup page shows. ``secret`` is redacted in reprs."""
+
+    id: uuid.UUID
+    secret: Secret = field(repr=False)
+    account: Account = field(repr=False)
+    expires_at: datetime
+
+    @property
+    def uri(self) -> str:
+        return build_uri(self.account)
+
+    @property
+    def key_groups(self) -> list[str]:
+        """The base32 key in groups of four, for typing it into an app."""
+        text = self.secret.base32
+        return [text[i : i + 4] for i in range(0, len(text), 4)]
+
+    @property
+    def issuer(self) -> str:
+        return self.account.issuer
+
+    @property
+    def account_name(self) -> str:
+        return self.account.name
+
+    def qr_svg(self, title: str = "QR code to scan with your authenticator app") -> str:
+        return make_qr_svg(self.uri, title=title)
+
+
+@dataclass(frozen=True)
+class Verification:
+    method: str  # "totp" or "recovery"
+    at: datetime
+    step: int | None = None
+    recovery_codes_left: int | None = None
+
+
+@dataclass
+class RotationReport:
+    devices: int = 0
+    pending: int = 0
+    already_current: int = 0
+    unreadable: list[str] = field(default_factory=list)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _issuer() -> str:
+    from ..accounts.models import Organisation
+
+    org = Organisation.objects.filter(pk=1).first()
+    return (org.name if org else "twostep").replace(":", " ").strip() or "twostep"
+
+
+def _account_for(user: Any, secret: Secret) -> Account:
+    name = (user.email or user.username).replace(":", " ")
+    return Account(secret=secret, issuer=_issuer(), name=name, digits=DIGITS, period=PERIOD)
+
+
+def _open(sealed: Any, key_id: str, aad: bytes) -> Secret:
+    return Secret(keyring().open(bytes(sealed), key_id, aad))
+
+
+def _bump_epoch(user: Any) -> None:
+    type(user).objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+
+
+def _store_recovery_codes(user: Any, now: datetime) -> list[str]:
+    codes = generate_recovery_codes()
+    RecoveryCode.objects.filter(user=user).delete()
+    rows = []
+    for code in codes:
+        salt, digest = hash_recovery_code(code)
+        rows.append(RecoveryCode(user=user, salt=salt, digest=digest, created_at=now))
+    RecoveryCode.objects.bulk_create(rows)
+    return codes
+
+
+def is_enrolled(user: Any) -> bool:
+    return Device.objects.filter(user=user).exists()
+
+
+def device_for(user: Any) -> Device | None:
+    return Device.objects.filter(user=user).first()
+
+
+def recovery_codes_left(user: Any) -> int:
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+def lockout_status(user: Any, *, clock: Clock) -> throttle.Status:
+    return throttle.status(Throttle.CODE, str(user.pk), clock=clock)
+
+
+# -- setup -------------------------------------------------------------------------------------
+
+
+def start_enrolment(
+    user: Any, *, clock: Clock, address: str | None = None, actor: Any = None
+) -> Enrolment:
+    if is_enrolled(user):
+        raise AlreadyEnrolledError()
+    now = clock()
+    secret = Secret.generate(160)
+    pending = PendingEnrolment(user=user, created_at=now, expires_at=now + ENROLMENT_LIFETIME)
+    with transaction.atomic():
+        PendingEnrolment.objects.filter(user=user).delete()
+        pending.secret_sealed, pending.key_id = keyring().seal(secret.raw, pending.aad())
+        pending.save(force_insert=True)
+    record(Events.SETUP_STARTED, clock=clock, actor=actor or user, subject=user, address=address)
+    return Enrolment(pending.id, secret, _account_for(user, secret), pending.expires_at)
+
+
+def _pending(user: Any, enrolment_id: Any, now: datetime) -> PendingEnrolment:
+    try:
+        pending = PendingEnrolment.objects.get(pk=uuid.UUID(str(enrolment_id)), user=user)
+    except (PendingEnrolment.DoesNotExist, ValueError, TypeError):
+        raise EnrolmentExpiredError() from None
+    if pending.expires_at <= now:
+        pending.delete()
+        raise EnrolmentExpiredError()
+    return pending
+
+
+def get_enrolment(user: Any, enrolment_id: Any, *, clock: Clock) -> Enrolment:
+    pending = _pending(user, enrolment_id, clock())
+    try:
+        secret = _open(pending.secret_sealed, pending.key_id, pending.aad())
+    except DecryptionError:
+        raise EnrolmentExpiredError() from None
+    return Enrolment(pending.id, secret, _account_for(user, secret), pending.expires_at)
+
+
+def _normalize_totp(code: Any) -> str:
+    try:
+        return normalize_code(code if isinstance(code, str) else "", DIGITS)
+    except MalformedCodeError:
+        raise MalformedCodeInputError() from None
+
+
+def confirm_enrolment(
+    user: Any,
+    enrolment_id: Any,
+    code: str,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    actor: Any = None,
+) -> list[str]:
+    text = _normalize_totp(code)
+    now = clock()
+    enrolment = get_enrolment(user, enrolment_id, clock=clock)
+    try:
+        step = verify_totp(
+            enrolment.secret,
+            text,
+            now.timestamp(),
+            period=PERIOD,
+            digits=DIGITS,
+            algorithm=ALGORITHM,
+            window=WINDOW,
+        )
+    except InvalidCodeError:
+        record(Events.SETUP_FAILED, clock=clock, actor=actor or user, subject=user, address=address)
+        raise CodeRejectedError(
+            "That code did not match. Check that your app shows a code for the account named "
+            "on this page, enter the code it shows now, and make sure your device's time is "
+            "set automatically."
+        ) from None
+    with transaction.atomic():
+        if PendingEnrolment.objects.filter(pk=enrolment.id, user=user).delete()[0] != 1:
+            raise EnrolmentExpiredError()
+        if Device.objects.filter(user=user).exists():
+            raise AlreadyEnrolledError()
+        device = Device(user=user, created_at=now, last_step=step, last_used_at=now)
+        device.secret_sealed, device.key_id = keyring().seal(enrolment.secret.raw, device.aad())
+        device.save(force_insert=True)
+        codes = _store_recovery_codes(user, now)
+        Throttle.objects.filter(scope=Throttle.CODE, key=str(user.pk)).update(
+            failures=0, locked_at=None, next_attempt_at=now
+        )
+        _bump_epoch(user)
+    record(Events.ENABLED, clock=clock, actor=actor or user, subject=user, address=address)
+    send_to_user(user, "mfa_enabled", clock=clock, address=address)
+    return codes
+
+
+def diagnose_setup_code(user: Any, enrolment_id: Any, code: str, *, clock: Clock) -> Drift | None:
+    try:
+        text = normalize_code(code, DIGITS)
+        enrolment = get_enrolment(user, enrolment_id, clock=clock)
+        drift = find_drift(
+            enrolment.secret, [text], clock().timestamp(), period=PERIOD, digits=DIGITS
+        )
+    except (MalformedCodeError, InvalidCodeError, EnrolmentExpiredError):
+        return None
+    return drift if abs(drift.steps) > WINDOW else None
+
+
+# -- verification ------------------------------------------------------------------------------
+
+
+def _claim(user: Any, *, clock: Clock, address: str | None, purpose: str) -> throttle.Claim:
+    try:
+        throttle.check_address(address, clock=clock)
+        return throttle.claim(Throttle.CODE, str(user.pk), clock=clock, user=user)
+    except (ThrottledError, LockedOutError) as exc:
+        locked = isinstance(exc, LockedOutError)
+        event = Events.LOCKED_OUT_REFUSED if locked else Events.CODE_THROTTLED
+        record(event, clock=clock, actor=user, subject=user, address=address, purpose=purpose)
+        raise
+
+
+def _failed(
+    user: Any,
+    claimed: throttle.Claim,
+    *,
+    clock: Clock,
+    address: str | None,
+    event: str,
+    purpose: str,
+) -> CodeRejectedError:
+    throttle.fail_address(address, clock=clock)
+    record(
+        event,
+        clock=clock,
+        actor=user,
+        subject=user,
+        address=address,
+        purpose=purpose,
+        failures=claimed.failures,
+    )
+    if throttle.fail(claimed, clock=clock):
+        record(
+            Events.LOCKED_OUT,
+            clock=clock,
+            subject=user,
+            address=address,
+            failures=claimed.failures,
+        )
+        send_to_user(
+            user, "locked_out", {"failures": claimed.failures}, clock=clock, address=address
+        )
+    return CodeRejectedError()
+
+
+def verify_code(
+    user: Any,
+    code: str,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    purpose: str = "sign-in",
+) -> Verification:
+    text = _normalize_totp(code)
+    device = device_for(user)
+    if device is None:
+        raise NotEnrolledError()
+    claimed = _claim(user, clock=clock, address=address, purpose=purpose)
+    now = clock()
+    try:
+        secret = _open(device.secret_sealed, device.key_id, device.aad())
+    except DecryptionError:
+        log.error(
+            "device %s of user %s cannot be decrypted with the configured keys", device.pk, user.pk
+        )
+        raise _failed(
+            user, claimed, clock=clock, address=address, event=Events.CODE_FAILED, purpose=purpose
+        ) from None
+    reused = False
+    try:
+        step = verify_totp(
+            secret,
+            text,
+            now.timestamp(),
+            period=device.period,
+            digits=device.digits,
+            algorithm=device.algorithm,
+            window=WINDOW,
+            last_step=device.last_step,
+        )
+    except ReusedCodeError:
+        reused = True
+    except InvalidCodeError:
+        raise _failed(
+            user, claimed, clock=clock, address=address, event=Events.CODE_FAILED, purpose=purpose
+        ) from None
+    if not reused:
+        # The one conditional UPDATE that makes a code single-use across processes.
+        won = Device.objects.filter(pk=device.pk, last_step__lt=step).update(
+            last_step=step, last_used_at=now
+        )
+        reused = won != 1
+    if reused:
+        error = _failed(
+            user, claimed, clock=clock, address=address, event=Events.CODE_REUSED, purpose=purpose
+        )
+        send_to_user(user, "code_reused", clock=clock, address=address)
+        raise error
+    throttle.succeed(claimed, clock=clock)
+    record(Events.CODE_OK, clock=clock, actor=user, subject=user, address=address, purpose=purpose)
+    return Verification(method="totp", at=now, step=step)
+
+
+def verify_recovery_code(
+    user: Any,
+    code: str,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    purpose: str = "sign-in",
+) -> Verification:
+    text = normalize_recovery_code(code)
+    if text is None:
+        raise MalformedCodeInputError(
+            "Enter one of your recovery codes: 16 letters and digits, like abcd-efgh-jkmn-pqrs."
+        )
+    if not is_enrolled(user):
+        raise NotEnrolledError()
+    claimed = _claim(user, clock=clock, address=address, purpose=purpose)
+    now = clock()
+    match = None
+    for row in RecoveryCode.objects.filter(user=user, used_at__isnull=True):
+        # Check every code (no early exit), so timing does not tell which one matched.
+        if matches_recovery_code(text, row.salt, row.digest) and match is None:
+            match = row
+    if match is None or (
+        RecoveryCode.objects.filter(pk=match.pk, used_at__isnull=True).update(used_at=now) != 1
+    ):
+        raise _failed(
+            user,
+            claimed,
+            clock=clock,
+            address=address,
+            event=Events.RECOVERY_FAILED,
+            purpose=purpose,
+        )
+    throttle.succeed(claimed, clock=clock)
+    left = recovery_codes_left(user)
+    record(
+        Events.RECOVERY_USED,
+        clock=clock,
+        actor=user,
+        subject=user,
+        address=address,
+        purpose=purpose,
+        left=left,
+    )
+    send_to_user(user, "recovery_used", {"left": left}, clock=clock, address=address)
+    return Verification(method="recovery", at=now, recovery_codes_left=left)
+
+
+def verify_any(
+    user: Any,
+    code: str,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    purpose: str = "sign-in",
+) -> Verification:
+    try:
+        normalize_code(code if isinstance(code, str) else "", DIGITS)
+    except MalformedCodeError:
+        if normalize_recovery_code(code) is not None:
+            return verify_recovery_code(user, code, clock=clock, address=address, purpose=purpose)
+        raise MalformedCodeInputError(
+            "Enter the 6-digit code from your authenticator app, or a recovery code."
+        ) from None
+    return verify_code(user, code, clock=clock, address=address, purpose=purpose)
+
+
+def check_step_up(
+    user: Any,
+    *,
+    code: str | None,
+    verified_at: datetime | None,
+    clock: Clock,
+    address: str | None = None,
+) -> datetime:
+    now = clock()
+    if verified_at is not None and now - STEP_UP_WINDOW <= verified_at <= now:
+        return verified_at
+    if not code:
+        raise StepUpRequiredError()
+    try:
+        verification = verify_code(user, code, clock=clock, address=address, purpose="step-up")
+    except CodeRejectedError:
+        record(Events.STEP_UP_FAILED, clock=clock, actor=user, subject=user, address=address)
+        raise
+    record(Events.STEP_UP_OK, clock=clock, actor=user, subject=user, address=address)
+    return verification.at
+
+
+# -- changes -----------------------------------------------------------------------------------
+
+
+def _remove_everything(user: Any) -> int:
+    removed = Device.objects.filter(user=user).delete()[0]
+    PendingEnrolment.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
+    return removed
+
+
+def disable(
+    user: Any,
+    *,
+    code: str | None = None,
+    verified_at: datetime | None = None,
+    clock: Clock,
+    address: str | None = None,
+    actor: Any = None,
+) -> None:
+    from ..policy.services import decide
+
+    if not is_enrolled(user):
+        raise NotEnrolledError()
+    if decide(user, clock=clock).required:
+        raise RequiredByPolicyError()
+    check_step_up(user, code=code, verified_at=verified_at, clock=clock, address=address)
+    with transaction.atomic():
+        _remove_everything(user)
+        _bump_epoch(user)
+    record(Events.DISABLED, clock=clock, actor=actor or user, subject=user, address=address)
+    send_to_user(user, "mfa_disabled", clock=clock, address=address)
+
+
+def regenerate_recovery_codes(
+    user: Any,
+    *,
+    code: str | None = None,
+    verified_at: datetime | None = None,
+    clock: Clock,
+    address: str | None = None,
+    actor: Any = None,
+) -> list[str]:
+    if not is_enrolled(user):
+        raise NotEnrolledError()
+    check_step_up(user, code=code, verified_at=verified_at, clock=clock, address=address)
+    with transaction.atomic():
+        codes = _store_recovery_codes(user, clock())
+    record(
+        Events.RECOVERY_REGENERATED, clock=clock, actor=actor or user, subject=user, address=address
+    )
+    send_to_user(user, "recovery_regenerated", clock=clock, address=address)
+    return codes
+
+
+def reset(user: Any, *, actor: Any, clock: Clock, address: str | None = None) -> None:
+    from ..policy.services import restart_enrolment_period
+
+    with transaction.atomic():
+        had_device = _remove_everything(user) > 0
+        throttle.unlock(user, clock=clock)
+        restart_enrolment_period(user, clock=clock)
+        _bump_epoch(user)
+    record(
+        Events.RESET, clock=clock, actor=actor, subject=user, address=address, had_device=had_device
+    )
+    send_to_user(user, "mfa_reset", {"actor": actor}, clock=clock, address=address)
+
+
+def unlock_user(user: Any, *, actor: Any, clock: Clock, address: str | None = None) -> bool:
+    was_locked = throttle.unlock(user, clock=clock)
+    record(
+        Events.UNLOCKED,
+        clock=clock,
+        actor=actor,
+        subject=user,
+        address=address,
+        was_locked=was_locked,
+    )
+    return was_locked
+
+
+def rotate_keys(*, clock: Clock) -> RotationReport:
+    ring = keyring()
+    current = ring.current_key_id
+    report = RotationReport()
+    for model, attr in ((Device, "devices"), (PendingEnrolment, "pending")):
+        for row in model.objects.exclude(key_id=current).iterator():
+            try:
+                raw = ring.open(bytes(row.secret_sealed), row.key_id, row.aad())
+            except DecryptionError:
+                report.unreadable.append(f"{model.__name__} {row.pk} (user {row.user_id})")
+                continue
+            sealed, key_id = ring.seal(raw, row.aad())
+            updated = model.objects.filter(pk=row.pk, key_id=row.key_id).update(
+                secret_sealed=sealed, key_id=key_id
+            )
+            setattr(report, attr, getattr(report, attr) + updated)
+        report.already_current += model.objects.filter(key_id=current).count()
+    report.already_current -= report.devices + report.pending
+    record(
+        Events.KEYS_ROTATED,
+        clock=clock,
+        devices=report.devices,
+        pending=report.pending,
+        unreadable=len(report.unreadable),
+        current_key=current,
+    )
+    return report

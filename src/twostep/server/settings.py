@@ -1,0 +1,176 @@
+"""Django settings, all from ``TWOSTEP_*`` environment variables (see :mod:`twostep.server.config`).
+
+Nothing here needs editing for a deployment; ``twostep check`` explains what is wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import load_config
+from .crypto import derive_django_secret
+
+TWOSTEP = load_config()
+BASE_DIR = Path(__file__).resolve().parent
+
+DEBUG = TWOSTEP.debug
+SECRET_KEY = derive_django_secret(TWOSTEP.secret_keys[0])
+SECRET_KEY_FALLBACKS = [derive_django_secret(key) for key in TWOSTEP.secret_keys[1:]]
+TWOSTEP_SECRET_KEYS = TWOSTEP.secret_keys
+TWOSTEP_BASE_URL = TWOSTEP.base_url
+TWOSTEP_PROXY_COUNT = TWOSTEP.proxy_count
+TWOSTEP_REDIS_URL = TWOSTEP.redis_url
+TWOSTEP_FAKE_CLOCK_FILE = str(TWOSTEP.fake_clock_file) if TWOSTEP.fake_clock_file else None
+TWOSTEP_CLOCK = None  # tests set a callable here
+
+ALLOWED_HOSTS = list(TWOSTEP.allowed_hosts)
+CSRF_TRUSTED_ORIGINS = [TWOSTEP.base_url]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "twostep.server.accounts",
+    "twostep.server.audit",
+    "twostep.server.mfa",
+    "twostep.server.policy",
+    "twostep.server.web",
+    "twostep.server.console",
+    "twostep.server.api",
+]
+
+MIDDLEWARE = [
+    "twostep.server.web.middleware.SecurityHeadersMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "twostep.server.urls"
+WSGI_APPLICATION = "twostep.server.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "twostep.server.web.context.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": TWOSTEP.database.django()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if TWOSTEP.redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TWOSTEP.redis_url,
+            "KEY_PREFIX": "twostep",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["twostep.server.accounts.backends.UserBackend"]
+PASSWORD_HASHERS = ["twostep.server.accounts.hashers.Argon2idHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "web:signin"
+
+# Sessions and cookies (ASVS V3): HttpOnly, SameSite=Lax, Secure behind HTTPS; a session ends
+# after 12 hours (NIST AAL2 reauthentication) and at browser close.
+SESSION_COOKIE_NAME = "__Host-twostep" if TWOSTEP.https else "twostep_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = TWOSTEP.https
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_SERIALIZER = "django.contrib.sessions.serializers.JSONSerializer"
+CSRF_COOKIE_NAME = "__Host-twostep-csrf" if TWOSTEP.https else "twostep_csrf"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = TWOSTEP.https
+CSRF_FAILURE_VIEW = "twostep.server.web.views.errors.csrf_failure"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if TWOSTEP.https:
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    if TWOSTEP.proxy_count:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        SECURE_SSL_REDIRECT = True
+
+# Bounded request sizes: nothing we accept is large.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+
+if TWOSTEP.mail.backend == "smtp":
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = TWOSTEP.mail.host
+    EMAIL_PORT = TWOSTEP.mail.port
+    EMAIL_HOST_USER = TWOSTEP.mail.user
+    EMAIL_HOST_PASSWORD = TWOSTEP.mail.password
+    EMAIL_USE_TLS = TWOSTEP.mail.use_tls
+    EMAIL_USE_SSL = TWOSTEP.mail.use_ssl
+    EMAIL_TIMEOUT = 15
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = TWOSTEP.mail_from
+SERVER_EMAIL = TWOSTEP.mail_from
+
+STATIC_URL = "/static/"
+STATIC_ROOT = TWOSTEP.data_dir / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # serves straight from the package when not collected (tests)
+WHITENOISE_MAX_AGE = 3600
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "twostep": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # 4xx answers to bad input are normal here (wrong codes): log only server errors.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}

@@ -1,0 +1,107 @@
+"""The forms of the pages: bounded lengths, labels, and the right autocomplete hints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+
+def _attrs(**extra: Any) -> dict[str, Any]:
+    return {"autocapitalize": "none", "spellcheck": "false", **extra}
+
+
+class SignInForm(forms.Form):
+    identifier = forms.CharField(
+        label="Username or email",
+        max_length=254,
+        widget=forms.TextInput(attrs=_attrs(autocomplete="username", autofocus=True)),
+    )
+    password = forms.CharField(
+        label="Password",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="6-digit code",
+        max_length=64,
+        help_text="Open your authenticator app and type the code it shows for this account.",
+        widget=forms.TextInput(
+            attrs=_attrs(autocomplete="one-time-code", inputmode="numeric", autofocus=True, size=10)
+        ),
+    )
+
+
+class RecoveryForm(forms.Form):
+    code = forms.CharField(
+        label="Recovery code",
+        max_length=64,
+        help_text="One of the codes you saved when you set up two-step verification, "
+        "like abcd-efgh-jkmn-pqrs. Each code works once.",
+        widget=forms.TextInput(attrs=_attrs(autocomplete="off", autofocus=True, size=24)),
+    )
+
+
+class StepUpForm(forms.Form):
+    """A fresh code, asked only when none was entered in the last 10 minutes."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(
+            attrs=_attrs(autocomplete="one-time-code", inputmode="numeric", size=10)
+        ),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+
+class OwnerForm(forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        help_text="Letters, digits and . + - _",
+        widget=forms.TextInput(attrs=_attrs(autocomplete="username", autofocus=True)),
+    )
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.CharField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs=_attrs(autocomplete="email")),
+    )
+    password = forms.CharField(
+        label="Password",
+        max_length=1024,
+        strip=False,
+        help_text="At least 10 characters; not a common password.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", "The two passwords are not the same.")
+        return data

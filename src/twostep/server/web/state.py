@@ -1,0 +1,147 @@
+"""What the pages keep in the session between steps, and how long it stays valid.
+
+Keys (JSON, server-side session; the cookie holds only the random session id):
+
+``ts_pending``     ``{"user", "stage": "code"|"setup", "since", "epoch", "next"}`` password
+                   accepted, second step pending: 5 minutes for the code, 10 for setup
+``ts_enrolment``   ``{"user", "id"}`` the pending setup this session started (only this
+                   session can see or confirm it)
+``ts_auth_at``     when the password was last checked (Unix seconds)
+``ts_verified_at`` when a code was last verified in this session (step-up: 10 minutes)
+``ts_codes``       recovery codes to show once, AES-GCM sealed to this session and user, so
+                   the session table never holds them in clear
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from django.contrib.auth import login, update_session_auth_hash
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from ..accounts.models import User
+from ..accounts.signin import PENDING_LIFETIME, SETUP_LIFETIME, finish_sign_in
+from ..audit.services import Events, record
+from ..clock import Clock
+from ..crypto import DecryptionError
+from ..mfa.services import keyring
+
+PENDING = "ts_pending"
+ENROLMENT = "ts_enrolment"
+AUTH_AT = "ts_auth_at"
+VERIFIED_AT = "ts_verified_at"
+CODES = "ts_codes"
+BACKEND = "twostep.server.accounts.backends.UserBackend"
+
+
+def safe_next(request: HttpRequest, candidate: Any, default: str = "/account/") -> str:
+    if isinstance(candidate, str) and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def begin_pending(
+    request: HttpRequest, user: User, stage: str, now: datetime, next_url: str
+) -> None:
+    request.session.cycle_key()  # a new session id at each step (ASVS 3.2.1)
+    request.session[PENDING] = {
+        "user": user.pk,
+        "stage": stage,
+        "since": now.timestamp(),
+        "epoch": user.session_epoch,
+        "next": next_url,
+    }
+    request.session[AUTH_AT] = now.timestamp()
+
+
+def pending_user(
+    request: HttpRequest, stage: str, clock: Clock, address: str | None
+) -> User | None:
+    """The user whose sign-in waits at ``stage``, or None (missing, other stage, expired)."""
+    data = request.session.get(PENDING)
+    if not isinstance(data, dict) or data.get("stage") != stage:
+        return None
+    lifetime = PENDING_LIFETIME if stage == "code" else SETUP_LIFETIME
+    now = clock().timestamp()
+    since = data.get("since")
+    user = User.objects.select_related("role").filter(pk=data.get("user"), is_active=True).first()
+    if (
+        not isinstance(since, int | float)
+        or not since - 60 <= now <= since + lifetime.total_seconds()
+        or user is None
+        or user.session_epoch != data.get("epoch")
+    ):
+        request.session.pop(PENDING, None)
+        record(Events.PENDING_EXPIRED, clock=clock, subject=user, address=address, stage=stage)
+        return None
+    return user
+
+
+def pending_next(request: HttpRequest) -> str:
+    data = request.session.get(PENDING) or {}
+    return safe_next(request, data.get("next"))
+
+
+def complete_login(
+    request: HttpRequest,
+    user: User,
+    method: str,
+    clock: Clock,
+    address: str | None,
+    *,
+    next_url: str | None = None,
+) -> str:
+    """Sign ``user`` in (new session id), record it, return where to go next."""
+    next_url = next_url or pending_next(request)
+    request.session.pop(PENDING, None)
+    keep = {key: request.session.get(key) for key in (CODES, ENROLMENT)}
+    login(request, user, backend=BACKEND)
+    now = clock().timestamp()
+    request.session[AUTH_AT] = now
+    if method != "password":
+        request.session[VERIFIED_AT] = now
+    for key, value in keep.items():
+        if value is not None:
+            request.session[key] = value
+    finish_sign_in(user, method, clock=clock, address=address)
+    return next_url
+
+
+def refresh_session_hash(request: HttpRequest, user: User) -> None:
+    """Keep this session after the user's session epoch was raised (others are signed out)."""
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        update_session_auth_hash(request, user)
+
+
+def verified_at(request: HttpRequest) -> datetime | None:
+    value = request.session.get(VERIFIED_AT)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    return None
+
+
+def _codes_aad(request: HttpRequest, user: User) -> bytes:
+    return f"twostep:session-codes:{user.pk}:{user.session_epoch}".encode()
+
+
+def stash_codes(request: HttpRequest, user: User, codes: list[str], purpose: str) -> None:
+    payload = json.dumps({"codes": codes, "purpose": purpose}).encode()
+    sealed, key_id = keyring().seal(payload, _codes_aad(request, user))
+    request.session[CODES] = {"sealed": sealed.hex(), "key": key_id, "user": user.pk}
+
+
+def pop_codes(request: HttpRequest, user: User) -> tuple[list[str], str] | None:
+    data = request.session.pop(CODES, None)
+    if not isinstance(data, dict) or data.get("user") != user.pk:
+        return None
+    try:
+        raw = keyring().open(bytes.fromhex(data["sealed"]), data["key"], _codes_aad(request, user))
+        payload = json.loads(raw)
+    except (DecryptionError, KeyError, ValueError, TypeError):
+        return None
+    return list(payload["codes"]), str(payload["purpose"])

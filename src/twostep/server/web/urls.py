@@ -1,0 +1,25 @@
+"""The pages (see docs/server.md for the map)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from .views import account, setup, signin
+
+app_name = "web"
+urlpatterns = [
+    path("", signin.home, name="home"),
+    path("healthz", signin.healthz, name="healthz"),
+    path("welcome/", signin.welcome, name="welcome"),
+    path("signin/", signin.signin, name="signin"),
+    path("signin/code/", signin.code, name="code"),
+    path("signin/recovery/", signin.recovery, name="recovery"),
+    path("signout/", signin.signout, name="signout"),
+    path("two-step/setup/", setup.setup, name="setup"),
+    path("two-step/enabled/", setup.enabled, name="enabled"),
+    path("account/", account.account, name="account"),
+    path("account/two-step/disable/", account.disable_view, name="disable"),
+    path("account/recovery-codes/", account.regenerate_view, name="regenerate"),
+    path("account/sessions/sign-out-others/", account.sign_out_others, name="sign_out_others"),
+    path("account/confirm-password/", account.confirm_password, name="confirm_password"),
+]

@@ -1,0 +1,146 @@
+"""The account security page and its actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ...accounts.services import check_password_for_sign_in, client_address, sign_out_everywhere
+from ...clock import get_clock
+from ...errors import ServiceError, SignInFailedError, StepUpRequiredError
+from ...mfa.services import (
+    STEP_UP_WINDOW,
+    device_for,
+    disable,
+    lockout_status,
+    recovery_codes_left,
+    regenerate_recovery_codes,
+)
+from ...policy.services import decide
+from .. import state
+from ..forms import PasswordConfirmForm, StepUpForm
+
+
+def _recent_code(request: HttpRequest) -> bool:
+    verified = state.verified_at(request)
+    return verified is not None and get_clock()() - verified <= STEP_UP_WINDOW
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    clock = get_clock()
+    return render(
+        request,
+        "web/account.html",
+        {
+            "device": device_for(user),
+            "decision": decide(user, clock=clock),
+            "recovery_left": recovery_codes_left(user),
+            "lockout": lockout_status(user, clock=clock),
+        },
+    )
+
+
+def _step_up_action(request: HttpRequest, template: str, action: str) -> HttpResponse:
+    """Turn off 2FA or make new recovery codes: both need a recent code (10 minutes)."""
+    user = request.user
+    clock = get_clock()
+    address = client_address(request)
+    if device_for(user) is None:
+        messages.info(request, "Two-step verification is not on.")
+        return redirect("web:account")
+    form = StepUpForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"] or None
+        try:
+            if action == "disable":
+                disable(
+                    user,
+                    code=code,
+                    verified_at=state.verified_at(request),
+                    clock=clock,
+                    address=address,
+                )
+            else:
+                codes = regenerate_recovery_codes(
+                    user,
+                    code=code,
+                    verified_at=state.verified_at(request),
+                    clock=clock,
+                    address=address,
+                )
+        except StepUpRequiredError as exc:
+            form.add_error("code", exc.message)
+            status = 400
+        except ServiceError as exc:
+            form.add_error(None if _recent_code(request) else "code", exc.message)
+            status = 400
+        else:
+            if code:
+                request.session[state.VERIFIED_AT] = clock().timestamp()
+            if action == "disable":
+                state.refresh_session_hash(request, user)  # type: ignore[arg-type]
+                request.session.pop(state.VERIFIED_AT, None)
+                messages.success(request, "Two-step verification is off.")
+                return redirect("web:account")
+            state.stash_codes(request, user, codes, "regenerated")  # type: ignore[arg-type]
+            return redirect("web:enabled")
+    elif request.method == "POST":
+        status = 400
+    return render(request, template, {"form": form, "recent": _recent_code(request)}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def disable_view(request: HttpRequest) -> HttpResponse:
+    return _step_up_action(request, "web/disable.html", "disable")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def regenerate_view(request: HttpRequest) -> HttpResponse:
+    return _step_up_action(request, "web/regenerate.html", "regenerate")
+
+
+@login_required
+@require_POST
+def sign_out_others(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    sign_out_everywhere(user, actor=user, clock=get_clock(), address=client_address(request))  # type: ignore[arg-type]
+    state.refresh_session_hash(request, user)  # type: ignore[arg-type]
+    messages.success(request, "Every other session of your account is signed out.")
+    return redirect("web:account")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm_password(request: HttpRequest) -> HttpResponse:
+    form = PasswordConfirmForm(request.POST or None)
+    next_url = state.safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            clock = get_clock()
+            try:
+                check_password_for_sign_in(
+                    request.user.username,  # type: ignore[union-attr]
+                    form.cleaned_data["password"],
+                    clock=clock,
+                    address=client_address(request),
+                )
+            except SignInFailedError:
+                form.add_error("password", "That is not your password.")
+            except ServiceError as exc:
+                form.add_error("password", exc.message)
+            else:
+                request.session[state.AUTH_AT] = clock().timestamp()
+                return redirect(next_url)
+    return render(
+        request, "web/confirm_password.html", {"form": form, "next": next_url}, status=status
+    )

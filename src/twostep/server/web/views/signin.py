@@ -1,0 +1,193 @@
+"""First start, sign in (password, then code or recovery code), sign out."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from ...accounts.services import client_address, create_owner, needs_owner
+from ...accounts.signin import NextStep, start_sign_in
+from ...audit.services import Events, record
+from ...clock import get_clock
+from ...errors import (
+    InvalidUserDataError,
+    LockedOutError,
+    MalformedCodeInputError,
+    OwnerExistsError,
+    ServiceError,
+    SetupDeadlinePassedError,
+)
+from ...mfa.services import recovery_codes_left, verify_code, verify_recovery_code
+from .. import state
+from ..forms import CodeForm, OwnerForm, RecoveryForm, SignInForm
+
+EXPIRED = (
+    "Your sign-in expired (the code must follow the password within 5 minutes). Sign in again."
+)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if needs_owner():
+        return redirect("web:welcome")
+    if request.user.is_authenticated:
+        return redirect("web:account")
+    return redirect("web:signin")
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_http_methods(["GET", "POST"])
+def welcome(request: HttpRequest) -> HttpResponse:
+    """First start: the first visitor creates the owner account."""
+    if not needs_owner():
+        return redirect("web:signin")
+    form = OwnerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            create_owner(
+                username=data["username"],
+                email=data["email"],
+                password=data["password"],
+                display_name=data["display_name"],
+                clock=get_clock(),
+                address=client_address(request),
+            )
+        except InvalidUserDataError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except OwnerExistsError as exc:
+            messages.info(request, exc.message)
+            return redirect("web:signin")
+        else:
+            messages.success(request, "The owner account is ready. Sign in to continue.")
+            return redirect("web:signin")
+    return render(request, "web/welcome.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    if needs_owner():
+        return redirect("web:welcome")
+    if request.user.is_authenticated:
+        return redirect(state.safe_next(request, request.GET.get("next")))
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        clock = get_clock()
+        address = client_address(request)
+        next_url = state.safe_next(request, request.POST.get("next") or request.GET.get("next"))
+        try:
+            accepted = start_sign_in(
+                form.cleaned_data["identifier"],
+                form.cleaned_data["password"],
+                clock=clock,
+                address=address,
+            )
+        except (SetupDeadlinePassedError, LockedOutError) as exc:
+            return render(
+                request,
+                "web/refused.html",
+                {"title": "You cannot sign in right now", "message": exc.message},
+                status=403,
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if accepted.next == NextStep.DONE:
+                return redirect(
+                    state.complete_login(
+                        request, accepted.user, "password", clock, address, next_url=next_url
+                    )
+                )
+            stage = "code" if accepted.next == NextStep.CODE else "setup"
+            state.begin_pending(request, accepted.user, stage, clock(), next_url)
+            return redirect("web:code" if stage == "code" else "web:setup")
+    return render(
+        request,
+        "web/signin.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=400 if request.method == "POST" and not form.is_valid() else 200,
+    )
+
+
+def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
+    clock = get_clock()
+    address = client_address(request)
+    user = state.pending_user(request, "code", clock, address)
+    if user is None:
+        messages.error(request, EXPIRED)
+        return redirect("web:signin")
+    form_class = RecoveryForm if recovery else CodeForm
+    form = form_class(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            verify = verify_recovery_code if recovery else verify_code
+            try:
+                verification = verify(user, form.cleaned_data["code"], clock=clock, address=address)
+            except LockedOutError as exc:
+                request.session.pop(state.PENDING, None)
+                return render(
+                    request,
+                    "web/refused.html",
+                    {"title": "This account is locked", "message": exc.message},
+                    status=403,
+                )
+            except MalformedCodeInputError as exc:
+                form.add_error("code", exc.message)
+            except ServiceError as exc:
+                form.add_error("code", exc.message)
+            else:
+                if recovery:
+                    left = verification.recovery_codes_left or 0
+                    messages.warning(
+                        request,
+                        f"You signed in with a recovery code. {left} unused "
+                        f"code{'s' if left != 1 else ''} left"
+                        + (": make new ones below." if left < 5 else "."),
+                    )
+                next_url = state.complete_login(request, user, verification.method, clock, address)
+                return redirect("web:account" if recovery else next_url)
+        status = 400
+    template = "web/recovery.html" if recovery else "web/code.html"
+    return render(
+        request,
+        template,
+        {"form": form, "pending_user": user, "recovery_left": recovery_codes_left(user)},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def code(request: HttpRequest) -> HttpResponse:
+    return _second_step(request, recovery=False)
+
+
+@require_http_methods(["GET", "POST"])
+def recovery(request: HttpRequest) -> HttpResponse:
+    return _second_step(request, recovery=True)
+
+
+@require_http_methods(["GET", "POST"])
+def signout(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        user = request.user if request.user.is_authenticated else None
+        pending = request.session.get(state.PENDING)
+        logout(request)  # flushes the session: the old id is deleted server-side
+        if user is not None or pending:
+            record(
+                Events.SIGNED_OUT,
+                clock=get_clock(),
+                actor=user,
+                subject=user,
+                address=client_address(request),
+            )
+        messages.info(request, "You are signed out.")
+        return redirect("web:signin")
+    if not request.user.is_authenticated and not request.session.get(state.PENDING):
+        return redirect("web:signin")
+    return render(request, "web/signout.html")
