@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from typing import Final
+from typing import Any, Final
 
 from twostep.authenticator.errors import ClipboardError
 
@@ -24,8 +24,8 @@ __all__ = ["DEFAULT_CLEAR_AFTER", "copy_code"]
 DEFAULT_CLEAR_AFTER: Final = 30.0
 
 
-def _pyperclip():  # type: ignore[no-untyped-def]
-    import pyperclip
+def _pyperclip() -> Any:
+    import pyperclip  # type: ignore[import-untyped]
 
     return pyperclip
 

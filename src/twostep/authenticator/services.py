@@ -258,7 +258,7 @@ class Authenticator:
 # -- opening ------------------------------------------------------------------------------------
 def vault_location(path: str | os.PathLike[str] | None = None) -> Path:
     """``path``, or ``$TWOSTEP_VAULT``, or the XDG default."""
-    return Path(path) if path is not None else paths.vault_path()
+    return Path(path if path is not None else paths.vault_path())
 
 
 def read_password(

@@ -25,7 +25,6 @@ import binascii
 import contextlib
 import json
 import os
-import secrets
 from typing import Any, Final
 
 from twostep.authenticator.errors import VaultLockedError
@@ -95,11 +94,11 @@ def create_session(
     max_age: int = DEFAULT_MAX_AGE,
 ) -> str:
     """Write a session file for the unlocked vault and return its token."""
-    from pathlib import Path
+    import secrets
 
     from twostep.authenticator.paths import ensure_private_dir
 
-    folder = ensure_private_dir(Path(directory))
+    folder = ensure_private_dir(directory)
     _remove_expired(folder, now)
     session_id = secrets.token_hex(_ID_HEX // 2)
     key = secrets.token_bytes(_KEY_BYTES)
@@ -116,7 +115,7 @@ def create_session(
     record = dict(
         meta, nonce=base64.b64encode(nonce).decode(), ct=base64.b64encode(sealed).decode()
     )
-    fd = os.open(folder / session_id, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(os.path.join(folder, session_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(record, handle)
     token_key = base64.urlsafe_b64encode(key).decode().rstrip("=")
@@ -130,7 +129,7 @@ def _is_expired(record: dict[str, Any], mtime: float, now: float) -> bool:
         return True
 
 
-def _remove_expired(folder: os.PathLike[str], now: float) -> None:
+def _remove_expired(folder: str, now: float) -> None:
     with contextlib.suppress(OSError), os.scandir(folder) as it:
         for item in it:
             if len(item.name) != _ID_HEX:

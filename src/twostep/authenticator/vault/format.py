@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Callable
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 from twostep.authenticator.errors import WrongPasswordError
 
@@ -57,20 +57,45 @@ MAX_HEADER: Final = 64 * 1024
 _PREFIX = struct.Struct(">8sHI")
 
 
-class VaultLayout(NamedTuple):
+class VaultLayout:
     """The regions of a vault file, split but not decrypted.
 
     ``header_aad`` authenticates the key wrap; ``payload_aad`` authenticates the payload.
+    ``ciphertext`` ends with the 16-byte GCM tag. (A plain class, not a dataclass or named
+    tuple: creating those classes costs more import time than the fast path can spare.)
     """
 
-    version: int
-    header: dict[str, Any]
-    header_aad: bytes
-    wrap_nonce: bytes
-    wrapped_key: bytes
-    payload_aad: bytes
-    nonce: bytes
-    ciphertext: bytes  # with the 16-byte GCM tag at the end
+    __slots__ = (
+        "ciphertext",
+        "header",
+        "header_aad",
+        "nonce",
+        "payload_aad",
+        "version",
+        "wrap_nonce",
+        "wrapped_key",
+    )
+
+    def __init__(
+        self,
+        *,
+        version: int,
+        header: dict[str, Any],
+        header_aad: bytes,
+        wrap_nonce: bytes,
+        wrapped_key: bytes,
+        payload_aad: bytes,
+        nonce: bytes,
+        ciphertext: bytes,
+    ) -> None:
+        self.version = version
+        self.header = header
+        self.header_aad = header_aad
+        self.wrap_nonce = wrap_nonce
+        self.wrapped_key = wrapped_key
+        self.payload_aad = payload_aad
+        self.nonce = nonce
+        self.ciphertext = ciphertext
 
 
 def _damaged(detail: str) -> WrongPasswordError:
