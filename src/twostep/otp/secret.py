@@ -28,14 +28,16 @@ _HEX_ALPHABET: Final = frozenset("0123456789abcdefABCDEF")
 class Secret:
     """An HOTP/TOTP shared secret.
 
-    ``repr()`` and ``str()`` are redacted; equality is constant-time. Construct it from raw bytes,
-    or with :meth:`from_base32`, :meth:`from_hex` or :meth:`generate`.
+    ``repr()`` and ``str()`` are redacted; equality is constant-time; instances are immutable.
+    Construct it from raw bytes, or with :meth:`from_base32`, :meth:`from_hex` or
+    :meth:`generate`.
 
     Secrets read from existing accounts may be short (80-bit secrets are common);
     :attr:`is_below_rfc_minimum` tells so. New secrets are never shorter than 160 bits.
     """
 
     __slots__ = ("_raw",)
+    _raw: bytes
 
     def __init__(self, raw: bytes) -> None:
         if not isinstance(raw, bytes | bytearray | memoryview):
@@ -45,7 +47,7 @@ class Secret:
             raise InvalidSecretError("secret: empty")
         if len(raw) > MAX_SECRET_BYTES:
             raise InvalidSecretError(f"secret: longer than {MAX_SECRET_BYTES} bytes")
-        self._raw = raw
+        object.__setattr__(self, "_raw", raw)
 
     # -- constructors ---------------------------------------------------------------------------
     @classmethod
@@ -135,3 +137,13 @@ class Secret:
 
     def __len__(self) -> int:
         return len(self._raw)
+
+    # A value: immutable (it is hashed, and it sits in frozen accounts), copied and pickled whole.
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Secret is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Secret is immutable")
+
+    def __reduce__(self) -> tuple[type[Secret], tuple[bytes]]:
+        return (Secret, (self._raw,))
