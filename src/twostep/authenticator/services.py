@@ -226,7 +226,7 @@ class Authenticator:
         if account.type is OtpType.HOTP:
             if next_code:
                 raise UsageError(
-                    "an HOTP code has no next period; each `code` advances the counter"
+                    "--next: an HOTP code has no next period; each `code` advances the counter"
                 )
 
             def change(current: list[Entry]) -> CodeResult:
