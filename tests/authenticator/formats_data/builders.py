@@ -590,6 +590,12 @@ GA_DENO = (
 )
 
 
+def _qr_png(text: str) -> bytes:
+    from twostep.otp import make_qr_png  # the OTP core's QR encoder (segno), not an exporter
+
+    return make_qr_png(text, scale=3)
+
+
 # -- every importable fixture, by format name ------------------------------------------------
 def all_fixtures() -> dict[str, list[tuple[str, bytes]]]:
     """Representative files of each format (cheap to build), for the contract and fuzz tests."""
@@ -604,6 +610,6 @@ def all_fixtures() -> dict[str, list[tuple[str, bytes]]]:
         "freeotp-plus": [("json", freeotp_plus(few))],
         "bitwarden": [("json", bitwarden_json(few)), ("csv", bitwarden_csv(few))],
         "ente": [("encrypted", ente_encrypted(few))],
-        "google": [("uri", GA_DENO.encode())],
+        "google": [("uri", GA_DENO.encode()), ("png", _qr_png(GA_DENO))],
         "otpauth": [("plain", uri_list(few)), ("ente", ente_plain(few))],
     }

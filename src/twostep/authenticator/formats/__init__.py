@@ -41,6 +41,7 @@ from . import (
     twofas,
     twostep_export,
 )
+from ._json import is_broken_json
 from .base import MAX_IMPORT_BYTES, Format, ImportResult, Problem, Progress
 from .errors import (
     DamagedFileError,
@@ -140,6 +141,8 @@ def choose_format(files: Sequence[bytes], format_name: str | None = None) -> For
             assert fmt.detect is not None
             if not fmt.detect(data):
                 where = f"file {number}" if many else "the file"
+                if is_broken_json(data):
+                    raise DamagedFileError(f"{where} is not valid JSON (truncated or damaged?)")
                 guess = detect_format(data)
                 hint = f"; it looks like {guess.title} (--format {guess.name})" if guess else ""
                 raise WrongFormatError(f"{where} is not in the {fmt.title} format{hint}")
@@ -149,6 +152,8 @@ def choose_format(files: Sequence[bytes], format_name: str | None = None) -> For
         fmt_found = detect_format(data)
         if fmt_found is None:
             where = f"file {number}" if many else "the file"
+            if is_broken_json(data):
+                raise DamagedFileError(f"{where} is not valid JSON (truncated or damaged?)")
             names = ", ".join(f.name for f in import_formats())
             raise UnrecognizedFormatError(
                 f"{where} is not an export twostep recognises (formats: {names}); "

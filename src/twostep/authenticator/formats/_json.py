@@ -19,6 +19,7 @@ from .errors import DamagedFileError
 __all__ = [
     "b64decode",
     "decode_text",
+    "entry_b64decode",
     "entry_bool",
     "entry_int",
     "entry_list",
@@ -26,6 +27,7 @@ __all__ = [
     "entry_str",
     "file_list",
     "file_object",
+    "is_broken_json",
     "list_or_empty",
     "load_json",
     "sniff_json",
@@ -61,6 +63,17 @@ def sniff_json(data: bytes) -> Any:
     return value if ok else None
 
 
+def is_broken_json(data: bytes) -> bool:
+    """Text that starts like a JSON document but does not parse (a truncated export?)."""
+    text = decode_text(data[:16])
+    return (
+        text is not None
+        and text.lstrip()[:1] in ("{", "[")
+        and decode_text(data) is not None
+        and sniff_json(data) is None
+    )
+
+
 def load_json(data: bytes, title: str) -> Any:
     """Parse ``data`` as JSON or raise :class:`DamagedFileError` naming the file type."""
     ok, value = _parse(data)
@@ -86,15 +99,33 @@ def list_or_empty(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def b64decode(text: Any, where: str, error: type[Exception] = DamagedFileError) -> bytes:
-    """Strict standard Base64 (padding optional; whitespace and URL-safe letters accepted)."""
-    if not isinstance(text, str):
-        raise error(f"{where} is not text")
+def _b64(text: str) -> bytes | None:
     cleaned = "".join(text.split()).replace("-", "+").replace("_", "/").rstrip("=")
     try:
         return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
     except (binascii.Error, ValueError):
-        raise error(f"{where} is not valid Base64") from None
+        return None
+
+
+def b64decode(text: Any, where: str) -> bytes:
+    """Strict standard Base64 (padding optional; whitespace and URL-safe letters accepted);
+    :class:`DamagedFileError` naming ``where`` otherwise."""
+    if not isinstance(text, str):
+        raise DamagedFileError(f"{where} is missing or not text")
+    data = _b64(text)
+    if data is None:
+        raise DamagedFileError(f"{where} is not valid Base64")
+    return data
+
+
+def entry_b64decode(text: Any, field: str) -> bytes:
+    """The same for a field of one entry (:class:`EntryError`)."""
+    if not isinstance(text, str):
+        raise EntryError(field, "is not text")
+    data = _b64(text)
+    if data is None:
+        raise EntryError(field, "is not valid Base64")
+    return data
 
 
 # -- one entry --------------------------------------------------------------------------------

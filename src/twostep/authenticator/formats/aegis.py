@@ -26,6 +26,7 @@ from twostep.otp import Account, OtpType, Secret
 from . import _crypto
 from ._json import (
     b64decode,
+    entry_b64decode,
     entry_bool,
     entry_int,
     entry_list,
@@ -150,7 +151,7 @@ def _icon(item: dict[str, Any]) -> Icon | None:
     encoded = item.get("icon")
     if encoded is None:
         return None
-    data = b64decode(encoded, "icon", EntryError)
+    data = entry_b64decode(encoded, "icon")
     mime = entry_str(item, "icon_mime") or sniff_image_mime(data) or ""
     if not mime.startswith("image/"):
         raise EntryError("icon_mime", "is not an image type")
@@ -177,7 +178,11 @@ def _entry(item: Any, group_names: dict[str, str], content_version: int) -> Entr
         counter=entry_int(info, "counter", 0),  # type: ignore[arg-type]
     )
     if content_version >= 3 or "groups" in item:
-        groups = [group_names[g] for g in entry_list(item, "groups") if g in group_names]
+        groups = [
+            group_names[g]
+            for g in entry_list(item, "groups")
+            if isinstance(g, str) and g in group_names
+        ]
     else:
         group = entry_str(item, "group")
         groups = [group] if group else []

@@ -129,7 +129,10 @@ def _csv_entry(row: dict[str, str]) -> Entry | None:
 
 
 def _label(item: Any) -> str:
-    return str(item.get("name") or "")
+    login = item.get("login")
+    username = login.get("username") if isinstance(login, dict) else item.get("login_username")
+    name = str(item.get("name") or "")
+    return f"{name}:{username}" if name and username else name or str(username or "")
 
 
 def _read_json(doc: dict[str, Any], progress: Progress | None) -> ImportResult:

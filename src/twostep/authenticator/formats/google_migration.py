@@ -77,6 +77,8 @@ def _uris_of(data: bytes, file_number: int, files: int) -> list[str]:
             texts = read_qr(data)
         except QRError:
             raise DamagedFileError(f"{where} is not an image twostep can read") from None
+        except Exception:  # Pillow's decoders raise assorted errors on damaged images
+            raise DamagedFileError(f"{where} is a damaged image") from None
         if not texts:
             raise DamagedFileError(f"{where} has no QR code twostep can read")
         return texts

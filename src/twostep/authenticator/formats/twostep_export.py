@@ -33,6 +33,7 @@ from twostep.otp import Account, Secret
 from . import _crypto
 from ._json import (
     b64decode,
+    entry_b64decode,
     entry_bool,
     entry_int,
     entry_list,
@@ -131,7 +132,7 @@ def _icon(value: Any) -> Icon | None:
     if not isinstance(value, dict):
         raise EntryError("icon", "is not an object")
     mime = entry_str(value, "mime", required=True)
-    return Icon(mime, b64decode(value.get("data"), "icon", EntryError))
+    return Icon(mime, entry_b64decode(value.get("data"), "icon"))
 
 
 def _extra(value: list[Any]) -> tuple[tuple[str, str], ...]:
@@ -162,8 +163,12 @@ def _entry(item: Any) -> Entry:
     if not all(isinstance(g, str) for g in groups):
         raise EntryError("groups", "is not a list of names")
     created = item.get("created_at", 0)
-    if isinstance(created, bool) or not isinstance(created, int | float):
-        raise EntryError("created_at", "is not a number")
+    if (
+        isinstance(created, bool)
+        or not isinstance(created, int | float)
+        or not 0 <= created < 2**40  # also refuses NaN and infinities
+    ):
+        raise EntryError("created_at", "is not a time")
     entry = make_entry(
         account,
         note=entry_str(item, "note"),
