@@ -33,8 +33,9 @@ def make_qr(text: str) -> Any:
     """The segno QR code object for ``text`` (error correction M, never a Micro QR)."""
     if not isinstance(text, str) or not text:
         raise QRError("qr: nothing to encode")
+    segno = _segno()  # outside the try: a missing package must stay a QRDependencyError
     try:
-        return _segno().make(text, error="m", micro=False, boost_error=True)
+        return segno.make(text, error="m", micro=False, boost_error=True)
     except Exception as exc:  # segno raises DataOverflowError (a ValueError) and others
         raise QRError(f"qr: cannot encode ({type(exc).__name__})") from None
 
