@@ -559,6 +559,35 @@ def test_twostep_export_needs_a_password():
         twostep_export.write(_full_entries(), None)
 
 
+# -- a twostep vault file -------------------------------------------------------------------
+def _vault_file(tmp_path, entries) -> bytes:
+    from twostep.authenticator.vault import Vault
+    from twostep.authenticator.vault.crypto import insecure_test_params
+
+    path = tmp_path / "other.twostep"
+    vault = Vault.create(path, B.PASSWORD, kdf=insecure_test_params(), now=1_700_000_000.0)
+    vault.update(lambda current: current.extend(entries), now=1_700_000_001.0)
+    return path.read_bytes()
+
+
+def test_twostep_vault_file_import_keeps_everything(tmp_path):
+    from twostep.authenticator.formats import twostep_vault
+
+    entries = _full_entries()
+    data = _vault_file(tmp_path, entries)
+    fmt, result = formats.read_files([data], B.PASSWORD)
+    assert fmt is twostep_vault.FORMAT
+    assert list(result.entries) == entries
+    with pytest.raises(WrongPasswordError):
+        twostep_vault.read(data, B.WRONG_PASSWORD)
+    damaged = bytearray(data)
+    damaged[-20] ^= 1
+    with pytest.raises(WrongPasswordError):
+        twostep_vault.read(bytes(damaged), B.PASSWORD)
+    with pytest.raises(PasswordRequiredError):
+        twostep_vault.read(data)
+
+
 # -- printable HTML ---------------------------------------------------------------------------
 def test_html_page_has_one_qr_per_account_and_nothing_external():
     from twostep.authenticator.formats import html_export

@@ -83,9 +83,25 @@ def _twostep_items(samples) -> list[dict]:
     ]
 
 
+def _vault_file(items: list[dict]) -> bytes:
+    import tempfile
+
+    from twostep.authenticator.vault import Vault
+    from twostep.authenticator.vault.codec import entry_from_dict
+    from twostep.authenticator.vault.crypto import insecure_test_params
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "v.twostep"
+        vault = Vault.create(path, B.PASSWORD, kdf=insecure_test_params(), now=1.0)
+        entries = [entry_from_dict(dict(item, id=str(n), extra=[])) for n, item in enumerate(items)]
+        vault.update(lambda current: current.extend(entries), now=2.0)
+        return path.read_bytes()
+
+
 def _fixtures() -> dict[str, list[tuple[str, bytes]]]:
     fixtures = B.all_fixtures()
     fixtures["twostep"] = [("encrypted", _twostep_export(_twostep_items(B.SAMPLES[:3])))]
+    fixtures["twostep-vault"] = [("vault", _vault_file(_twostep_items(B.SAMPLES[:3])))]
     return fixtures
 
 
@@ -175,7 +191,14 @@ def test_encrypted_files_need_the_right_password(name, kind, data):
 
 
 def test_every_encrypted_format_is_covered():
-    assert {n for n, _, _ in ENCRYPTED} == {"aegis", "2fas", "andotp", "ente", "twostep"}
+    assert {n for n, _, _ in ENCRYPTED} == {
+        "aegis",
+        "2fas",
+        "andotp",
+        "ente",
+        "twostep",
+        "twostep-vault",
+    }
 
 
 # -- one bad entry ----------------------------------------------------------------------------
@@ -263,3 +286,11 @@ def test_files_above_the_limit_are_refused_unread():
         formats.read_files([huge])
     _, result = formats.read_files([huge[: 1000 * 41]])
     assert len(result.entries) == 1000
+
+
+@pytest.mark.parametrize("padding", range(4))
+def test_detection_survives_a_character_cut_at_the_sniffing_limit(padding):
+    line = "otpauth://totp/Z%C3%BCrich:%C3%BC?secret=JBSWY3DPEHPK3PXP&issuer=Zürich ü\n"
+    data = ("#" * padding + "\n" + line * 1200).encode()
+    assert len(data) > 65536
+    assert formats.detect_format(data).name == "otpauth"

@@ -28,13 +28,12 @@ PROG = "twostep-auth"
 PROGRESS_MIN_BYTES = 1024 * 1024
 PROGRESS_MIN_ENTRIES = 200
 
-_IMPORT_FORMATS = "twostep, aegis, 2fas, andotp, freeotp-plus, bitwarden, ente, google, otpauth"
 _EXPORT_FORMATS = ("twostep", "aegis", "otpauth", "google", "html")
 
-IMPORT_DESCRIPTION = f"""\
+IMPORT_DESCRIPTION = """\
 Import accounts from another authenticator's export (or from a twostep export).
 
-The format is recognised from the content; --format forces one ({_IMPORT_FORMATS}).
+The format is recognised from the content; --format forces one (names below).
 Encrypted files (Aegis, 2FAS, andOTP, ente, twostep) ask for their password. Before anything is
 saved you see a preview: how many accounts the file holds, which are already in the vault (same
 issuer, account and secret: skipped), which have the issuer and account of an entry in the
@@ -44,6 +43,7 @@ everything accepted is saved in one step: an import never stops halfway.
 
 formats:
   twostep        a twostep export (twostep-auth export --format twostep)
+  twostep-vault  another twostep vault file (asks for its password; it is not changed)
   aegis          Aegis vault/export .json, plain or encrypted (content versions 1-3)
   2fas           2FAS .2fas backup, plain or encrypted
   andotp         andOTP otp_accounts.json or .json.aes (both encryption schemes)

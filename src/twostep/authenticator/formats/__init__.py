@@ -11,6 +11,7 @@ what an import adds to a vault. Specs: ``shared/reference/formats.md``.
 name            import  export  what
 ==============  ======  ======  ==================================================================
 twostep         yes     yes     twostep's encrypted export (Argon2id + AES-256-GCM), every field
+twostep-vault   yes             another twostep vault file (opened with its password), every field
 aegis           yes     yes     Aegis JSON, plain or encrypted; groups, note, favourite, icon
 2fas            yes             2FAS .2fas, plain or encrypted, schema 1-4+; groups
 andotp          yes             andOTP .json / .json.aes (current and old scheme); tags
@@ -29,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final
 
+from twostep.authenticator.entry import Entry
+
 from . import (
     aegis,
     andotp,
@@ -40,6 +43,7 @@ from . import (
     otpauth_list,
     twofas,
     twostep_export,
+    twostep_vault,
 )
 from ._json import is_broken_json
 from .base import MAX_IMPORT_BYTES, Format, ImportResult, Problem, Progress
@@ -84,6 +88,7 @@ __all__ = [
 #: Every format, in detection order (the most specific signatures first).
 FORMATS: Final[tuple[Format, ...]] = (
     twostep_export.FORMAT,
+    twostep_vault.FORMAT,
     aegis.FORMAT,
     ente.FORMAT,
     twofas.FORMAT,
@@ -191,7 +196,10 @@ def read_files(
             return fmt, fmt.read_many(files, password, progress=progress)
         assert fmt.read is not None
         return fmt, fmt.read(files[0], password, progress=progress)
-    entries, problems, notes, total = [], [], [], 0
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    notes: list[str] = []
+    total = 0
     for number, data in enumerate(files, 1):
         assert fmt.read is not None
         result = fmt.read(data, password, progress=progress)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import functools
 import json
 from typing import Any
@@ -18,6 +19,7 @@ from .errors import DamagedFileError
 
 __all__ = [
     "b64decode",
+    "decode_prefix",
     "decode_text",
     "entry_b64decode",
     "entry_bool",
@@ -38,6 +40,14 @@ def decode_text(data: bytes) -> str | None:
     """The file as text (UTF-8, an optional BOM removed), or None when it is not UTF-8."""
     try:
         return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def decode_prefix(data: bytes, size: int = 65536) -> str | None:
+    """The first ``size`` bytes as text (for sniffing): a character cut at the end is fine."""
+    try:
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(data[:size], final=False)
     except UnicodeDecodeError:
         return None
 

@@ -57,6 +57,7 @@ _NOT_ANDOTP_MAGIC: Final = (
     b"SQLite format 3",
     b"RIFF",
     b"BM",
+    b"TWOSTEPV",
 )
 
 

@@ -20,6 +20,7 @@ from twostep.otp import Account, OtpType, Secret
 
 from . import otpauth_list
 from ._json import (
+    decode_prefix,
     decode_text,
     entry_bool,
     entry_object,
@@ -48,7 +49,7 @@ _CSV_COLUMNS: Final = frozenset({"name", "login_totp"})
 
 
 def _csv_header(data: bytes) -> list[str] | None:
-    text = decode_text(data[:8192])
+    text = decode_prefix(data, 8192)
     if text is None:
         return None
     first = text.lstrip().partition("\n")[0]

@@ -29,7 +29,7 @@ from twostep.otp import (
 )
 
 from . import otpauth_list
-from ._json import decode_text
+from ._json import decode_prefix, decode_text
 from .base import (
     Format,
     ImportResult,
@@ -66,8 +66,9 @@ def _text_lines(data: bytes) -> list[str] | None:
 def detect(data: bytes) -> bool:
     if is_image(data):
         return True
-    lines = _text_lines(data[:65536])
-    return bool(lines) and lines[0].lower().startswith(_MIGRATION)
+    text = decode_prefix(data)
+    first = text.lstrip()[: len(_MIGRATION)] if text is not None else ""
+    return first.lower() == _MIGRATION
 
 
 def _uris_of(data: bytes, file_number: int, files: int) -> list[str]:

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 from twostep.authenticator.entry import Entry
 from twostep.otp import build_uri, parse_uri
 
-from ._json import decode_text
+from ._json import decode_prefix, decode_text
 from ._otp import parse_type
 from .base import (
     EntryError,
@@ -49,7 +49,7 @@ def _content_lines(text: str) -> list[tuple[int, str]]:
 
 
 def detect(data: bytes) -> bool:
-    text = decode_text(data[:65536])
+    text = decode_prefix(data)
     if text is None:
         return False
     lines = _content_lines(text)
