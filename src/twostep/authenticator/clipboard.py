@@ -9,11 +9,13 @@ standard input, never on its command line (visible to other users in ``ps``).
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any, Final
 
 from twostep.authenticator.errors import ClipboardError
@@ -30,10 +32,31 @@ def _pyperclip() -> Any:
     return pyperclip
 
 
-def _copy(text: str) -> None:
+@contextlib.contextmanager
+def _output_detached() -> Iterator[None]:
+    """Point fds 1 and 2 at /dev/null while pyperclip runs: ``xclip`` stays in the background
+    to serve the clipboard and would otherwise hold our stdout open, so that a caller reading
+    it until EOF (``$(twostep-auth code x --copy)``, a test) would wait for ever."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
+
+
+def _copy(text: str, *, detach_output: bool = True) -> None:
     pyperclip = _pyperclip()
     try:
-        pyperclip.copy(text)
+        with _output_detached() if detach_output else contextlib.nullcontext():
+            pyperclip.copy(text)
     except pyperclip.PyperclipException as exc:
         raise ClipboardError(
             "no clipboard available (on X11 install xclip or xsel, on Wayland wl-clipboard; "
@@ -42,9 +65,12 @@ def _copy(text: str) -> None:
         ) from None
 
 
-def copy_code(code: str, *, clear_after: float = DEFAULT_CLEAR_AFTER) -> None:
-    """Copy ``code``; clear it after ``clear_after`` seconds (0: never)."""
-    _copy(code)
+def copy_code(
+    code: str, *, clear_after: float = DEFAULT_CLEAR_AFTER, detach_output: bool = True
+) -> None:
+    """Copy ``code``; clear it after ``clear_after`` seconds (0: never). A full-screen caller
+    passes ``detach_output=False`` (its output is a terminal, nobody waits for EOF)."""
+    _copy(code, detach_output=detach_output)
     if clear_after <= 0:
         return
     helper = subprocess.Popen(

@@ -185,7 +185,7 @@ class WatchApp(App[None]):
             from twostep.authenticator.clipboard import copy_code
 
             try:
-                copy_code(result.code, clear_after=self.clear_after)
+                copy_code(result.code, clear_after=self.clear_after, detach_output=False)
                 where = f"copied (clears in {self.clear_after:g} s)"
             except AuthenticatorError:
                 where = "sent to the terminal's clipboard (OSC 52)"
