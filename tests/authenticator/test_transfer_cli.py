@@ -323,3 +323,16 @@ def test_transfer_cli_imports_nothing_heavy():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_format_choices_match_the_registry():
+    from twostep.authenticator import formats
+
+    assert set(transfer_cli.IMPORT_FORMATS) == {f.name for f in formats.import_formats()}
+    assert set(transfer_cli.EXPORT_FORMATS) == {f.name for f in formats.export_formats()}
+
+
+def test_unknown_format_name_is_a_usage_error(env, tmp_path):
+    result = env.run("import", "--format", "lastpass", write(tmp_path, "x.txt", b"x"))
+    assert result.code == 2
+    assert "invalid choice" in result.err

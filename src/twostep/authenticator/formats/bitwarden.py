@@ -1,8 +1,8 @@
 """Bitwarden vault exports, unencrypted JSON and CSV: the ``totp`` field of login items.
 
 The field holds an ``otpauth://`` URI, a bare Base32 secret (TOTP, SHA1, 6 digits, 30 s) or
-``steam://SECRET``. For bare secrets and URIs without a label, the item name becomes the issuer
-and the login username the account (a ':' in the item name, which an issuer cannot hold,
+``steam://SECRET``. Where the field has no issuer (or no account), the item name becomes the
+issuer and the login username the account (a ':' in the item name, which an issuer cannot hold,
 becomes a space). Notes, favourite and folder (as a group) are kept. Items
 without a TOTP secret are not accounts and are left out (the preview says how many).
 Encrypted (account- or password-protected) Bitwarden exports are refused with a hint.
@@ -77,8 +77,10 @@ def _account(totp: str, item_name: str, username: str) -> Account:
     lowered = totp.lower()
     if lowered.startswith("otpauth://"):
         account = otpauth_list.entry_from_uri(totp).account
-        if not account.issuer and not account.name:
-            account = account.replace(issuer=item_name.replace(":", " "), name=username)
+        if not account.issuer and item_name.strip():
+            account = account.replace(issuer=item_name.replace(":", " "))
+        if not account.name and username.strip():
+            account = account.replace(name=username)
         return account
     kind = OtpType.TOTP
     if lowered.startswith("steam://"):

@@ -86,12 +86,15 @@ def _entry(item: Any, group_names: dict[str, str]) -> Entry:
     otp = item.get("otp") or {}
     if not isinstance(otp, dict):
         otp = {}
-    issuer = entry_str(item, "name") or entry_str(otp, "issuer")
+    label_issuer, colon, label_name = entry_str(otp, "label").partition(":")
+    if not colon:
+        label_issuer, label_name = "", label_issuer
+    issuer = entry_str(item, "name") or entry_str(otp, "issuer") or label_issuer
     account = Account(
         secret=Secret.from_base32(entry_str(item, "secret", required=True)),
         type=parse_type(otp.get("tokenType")),
         issuer=issuer,
-        name=entry_str(otp, "account"),
+        name=entry_str(otp, "account") or label_name.strip(),
         algorithm=parse_algorithm(otp.get("algorithm")),
         digits=entry_int(otp, "digits", 6),  # type: ignore[arg-type]
         period=entry_int(otp, "period", 30),  # type: ignore[arg-type]
