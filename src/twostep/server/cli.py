@@ -83,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"twostep is running at {url}  (press Ctrl+C to stop)", flush=True)
         if first_start:
             print(f"No accounts yet: open {url} to create the owner account.", flush=True)
-        if settings.TWOSTEP_BASE_URL.rstrip("/") + "/" != url:
+        if os.environ.get("TWOSTEP_BASE_URL") and url != settings.TWOSTEP_BASE_URL + "/":
             print(f"Public URL (TWOSTEP_BASE_URL): {settings.TWOSTEP_BASE_URL}/", flush=True)
 
     options = {

@@ -25,6 +25,7 @@ Verification (throttled per account and per client network, see :mod:`.throttle`
   a TOTP code; replay refused by one conditional UPDATE of ``Device.last_step``.
 - ``verify_recovery_code(user, code, *, clock, address=None, purpose="sign-in")
   -> Verification`` a recovery code, used up atomically.
+- ``mark_step_used(device_id, step, now) -> bool`` the conditional UPDATE itself.
 - ``verify_any(user, code, ...) -> Verification`` whichever of the two the input looks like
   (``Verification.method`` is ``"totp"`` or ``"recovery"``): what the API's verify uses.
 - ``check_step_up(user, *, code, verified_at, clock, address=None) -> datetime`` the rule
@@ -59,6 +60,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 
@@ -117,6 +119,7 @@ __all__ = [
     "is_enrolled",
     "keyring",
     "lockout_status",
+    "mark_step_used",
     "recovery_codes_left",
     "regenerate_recovery_codes",
     "reset",
@@ -214,7 +217,7 @@ def _open(sealed: Any, key_id: str, aad: bytes) -> Secret:
 
 
 def _bump_epoch(user: Any) -> None:
-    type(user).objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    get_user_model().objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch"])
 
 
@@ -397,6 +400,18 @@ def _failed(
     return CodeRejectedError()
 
 
+def mark_step_used(device_id: Any, step: int, now: datetime) -> bool:
+    """Raise the device's last accepted step to ``step`` if it is lower; True if this call did.
+
+    The one conditional UPDATE that makes a code single-use across processes: of any number of
+    concurrent calls with the same step, exactly one sees a row count of 1.
+    """
+    won = Device.objects.filter(pk=device_id, last_step__lt=step).update(
+        last_step=step, last_used_at=now
+    )
+    return won == 1
+
+
 def verify_code(
     user: Any,
     code: str,
@@ -439,11 +454,7 @@ def verify_code(
             user, claimed, clock=clock, address=address, event=Events.CODE_FAILED, purpose=purpose
         ) from None
     if not reused:
-        # The one conditional UPDATE that makes a code single-use across processes.
-        won = Device.objects.filter(pk=device.pk, last_step__lt=step).update(
-            last_step=step, last_used_at=now
-        )
-        reused = won != 1
+        reused = not mark_step_used(device.pk, step, now)
     if reused:
         error = _failed(
             user, claimed, clock=clock, address=address, event=Events.CODE_REUSED, purpose=purpose

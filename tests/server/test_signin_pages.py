@@ -1,0 +1,403 @@
+"""The sign-in flows through Django's test client, with CSRF checks on as in a browser."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from twostep.otp import Secret, generate_totp
+from twostep.server.accounts.models import User
+from twostep.server.audit.models import Event
+from twostep.server.audit.services import Events
+from twostep.server.clock import FakeClock
+from twostep.server.mfa import services as mfa
+from twostep.server.policy.services import require_user, set_org_policy
+
+from .helpers import PASSWORD, Member, enrol, make_user, post_form, sign_in
+
+pytestmark = pytest.mark.django_db
+KEY_RE = re.compile(r"<span>([A-Z2-7]{1,4})</span>")
+CODE_RE = re.compile(r"<li><code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})</code></li>")
+
+
+def text(response: object) -> str:
+    return response.content.decode()  # type: ignore[attr-defined]
+
+
+def session_id(client: Client) -> str:
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def setup_key(client: Client) -> Secret:
+    page = client.get("/two-step/setup/")
+    assert page.status_code == 200
+    return Secret.from_base32("".join(KEY_RE.findall(text(page))))
+
+
+# -- first start --------------------------------------------------------------------------------
+
+
+def test_first_visitor_creates_the_owner(web: Client, clock: FakeClock) -> None:
+    assert web.get("/")["Location"] == "/welcome/"
+    assert web.get("/signin/")["Location"] == "/welcome/"
+    page = web.get("/welcome/")
+    for label in ("Username", "Your name", "Email", "Password", "Password again"):
+        assert re.search(rf"<label for=\"id_\w+\">{label}", text(page)), label
+    response = post_form(
+        web,
+        "/welcome/",
+        {
+            "username": "owner",
+            "email": "Owner@Example.COM",
+            "display_name": "Olga",
+            "password": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response["Location"] == "/signin/"
+    owner = User.objects.get()
+    assert owner.is_owner
+    assert owner.email == "Owner@example.com"
+    assert owner.password.startswith("argon2$argon2id$")
+    # The welcome page is gone once the owner exists.
+    assert web.get("/welcome/")["Location"] == "/signin/"
+    assert Event.objects.filter(event=Events.OWNER_CREATED).count() == 1
+
+
+def test_owner_form_explains_problems(web: Client, clock: FakeClock) -> None:
+    response = post_form(
+        web,
+        "/welcome/",
+        {"username": "a b", "email": "nope", "password": "short", "password2": "other"},
+    )
+    body = text(response)
+    assert response.status_code == 200
+    assert "The two passwords are not the same." in body
+    assert not User.objects.exists()
+
+
+def test_owner_then_forced_setup_then_enabled(web: Client, clock: FakeClock, outbox: list) -> None:
+    """The seed flow: create the owner, sign in, set up with the QR data, "enabled"."""
+    post_form(
+        web,
+        "/welcome/",
+        {
+            "username": "owner",
+            "email": "o@example.com",
+            "password": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    response = post_form(web, "/signin/", {"identifier": "owner", "password": PASSWORD})
+    assert response["Location"] == "/two-step/setup/"  # administrators must use 2FA
+    page = web.get("/two-step/setup/")
+    body = text(page)
+    assert "<svg" in body
+    assert "QR code to scan" in body
+    assert "twostep: o@example.com" in body
+    assert "Remind me later" not in body
+    secret = setup_key(web)
+    response = post_form(
+        web, "/two-step/setup/", {"code": generate_totp(secret, clock().timestamp())}
+    )
+    assert response["Location"] == "/two-step/enabled/"
+    page = web.get("/two-step/enabled/")
+    codes = CODE_RE.findall(text(page))
+    assert "Two-step verification is enabled" in text(page)
+    assert len(codes) == 10
+    assert 'download="twostep-recovery-codes-owner.txt"' in text(page)
+    assert "only once" in text(web.get("/two-step/enabled/"))  # never shown twice
+    assert web.get("/account/").status_code == 200
+    assert outbox[-1].subject.startswith("Two-step verification is now on")
+
+
+# -- password step -------------------------------------------------------------------------------
+
+
+def test_wrong_password_and_unknown_user_look_the_same(
+    web: Client, member: Member, clock: FakeClock
+) -> None:
+    wrong = post_form(web, "/signin/", {"identifier": "alice", "password": "not it at all"})
+    unknown = post_form(web, "/signin/", {"identifier": "nobody", "password": "not it at all"})
+    assert wrong.status_code == unknown.status_code == 400
+    message = "The username or email and password do not match an account."
+    assert message in text(wrong)
+    assert message in text(unknown)
+    assert "_auth_user_id" not in web.session
+
+
+def test_sign_in_by_email_any_case_without_2fa(
+    web: Client, member: Member, clock: FakeClock
+) -> None:
+    before = session_id(web) if settings.SESSION_COOKIE_NAME in web.cookies else None
+    response = post_form(web, "/signin/", {"identifier": "ALICE@example.com", "password": PASSWORD})
+    assert response["Location"] == "/account/"
+    assert session_id(web) != before
+    assert web.get("/account/").status_code == 200
+    assert Event.objects.filter(event=Events.SIGNED_IN, subject=member.user).get().details == {
+        "method": "password"
+    }
+
+
+def test_password_throttle_after_free_failures(
+    web: Client, member: Member, clock: FakeClock
+) -> None:
+    for _ in range(5):
+        post_form(web, "/signin/", {"identifier": "alice", "password": "wrong password!"})
+    post_form(web, "/signin/", {"identifier": "alice", "password": "wrong password!"})
+    response = post_form(web, "/signin/", {"identifier": "alice", "password": PASSWORD})
+    assert "Too many attempts. Wait 2 seconds" in text(response)
+    clock.advance(seconds=2)
+    assert sign_in(web, member)["Location"] == "/account/"
+
+
+# -- code step ----------------------------------------------------------------------------------
+
+
+def test_code_step_with_new_session_ids(web: Client, enrolled: Member, clock: FakeClock) -> None:
+    web.get("/signin/")
+    first = session_id(web) if settings.SESSION_COOKIE_NAME in web.cookies else ""
+    response = sign_in(web, enrolled)
+    assert response["Location"] == "/signin/code/"
+    pending = session_id(web)
+    assert pending != first
+    assert web.get("/account/")["Location"].startswith("/signin/")  # not signed in yet
+    page = web.get("/signin/code/")
+    assert 'autocomplete="one-time-code"' in text(page)
+    assert "Use a recovery code instead" in text(page)
+    response = post_form(web, "/signin/code/", {"code": enrolled.code(clock)})
+    assert response["Location"] == "/account/"
+    assert session_id(web) not in {first, pending}
+    assert web.get("/account/").status_code == 200
+
+
+def test_wrong_and_reused_codes_get_the_same_answer(
+    web: Client, enrolled: Member, clock: FakeClock
+) -> None:
+    code = enrolled.code(clock)
+    mfa.verify_code(enrolled.user, code, clock=clock)  # used elsewhere just now
+    clock.advance(seconds=3)
+    sign_in(web, enrolled)
+    reused = post_form(web, "/signin/code/", {"code": code})
+    clock.advance(seconds=3)
+    wrong = post_form(web, "/signin/code/", {"code": f"{(int(code) + 7) % 10**6:06d}"})
+    message = "That code was not accepted."
+    assert reused.status_code == wrong.status_code == 400
+    assert message in text(reused)
+    assert message in text(wrong)
+    assert "reused" not in text(reused).lower()
+    assert "already" not in text(reused).lower()
+
+
+def test_pending_state_expires_after_five_minutes(
+    web: Client, enrolled: Member, clock: FakeClock
+) -> None:
+    sign_in(web, enrolled)
+    clock.advance(minutes=5, seconds=1)
+    response = post_form(
+        web, "/signin/code/", {"code": enrolled.code(clock)}, form_path="/signin/", follow=True
+    )
+    assert "Your sign-in expired" in text(response)
+    assert response.redirect_chain[-1][0] == "/signin/"
+    assert Event.objects.filter(event=Events.PENDING_EXPIRED).exists()
+
+
+def test_replayed_pending_cookie_is_useless(enrolled: Member, clock: FakeClock) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    sign_in(browser, enrolled)
+    stolen = session_id(browser)
+    post_form(browser, "/signin/code/", {"code": enrolled.code(clock)})
+    assert browser.get("/account/").status_code == 200
+    clock.advance(seconds=30)
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = stolen
+    response = attacker.post("/signin/code/", {"code": enrolled.code(clock)}, follow=True)
+    assert "Your sign-in expired" in text(response)
+    assert attacker.get("/account/")["Location"].startswith("/signin/")
+
+
+def test_recovery_code_sign_in(
+    web: Client, enrolled: Member, clock: FakeClock, outbox: list
+) -> None:
+    assert enrolled.recovery_codes
+    sign_in(web, enrolled)
+    page = web.get("/signin/recovery/")
+    assert "Recovery code" in text(page)
+    response = post_form(
+        web, "/signin/recovery/", {"code": enrolled.recovery_codes[0]}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/account/"
+    assert "You signed in with a recovery code. 9 unused codes left." in text(response)
+    assert outbox[-1].subject == "A recovery code was used to sign in to twostep"
+
+
+def test_locked_out_user_is_told_to_ask_an_admin(
+    web: Client, enrolled: Member, clock: FakeClock
+) -> None:
+    for _ in range(20):
+        clock.advance(seconds=301)
+        sign_in(web, enrolled)
+        post_form(
+            web,
+            "/signin/code/",
+            {"code": "000000" if enrolled.code(clock) != "000000" else "111111"},
+        )
+    clock.advance(seconds=301)
+    response = sign_in(web, enrolled)
+    assert response.status_code == 403
+    assert "locked after too many wrong codes" in text(response)
+    assert "Ask an administrator" in text(response)
+
+
+# -- required setup ------------------------------------------------------------------------------
+
+
+def test_required_user_can_postpone_with_days_left(
+    web: Client, member: Member, clock: FakeClock
+) -> None:
+    require_user(member.user, days=7, actor=None, clock=clock)
+    clock.advance(days=2)
+    assert sign_in(web, member)["Location"] == "/two-step/setup/"
+    page = web.get("/two-step/setup/")
+    assert "Remind me later (5 days left)" in text(page)
+    response = post_form(web, "/two-step/setup/", {"action": "later"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/account/"
+    assert "within 5 days" in text(response)
+    assert Event.objects.filter(event=Events.SETUP_POSTPONED, subject=member.user).exists()
+
+
+def test_deadline_passed_refuses_sign_in_and_records_it(
+    web: Client, member: Member, clock: FakeClock
+) -> None:
+    require_user(member.user, days=2, actor=None, clock=clock)
+    clock.advance(days=3)
+    response = sign_in(web, member)
+    assert response.status_code == 403
+    assert "Ask an administrator to extend the period" in text(response)
+    assert "_auth_user_id" not in web.session
+    assert Event.objects.filter(event=Events.DEADLINE_REFUSED, subject=member.user).exists()
+
+
+def test_org_rule_without_grace_has_no_remind_me_later(
+    web: Client, member: Member, clock: FakeClock
+) -> None:
+    set_org_policy(mode="all", grace_days=0, actor=None, clock=clock)
+    sign_in(web, member)
+    page = web.get("/two-step/setup/")
+    assert "Set it up now to sign in." in text(page)
+    response = post_form(web, "/two-step/setup/", {"action": "later"})
+    assert response["Location"] == "/two-step/setup/"
+    assert "_auth_user_id" not in web.session
+
+
+def test_setup_wrong_code_with_clock_hint(web: Client, member: Member, clock: FakeClock) -> None:
+    require_user(member.user, days=0, actor=None, clock=clock)
+    sign_in(web, member)
+    secret = setup_key(web)
+    behind = generate_totp(secret, clock().timestamp() - 600)
+    response = post_form(web, "/two-step/setup/", {"code": behind})
+    assert response.status_code == 400
+    assert "about 10 minutes behind the real time" in text(response)
+    assert not mfa.is_enrolled(member.user)
+
+
+def test_setup_is_bound_to_the_session_that_started_it(member: Member, clock: FakeClock) -> None:
+    """An attacker with the password who starts setup elsewhere does not get the same secret,
+    and the user's setup continues in the user's session."""
+    require_user(member.user, days=0, actor=None, clock=clock)
+    user_browser, attacker = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    sign_in(user_browser, member)
+    users_secret = setup_key(user_browser)
+    sign_in(attacker, member)
+    attackers_secret = setup_key(attacker)
+    assert users_secret != attackers_secret
+    # The newest setup wins; the older one says so plainly.
+    response = post_form(
+        user_browser,
+        "/two-step/setup/",
+        {"code": generate_totp(users_secret, clock().timestamp())},
+        form_path="/signin/",  # the token only: a GET of the setup page would start a new setup
+        follow=True,
+    )
+    assert response.redirect_chain == [("/two-step/setup/", 302)]
+    assert "restarted elsewhere" in text(response)
+    assert not mfa.is_enrolled(member.user)
+
+
+# -- account page ---------------------------------------------------------------------------------
+
+
+def signed_in(web: Client, enrolled: Member, clock: FakeClock) -> None:
+    sign_in(web, enrolled)
+    post_form(web, "/signin/code/", {"code": enrolled.code(clock)})
+    clock.advance(seconds=30)
+
+
+def test_account_page_shows_status(web: Client, enrolled: Member, clock: FakeClock) -> None:
+    signed_in(web, enrolled, clock)
+    body = text(web.get("/account/"))
+    assert "You sign in with your password and a code" in body
+    assert "Recovery codes left</dt><dd>10 of 10" in body
+    assert "Sign out other sessions" in body
+
+
+def test_turn_off_needs_a_fresh_code_after_ten_minutes(
+    web: Client, enrolled: Member, clock: FakeClock
+) -> None:
+    signed_in(web, enrolled, clock)
+    clock.advance(minutes=11)
+    page = web.get("/account/two-step/disable/")
+    assert "Enter a code from your authenticator app" in text(page)
+    response = post_form(web, "/account/two-step/disable/", {"code": ""})
+    assert response.status_code == 400
+    assert mfa.is_enrolled(enrolled.user)
+    response = post_form(web, "/account/two-step/disable/", {"code": enrolled.code(clock)})
+    assert response["Location"] == "/account/"
+    assert not mfa.is_enrolled(enrolled.user)
+    assert web.get("/account/").status_code == 200  # this session survives
+
+
+def test_new_recovery_codes_within_ten_minutes(
+    web: Client, enrolled: Member, clock: FakeClock
+) -> None:
+    signed_in(web, enrolled, clock)
+    assert "no new code is needed" in text(web.get("/account/recovery-codes/"))
+    response = post_form(web, "/account/recovery-codes/", {})
+    assert response["Location"] == "/two-step/enabled/"
+    page = text(web.get("/two-step/enabled/"))
+    assert "New recovery codes" in page
+    assert len(CODE_RE.findall(page)) == 10
+
+
+def test_sign_out_other_sessions(enrolled: Member, clock: FakeClock) -> None:
+    laptop, phone = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    signed_in(laptop, enrolled, clock)
+    signed_in(phone, enrolled, clock)
+    response = post_form(laptop, "/account/sessions/sign-out-others/", {}, form_path="/account/")
+    assert response["Location"] == "/account/"
+    assert laptop.get("/account/").status_code == 200
+    assert phone.get("/account/")["Location"].startswith("/signin/")
+
+
+def test_sign_out(web: Client, enrolled: Member, clock: FakeClock) -> None:
+    signed_in(web, enrolled, clock)
+    old = session_id(web)
+    response = post_form(web, "/signout/", {})
+    assert response["Location"] == "/signin/"
+    assert web.get("/account/")["Location"].startswith("/signin/")
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = old
+    assert replay.get("/account/")["Location"].startswith("/signin/")
+
+
+def test_admin_sees_the_console_link(web: Client, clock: FakeClock, db: None) -> None:
+    admin = enrol(make_user(clock, "root", role="admin"), clock)
+    member = make_user(clock, "mo")
+    signed_in(web, admin, clock)
+    assert 'href="/console/"' in text(web.get("/account/"))
+    other = Client(enforce_csrf_checks=True)
+    sign_in(other, member)
+    assert 'href="/console/"' not in text(other.get("/account/"))
