@@ -32,6 +32,13 @@ def _pyperclip() -> Any:
     return pyperclip
 
 
+def _functions() -> tuple[Any, Any, type[Exception]]:
+    """pyperclip's (copy, paste) for the environment as it is now, and its exception."""
+    pyperclip = _pyperclip()
+    copy, paste = pyperclip.determine_clipboard()
+    return copy, paste, pyperclip.PyperclipException
+
+
 @contextlib.contextmanager
 def _output_detached() -> Iterator[None]:
     """Point fds 1 and 2 at /dev/null while pyperclip runs: ``xclip`` stays in the background
@@ -52,17 +59,31 @@ def _output_detached() -> Iterator[None]:
             os.close(fd)
 
 
+def _reads_back(paste: Any, text: str, attempts: int = 20) -> bool:
+    """Whether the clipboard holds ``text``; xclip takes the selection from a background
+    process, so the first read may still see the previous content."""
+    for attempt in range(attempts):
+        if hmac.compare_digest(str(paste()).encode(), text.encode()):
+            return True
+        time.sleep(0.02 * (attempt + 1))
+    return False
+
+
 def _copy(text: str, *, detach_output: bool = True) -> None:
-    pyperclip = _pyperclip()
+    """Copy, then read back: xclip and friends can fail without saying so (X server gone)."""
+    copy, paste, failure = _functions()
     try:
         with _output_detached() if detach_output else contextlib.nullcontext():
-            pyperclip.copy(text)
-    except pyperclip.PyperclipException as exc:
+            copy(text)
+            ok = _reads_back(paste, text)
+    except failure as exc:
         raise ClipboardError(
             "no clipboard available (on X11 install xclip or xsel, on Wayland wl-clipboard; "
             "over SSH there is none)",
             detail=str(exc),
         ) from None
+    if not ok:
+        raise ClipboardError("the clipboard did not take the code (is the display still there?)")
 
 
 def copy_code(
@@ -91,12 +112,11 @@ def copy_code(
 
 def _clear_later(code: str, delay: float) -> None:
     time.sleep(delay)
-    pyperclip = _pyperclip()
+    copy, paste, failure = _functions()
     try:
-        current = pyperclip.paste()
-        if hmac.compare_digest(current.encode(), code.encode()):
-            pyperclip.copy("")
-    except pyperclip.PyperclipException:  # pragma: no cover - the clipboard went away
+        if hmac.compare_digest(str(paste()).encode(), code.encode()):
+            copy("")
+    except failure:  # pragma: no cover - the clipboard went away
         pass
 
 

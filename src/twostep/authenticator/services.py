@@ -120,11 +120,7 @@ class Authenticator:
 
     def search(self, text: str) -> list[Entry]:
         """Entries whose issuer, account name, note or groups contain ``text``."""
-        return [
-            e
-            for e in self.entries()
-            if matches_search(text, (e.account.issuer, e.account.name, e.note, *e.groups))
-        ]
+        return [e for e in self.entries() if matches_search(text, (e.label, e.note, *e.groups))]
 
     # -- changing -------------------------------------------------------------------------------
     def update(self, change: Callable[[list[Entry]], T]) -> T:

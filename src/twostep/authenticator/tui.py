@@ -105,8 +105,7 @@ class WatchApp(App[None]):
         return [
             e
             for e in self._entries
-            if not text
-            or matches_search(text, (e.account.issuer, e.account.name, e.note, *e.groups))
+            if not text or matches_search(text, (e.label, e.note, *e.groups))
         ]
 
     def _cells(self, entry: Entry) -> tuple[str, str, str]:
