@@ -48,12 +48,14 @@ IMPORT_DESCRIPTION = """\
 Import accounts from another authenticator's export (or from a twostep export).
 
 The format is recognised from the content; --format forces one (names below).
-Encrypted files (Aegis, 2FAS, andOTP, ente, twostep) ask for their password. Before anything is
-saved you see a preview: how many accounts the file holds, which are already in the vault (same
-issuer, account and secret: skipped), which have the issuer and account of an entry in the
-vault but another secret (added as a separate entry, so you can check which one works), and
-which could not be read and why (entry number and field; secrets are never shown). Then
-everything accepted is saved in one step: an import never stops halfway.
+Encrypted files (Aegis, 2FAS, andOTP, ente, twostep exports and vaults) ask for their
+password. Before anything is saved you see a preview: how many accounts the file holds, which
+are already in the vault (same issuer, account and secret: skipped), which have the issuer and
+account of an entry in the vault but another secret (added as a separate entry, so you can
+check which one works), and which could not be read and why (entry number and field; secrets
+are never shown). Then everything accepted is saved in one step: an import never stops
+halfway. Accounts that could not be read do not stop the others (the exit status is 0 when
+at least one account was read).
 
 formats:
   twostep        a twostep export (twostep-auth export --format twostep)
@@ -149,7 +151,12 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "--format", "-f", required=True, choices=EXPORT_FORMATS, help="what to write (see above)"
+        "--format",
+        "-f",
+        required=True,
+        choices=EXPORT_FORMATS,
+        metavar="FORMAT",
+        help="what to write: " + ", ".join(EXPORT_FORMATS) + " (see above)",
     )
     p.add_argument(
         "--output",
