@@ -294,3 +294,16 @@ def test_detection_survives_a_character_cut_at_the_sniffing_limit(padding):
     data = ("#" * padding + "\n" + line * 1200).encode()
     assert len(data) > 65536
     assert formats.detect_format(data).name == "otpauth"
+
+
+def test_common_binary_files_are_not_taken_for_andotp_backups():
+    import io
+
+    from PIL import Image
+
+    for kind in ("TIFF", "ICO"):
+        buffer = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(buffer, format=kind)
+        assert formats.detect_format(buffer.getvalue()) is None
+    heic_like = b"\x00\x00\x00\x18ftypheic" + bytes(range(200, 256)) * 4
+    assert formats.detect_format(heic_like) is None

@@ -58,6 +58,10 @@ _NOT_ANDOTP_MAGIC: Final = (
     b"RIFF",
     b"BM",
     b"TWOSTEPV",
+    b"II*\x00",  # TIFF
+    b"MM\x00*",
+    b"7z\xbc\xaf",
+    b"\x00\x00\x01\x00",  # ICO
 )
 
 
@@ -76,6 +80,7 @@ def is_encrypted(data: bytes) -> bool:
         len(data) >= 12 + 16 + 1
         and decode_text(data) is None
         and not data.startswith(_NOT_ANDOTP_MAGIC)
+        and data[4:8] != b"ftyp"  # HEIC/AVIF photos, MP4
     )
 
 
