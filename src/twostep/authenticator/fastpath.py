@@ -66,7 +66,7 @@ def _code(argv: list[str]) -> tuple[str, str] | None:
 
     from twostep.authenticator import paths
     from twostep.authenticator.names import describe, find_by_name
-    from twostep.authenticator.session import open_session
+    from twostep.authenticator.session import aesgcm, open_session
     from twostep.authenticator.vault.format import parse_vault_file
 
     now = time.time()
@@ -76,9 +76,7 @@ def _code(argv: list[str]) -> tuple[str, str] | None:
         layout = parse_vault_file(handle.read())
     if layout.header.get("key_id") != key_id:
         return None
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    plaintext = AESGCM(master_key).decrypt(layout.nonce, layout.ciphertext, layout.payload_aad)
+    plaintext = aesgcm(master_key).decrypt(layout.nonce, layout.ciphertext, layout.payload_aad)
     entries = json.loads(plaintext)["entries"]
     item = find_by_name(argv[1], entries, _entry_key)
     kind = item["type"]
