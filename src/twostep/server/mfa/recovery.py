@@ -2,7 +2,8 @@
 
 A recovery code is 16 characters of Crockford's base32 alphabet (``0-9`` and letters without
 ``i l o u``): 80 bits from :mod:`secrets`, shown in groups of four (``7k2m-9xqd-...``). Typing
-is forgiving: case, spaces and dashes are ignored, and ``i``/``l`` read as ``1``, ``o`` as ``0``.
+is forgiving: case, spaces, dashes and full-width forms are ignored, and ``i``/``l`` read as
+``1``, ``o`` as ``0``.
 
 Storage (NIST SP 800-63B §5.1.2.2, ASVS 2.6.2): only a salted one-way hash is kept,
 PBKDF2-HMAC-SHA256 with a random 128-bit salt per code and :data:`PBKDF2_ITERATIONS`
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from typing import Final
 
 __all__ = [
@@ -52,6 +54,7 @@ def normalize_recovery_code(text: str) -> str | None:
     """The canonical form of what a person typed, or ``None`` if it cannot be a recovery code."""
     if not isinstance(text, str) or len(text) > 64:
         return None
+    text = unicodedata.normalize("NFKC", text)  # full-width characters typed on phones
     cleaned = "".join(text.split()).replace("-", "").lower().translate(_READ_AS)
     if len(cleaned) != CODE_LENGTH or not _VALID.issuperset(cleaned):
         return None

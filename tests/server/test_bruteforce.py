@@ -1,0 +1,71 @@
+"""Brute force on a fake clock: how many code guesses an attacker who knows the password gets in
+30 days, as fast as the throttle allows, from many addresses, mixing TOTP and recovery guesses."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from twostep.otp import generate_totp
+from twostep.server.clock import FakeClock
+from twostep.server.errors import CodeRejectedError, LockedOutError, ThrottledError
+from twostep.server.mfa import services as mfa
+from twostep.server.mfa.throttle import CODE_LOCKOUT_FAILURES
+
+from .helpers import Member
+
+pytestmark = pytest.mark.django_db
+
+WINDOW_CODES = 3  # window ±1: each guess is compared with 3 valid codes
+CODE_SPACE = 10**6
+
+
+def wrong_guess(member: Member, clock: FakeClock, n: int) -> str:
+    """A guess that is certainly wrong (so the attacker never gets lucky in the test)."""
+    assert member.secret is not None
+    now = clock().timestamp()
+    valid = {generate_totp(member.secret, now + 30 * k) for k in (-1, 0, 1)}
+    for candidate in (f"{(n * 7919 + i) % CODE_SPACE:06d}" for i in itertools.count()):
+        if candidate not in valid:
+            return candidate
+    raise AssertionError  # pragma: no cover
+
+
+def test_guesses_in_30_days_are_bounded(enrolled: Member, clock: FakeClock) -> None:
+    end = clock() + timedelta(days=30)
+    guesses = 0
+    throttled = 0
+    locked_at = None
+    for n in itertools.count():
+        if clock() >= end:
+            break
+        address = f"198.51.{n % 200}.{n % 250}"  # a botnet: a new address each time
+        try:
+            if n % 5 == 4:
+                mfa.verify_recovery_code(
+                    enrolled.user, "zzzz-zzzz-zzzz-zzzz", clock=clock, address=address
+                )
+            else:
+                mfa.verify_code(
+                    enrolled.user, wrong_guess(enrolled, clock, n), clock=clock, address=address
+                )
+        except CodeRejectedError:
+            guesses += 1
+        except ThrottledError as exc:
+            throttled += 1
+            clock.advance(seconds=exc.retry_after)
+        except LockedOutError:
+            locked_at = locked_at or clock()
+            clock.advance(hours=6)  # keep trying until the 30 days are over
+    chance = guesses * WINDOW_CODES / CODE_SPACE
+    print(
+        f"\nbrute force, 30 days: {guesses} guesses reached the code check "
+        f"({throttled} refused by the delay, locked after "
+        f"{(locked_at - (end - timedelta(days=30))) if locked_at else 'never'}); "
+        f"success chance <= {guesses} x {WINDOW_CODES} / {CODE_SPACE:,} = {chance:.1e}"
+    )
+    assert guesses == CODE_LOCKOUT_FAILURES
+    assert chance < 1 / 10_000
+    assert locked_at is not None

@@ -1,0 +1,166 @@
+"""The `twostep` command through its real entry point (subprocesses with their own data dir)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .support import TWOSTEP, base_env
+
+PASSWORD = "correct horse battery staple"
+
+ENROL = """
+import datetime, django, sys, time
+django.setup()
+from twostep.otp import generate_totp
+from twostep.server.accounts.models import User
+from twostep.server.clock import system_clock
+from twostep.server.mfa import services as mfa
+user = User.objects.get(username="alice")
+if sys.argv[1] == "enrol":
+    enrolment = mfa.start_enrolment(user, clock=system_clock)
+    mfa.confirm_enrolment(user, enrolment.id, generate_totp(enrolment.secret, time.time()),
+                          clock=system_clock)
+    print(enrolment.secret.base32)
+else:
+    from twostep.otp import Secret
+    secret = Secret.from_base32(sys.argv[2])
+    later = lambda: system_clock() + datetime.timedelta(seconds=60)  # a step not used yet
+    print(mfa.verify_code(user, generate_totp(secret, later().timestamp()), clock=later).method)
+"""
+
+
+def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(TWOSTEP), *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def python(env: dict[str, str], *args: str) -> str:
+    env = {**env, "DJANGO_SETTINGS_MODULE": "twostep.server.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", ENROL, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip().splitlines()[-1]  # after any mail the console backend printed
+
+
+def test_help_teaches_and_does_not_load_django() -> None:
+    out = run({"PATH": "/usr/bin:/bin"}, "--help")
+    assert out.returncode == 0
+    for word in ("serve", "createuser", "check", "rotate-keys", "TWOSTEP_DATABASE_URL"):
+        assert word in out.stdout
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from twostep.server import cli; cli.build_parser(); "
+            "print('django' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.strip() == "False"
+    assert run({"PATH": "/usr/bin:/bin"}).returncode == 2  # no command: help, usage error
+
+
+def test_check_explains_problems_in_words(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TWOSTEP_DATA_DIR": str(tmp_path)}
+    out = run({**env, "TWOSTEP_DATABASE_URL": "mysql://db/x"}, "check")
+    assert out.returncode == 1
+    assert "problem: TWOSTEP_DATABASE_URL: unsupported scheme 'mysql'" in out.stdout
+    out = run({**env, "TWOSTEP_DATABASE_URL": "postgres://postgres@127.0.0.1:1/nope"}, "check")
+    assert out.returncode == 1
+    assert "no secret key yet" in out.stdout  # `check` never creates the key itself
+    assert not (tmp_path / "secret_keys").exists()
+    run(env, "migrate")
+    out = run(env, "check")
+    assert out.returncode == 0, out.stdout
+    assert "warning: TWOSTEP_SECRET_KEYS is not set" in out.stdout
+    assert "No problems found." in out.stdout
+    out = run({**env, "TWOSTEP_DATABASE_URL": "postgres://postgres@127.0.0.1:1/nope"}, "check")
+    assert out.returncode == 1
+    assert "problem: cannot use the database: OperationalError" in out.stdout
+
+
+def test_createuser_and_its_errors(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    assert run(env, "migrate").returncode == 0
+    out = run(
+        env,
+        "createuser",
+        "olga",
+        "--email",
+        "olga@example.com",
+        "--role",
+        "owner",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "Created owner olga <olga@example.com>"
+    out = run(
+        env,
+        "createuser",
+        "OLGA",
+        "--email",
+        "x@example.com",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    assert out.returncode == 1
+    assert out.stderr.strip() == "twostep: That username is taken."
+    out = run(env, "createuser", "bob", "--password-stdin", stdin="short\n")
+    assert out.returncode == 1
+    assert "This password is too short" in out.stderr
+    assert "Traceback" not in out.stderr
+    out = run(env, "createuser", "api-user", "--no-password", "--role", "nosuchrole")
+    assert out.stderr.strip() == "twostep: There is no role 'nosuchrole'."
+
+
+@pytest.mark.slow
+def test_rotate_keys_re_encrypts_and_codes_still_work(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    old_key = env["TWOSTEP_SECRET_KEYS"]
+    assert run(env, "migrate").returncode == 0
+    assert (
+        run(
+            env,
+            "createuser",
+            "alice",
+            "--email",
+            "a@example.com",
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        ).returncode
+        == 0
+    )
+    secret = python(env, "enrol")
+    rotated = {**env, "TWOSTEP_SECRET_KEYS": "brand-new-key-" + "x" * 30 + "," + old_key}
+    out = run(rotated, "check")
+    assert "use an older key: run `twostep rotate-keys`" in out.stdout
+    out = run(rotated, "rotate-keys")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Re-encrypted 1 device secret(s)")
+    only_new = {**env, "TWOSTEP_SECRET_KEYS": "brand-new-key-" + "x" * 30}
+    assert "older key" not in run(only_new, "check").stdout
+    assert python(only_new, "verify", secret) == "totp"
+    # With only the old key the secret cannot be read: `check` says so in words.
+    out = run(env, "check")
+    assert out.returncode == 1
+    assert "encrypted with a key that is not configured" in out.stdout
