@@ -152,7 +152,7 @@ def _manual_account(args: argparse.Namespace) -> Any:
     secret_text = args.secret
     if secret_text is None:
         secret_text = services.read_password(
-            "Secret (base32): ", stdin=False, what="the secret (or pass --secret)"
+            "Secret (base32): ", stdin=False, what="the secret", hint="pass it with --secret"
         )
     return Account(
         secret=Secret.from_base32(secret_text),

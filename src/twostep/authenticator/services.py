@@ -263,10 +263,12 @@ def read_password(
     stdin: bool = False,
     confirm: bool = False,
     what: str = "the password",
+    hint: str = "pass it on standard input with --password-stdin",
 ) -> str:
     """Read a password: one line of standard input with ``stdin`` (for scripts: ``printf '%s\\n'
     "$PW" | twostep-auth ... --password-stdin``), else from the terminal without echo
-    (``confirm`` asks twice). Raises :class:`UsageError` when there is no terminal to ask on."""
+    (``confirm`` asks twice). Raises :class:`UsageError` when there is no terminal to ask on
+    (its message is ``no terminal to ask for {what}; {hint}``) or the password is empty."""
     if stdin:
         line = sys.stdin.readline()
         password = line[:-1] if line.endswith("\n") else line
@@ -275,9 +277,7 @@ def read_password(
         try:
             tty = open("/dev/tty")  # noqa: SIM115 - only probing that there is a terminal
         except OSError:
-            raise UsageError(
-                f"no terminal to ask for {what}; pass it on standard input with --password-stdin"
-            ) from None
+            raise UsageError(f"no terminal to ask for {what}; {hint}") from None
         tty.close()
         import getpass
 
