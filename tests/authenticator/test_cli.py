@@ -79,7 +79,7 @@ def test_every_command_is_listed_and_has_examples(env: Env) -> None:
     top = env.ok("--help").out
     for name in sub.choices:  # type: ignore[attr-defined]
         assert name in top
-        assert "examples:" in env.ok(name, "--help").out or name in ("import", "export")
+        assert "examples:" in env.ok(name, "--help").out
 
 
 def test_usage_errors_exit_2_without_traceback(env: Env) -> None:

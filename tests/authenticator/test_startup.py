@@ -71,3 +71,28 @@ def test_hotp_code_and_options_take_the_full_path_without_heavy_modules(with_ent
         assert out.strip()
         assert not _tops(modules) & set(HEAVY), (args, _tops(modules) & set(HEAVY))
         assert "argparse" in modules  # the full path really ran
+
+
+def test_the_fast_path_leaves_the_otp_package_whole_for_later_code(with_entry: Env) -> None:
+    """The fast path defers ``twostep.otp``'s ``__init__``; later imports still see it all."""
+    script = (
+        "import sys\n"
+        "from twostep.authenticator.cli import main\n"
+        "assert main(['code', 'acme']) == 0\n"
+        "assert 'twostep.otp.account' not in sys.modules\n"
+        "from twostep.otp import Account, parse_uri, __all__ as names\n"
+        "import twostep.otp as otp\n"
+        "assert all(hasattr(otp, n) for n in names)\n"
+        "assert main(['code', 'counter']) == 0\n"
+        "print('whole')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=with_entry.environ(),
+        check=False,
+        start_new_session=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "whole"

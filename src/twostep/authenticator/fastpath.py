@@ -18,40 +18,49 @@ from __future__ import annotations
 import os
 import sys
 import time
+import types
 from typing import Any
 
 __all__ = ["run"]
 
 
+class _DeferredPackage(types.ModuleType):
+    """A package whose ``__init__`` runs on the first attribute it does not have yet."""
+
+    def __getattr__(self, name: str) -> Any:
+        spec = self.__dict__.pop("_twostep_deferred_spec", None)
+        if spec is None:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        self.__class__ = types.ModuleType  # type: ignore[assignment]
+        spec.loader.exec_module(self)
+        return getattr(self, name)
+
+
 def _otp_modules() -> Any:
-    """``twostep.otp.totp`` without executing the ``twostep.otp`` package's ``__init__``.
+    """``twostep.otp.totp`` without executing the ``twostep.otp`` package's ``__init__`` yet.
 
     That ``__init__`` imports every module of the core (URIs, migration, dataclasses...), about
-    as costly as all the rest of this path. The package module is created but its body is left
-    for later: :func:`_finish_otp_package` runs it if the normal path takes over.
+    as costly as all the rest of this path. The package module is registered with its body
+    deferred: the first access to a name it does not have yet (``from twostep.otp import
+    Account`` on the normal path, or anywhere later in the process) runs it, so the deferral
+    is invisible to any other code. (A lazy ``__init__`` in the core would make this moot.)
     """
     if "twostep.otp" in sys.modules:
         from twostep.otp import totp
 
         return totp
+    import importlib
     import importlib.util
 
     spec = importlib.util.find_spec("twostep.otp")
     if spec is None or spec.loader is None:  # pragma: no cover - installed with the app
         raise ImportError("twostep.otp")
     package = importlib.util.module_from_spec(spec)
-    package.__dict__["_twostep_deferred_init"] = spec
+    package.__class__ = _DeferredPackage
+    package.__dict__["_twostep_deferred_spec"] = spec
     sys.modules["twostep.otp"] = package
-    from twostep.otp import totp
-
-    return totp
-
-
-def _finish_otp_package() -> None:
-    package = sys.modules.get("twostep.otp")
-    spec = None if package is None else package.__dict__.pop("_twostep_deferred_init", None)
-    if spec is not None:
-        spec.loader.exec_module(package)
+    # Not ``from twostep.otp import totp``: that asks the package for the name first.
+    return importlib.import_module("twostep.otp.totp")
 
 
 def _entry_key(item: dict[str, Any]) -> tuple[str, str, str]:
@@ -106,7 +115,6 @@ def run(argv: list[str]) -> int | None:
     except Exception:
         result = None
     if result is None:
-        _finish_otp_package()
         return None
     sys.stdout.write(result[0] + "\n")
     sys.stdout.flush()
