@@ -7,11 +7,19 @@ from typing import Any
 from django import forms
 
 
+class Form(forms.Form):
+    """Labels without Django's trailing colon (screen readers read it out)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 def _attrs(**extra: Any) -> dict[str, Any]:
     return {"autocapitalize": "none", "spellcheck": "false", **extra}
 
 
-class SignInForm(forms.Form):
+class SignInForm(Form):
     identifier = forms.CharField(
         label="Username or email",
         max_length=254,
@@ -25,7 +33,7 @@ class SignInForm(forms.Form):
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(Form):
     code = forms.CharField(
         label="6-digit code",
         max_length=64,
@@ -36,7 +44,7 @@ class CodeForm(forms.Form):
     )
 
 
-class RecoveryForm(forms.Form):
+class RecoveryForm(Form):
     code = forms.CharField(
         label="Recovery code",
         max_length=64,
@@ -46,7 +54,7 @@ class RecoveryForm(forms.Form):
     )
 
 
-class StepUpForm(forms.Form):
+class StepUpForm(Form):
     """A fresh code, asked only when none was entered in the last 10 minutes."""
 
     code = forms.CharField(
@@ -59,7 +67,7 @@ class StepUpForm(forms.Form):
     )
 
 
-class PasswordConfirmForm(forms.Form):
+class PasswordConfirmForm(Form):
     password = forms.CharField(
         label="Your password",
         max_length=1024,
@@ -68,7 +76,7 @@ class PasswordConfirmForm(forms.Form):
     )
 
 
-class OwnerForm(forms.Form):
+class OwnerForm(Form):
     username = forms.CharField(
         label="Username",
         max_length=150,
