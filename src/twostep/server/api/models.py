@@ -1,0 +1,96 @@
+"""What the API stores: API keys, pending sign-ins and access tokens of first-party clients.
+
+Only SHA-256 digests of the tokens are stored (see :mod:`.tokens`); ``lookup`` is the public
+part that finds the row.
+
+- :class:`ApiKey`: made by an administrator (console, CLI or the API itself), scope ``verify``
+  (the authentication service for relying parties) or ``admin``; ``allow_create_users`` lets a
+  verify key create users that exist only for its application; revoked keys stay for the
+  record (``revoked_at``); ``last_used_at`` is updated at most once a minute.
+- :class:`SignInState`: "password accepted, second step pending" for the sign-in API (code:
+  5 minutes, setup: 10 minutes), bound to the user's session epoch; used once.
+- :class:`AccessToken`: what a first-party client gets after a completed sign-in (12 hours),
+  dead as soon as the user's session epoch moves (reset, password change, sign out
+  everywhere) or the user is deactivated.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+
+class ApiKey(models.Model):
+    VERIFY = "verify"
+    ADMIN = "admin"
+    SCOPES = ((VERIFY, "verify: the authentication service"), (ADMIN, "admin: administration"))
+
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=8, choices=SCOPES)
+    lookup = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    allow_create_users = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.scope}, tsk_{self.lookup}_...)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def display_prefix(self) -> str:
+        return f"tsk_{self.lookup}_"
+
+
+class SignInState(models.Model):
+    CODE = "code"
+    SETUP = "setup"
+    STAGES = ((CODE, "code"), (SETUP, "setup"))
+
+    lookup = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=8, choices=STAGES)
+    epoch = models.PositiveIntegerField()
+    enrolment_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["expires_at"], name="api_signin_expires_idx")]
+
+    def __str__(self) -> str:
+        return f"sign-in of user {self.user_id} at {self.stage}"
+
+
+class AccessToken(models.Model):
+    lookup = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    epoch = models.PositiveIntegerField()
+    method = models.CharField(max_length=16)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["user", "expires_at"], name="api_access_user_idx"),
+            models.Index(fields=["expires_at"], name="api_access_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"access token tsa_{self.lookup}_... of user {self.user_id}"

@@ -1,0 +1,121 @@
+"""Model objects and service results as the API's response dictionaries; user lookups."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from twostep.otp import make_qr_png
+
+from ..accounts.models import User
+from ..accounts.services import find_user
+from ..mfa.services import Enrolment, recovery_codes_left
+from ..policy.services import Decision
+from .errors import ApiError
+from .models import ApiKey
+
+__all__ = [
+    "api_key_out",
+    "enrolment_out",
+    "mfa_status_out",
+    "mfa_summary",
+    "resolve_user",
+    "user_brief",
+    "user_by_id",
+]
+
+
+def resolve_user(ref: Any) -> User:
+    """The user named by a :class:`~.schemas.UserRef` (404 ``user_not_found`` otherwise)."""
+    user: User | None = None
+    if ref.username is not None:
+        if "@" not in ref.username:
+            user = find_user(ref.username)
+    elif ref.email is not None:
+        if "@" in ref.email:
+            user = find_user(ref.email)
+    else:
+        user = (
+            User.objects.select_related("role").filter(external_id=ref.external_id.strip()).first()
+        )
+    if user is None:
+        raise ApiError("user_not_found", "There is no user with that username, email or id.")
+    return user
+
+
+def user_by_id(user_id: int) -> User:
+    user = User.objects.select_related("role").filter(pk=user_id).first()
+    if user is None:
+        raise ApiError("user_not_found", f"There is no user with id {user_id}.")
+    return user
+
+
+def user_brief(user: User) -> dict[str, Any]:
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "email": user.email,
+        "display_name": user.display_name,
+        "external_id": user.external_id,
+        "is_active": user.is_active,
+    }
+
+
+def mfa_summary(decision: Decision) -> dict[str, Any]:
+    return {
+        "enrolled": decision.enrolled,
+        "required": decision.required,
+        "status": str(decision.status),
+        "deadline": decision.deadline,
+        "locked": decision.locked or decision.locked_out,
+    }
+
+
+def mfa_status_out(user: User, decision: Decision) -> dict[str, Any]:
+    return {
+        "user": user_brief(user),
+        "enrolled": decision.enrolled,
+        "required": decision.required,
+        "status": str(decision.status),
+        "rules": [str(rule) for rule in decision.rules],
+        "deadline": decision.deadline,
+        "days_left": decision.days_left,
+        "can_postpone": decision.can_postpone,
+        "locked": decision.locked or decision.locked_out,
+        "setup_deadline_passed": decision.locked,
+        "locked_out": decision.locked_out,
+        "recovery_codes_left": recovery_codes_left(user) if decision.enrolled else None,
+    }
+
+
+def enrolment_out(enrolment: Enrolment, user: User) -> dict[str, Any]:
+    uri = enrolment.uri
+    return {
+        "enrolment_id": enrolment.id,
+        "user_id": user.pk,
+        "otpauth_uri": uri,
+        "secret": enrolment.secret.base32,
+        "issuer": enrolment.issuer,
+        "account_name": enrolment.account_name,
+        "qr_svg": enrolment.qr_svg(),
+        "qr_png_base64": base64.b64encode(make_qr_png(uri)).decode("ascii"),
+        "expires_at": enrolment.expires_at,
+    }
+
+
+def api_key_out(key: ApiKey, text: str | None = None) -> dict[str, Any]:
+    out = {
+        "id": key.pk,
+        "name": key.name,
+        "scope": key.scope,
+        "prefix": key.display_prefix,
+        "allow_create_users": key.allow_create_users,
+        "created_by": key.created_by.username if key.created_by_id and key.created_by else None,
+        "created_at": key.created_at,
+        "last_used_at": key.last_used_at,
+        "revoked_at": key.revoked_at,
+        "active": key.revoked_at is None,
+    }
+    if text is not None:
+        out["key"] = text
+    return out

@@ -1,0 +1,251 @@
+"""Sign-in for first-party clients (desktop and mobile apps): the pages' flow, as JSON.
+
+Two-step verification applies to every way of signing in (unlike Zoom's desktop-client
+exemption): the same :mod:`twostep.server.accounts.signin` steps, the same policy decision and
+the same throttles (per account, per client network) as the pages.
+
+1. ``POST /signin`` with the password. The answer's ``status`` says what comes next:
+   ``signed_in`` (2FA not required and not set up: an ``access_token``), ``code_required``
+   or ``setup_required`` (a ``signin_token`` valid 5 minutes for the code, 10 for setup).
+2. ``POST /signin/code`` with the token and a code (or a recovery code) -> ``signed_in``.
+   Or, for setup: ``POST /signin/setup`` (the QR code), ``POST /signin/setup/confirm`` (the
+   first code -> ``signed_in`` with the recovery codes, once), or ``POST /signin/setup/postpone``
+   while the enrolment period allows "Remind me later".
+3. The access token (12 hours) goes in ``Authorization: Bearer`` for ``GET /me`` and
+   ``POST /signout``; it dies with the user's sessions (reset, password change, sign out
+   everywhere) or deactivation.
+
+These endpoints take no API key: a key shipped inside an app is not a secret, and a verify key
+could enrol any user. The user's own password and code are the credentials, and the throttles
+hold whoever asks. A sign-in token is used up by the step that completes the sign-in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from ...accounts.models import User
+from ...accounts.services import client_address
+from ...accounts.signin import NextStep, finish_sign_in, postpone_setup, recheck, start_sign_in
+from ...clock import get_clock
+from ...errors import AlreadyEnrolledError, EnrolmentExpiredError, LockedOutError
+from ...mfa.services import (
+    confirm_enrolment,
+    format_recovery_code,
+    get_enrolment,
+    start_enrolment,
+    verify_any,
+)
+from ...policy.services import Decision, decide
+from ..auth import AccessTokenAuth
+from ..errors import ApiError
+from ..models import SignInState
+from ..present import enrolment_out, mfa_status_out, user_brief
+from ..schemas import EnrolmentOut, MeOut, SignInCodeIn, SignInIn, SignInOut, SignInTokenIn
+from ..services import (
+    begin_sign_in,
+    end_sign_in,
+    issue_access_token,
+    load_sign_in,
+    revoke_access_token,
+    set_sign_in_enrolment,
+)
+from . import error_responses as errors
+
+router = Router(tags=["signin"], auth=None)
+me_router = Router(tags=["signin"], auth=AccessTokenAuth())
+
+STEP = errors(400, 401, 403, 404, 409, 422, 429)
+
+
+def _signed_in(user: User, method: str, *, address: str | None, **extra: Any) -> dict[str, Any]:
+    clock = get_clock()
+    token, text = issue_access_token(user, method, clock=clock, address=address)
+    finish_sign_in(user, method, clock=clock, address=address)
+    return {
+        "status": "signed_in",
+        "access_token": text,
+        "token_type": "Bearer",
+        "expires_at": token.expires_at,
+        "user": user_brief(user),
+        "method": method,
+        **extra,
+    }
+
+
+def _pending(state: SignInState, text: str, decision: Decision) -> dict[str, Any]:
+    return {
+        "status": "code_required" if state.stage == SignInState.CODE else "setup_required",
+        "signin_token": text,
+        "expires_at": state.expires_at,
+        "user": user_brief(state.user),
+        "can_postpone": decision.can_postpone,
+        "days_left": decision.days_left,
+        "deadline": decision.deadline,
+    }
+
+
+def _state(text: str, stage: str, address: str | None) -> SignInState:
+    state = load_sign_in(text, clock=get_clock(), address=address)
+    if state.stage != stage:
+        raise ApiError(
+            "signin_expired",
+            f"This sign-in is not waiting for {'a code' if stage == 'code' else 'setup'}. "
+            "Sign in again with the password.",
+        )
+    return state
+
+
+def _finish(state: SignInState) -> None:
+    if not end_sign_in(state):  # a concurrent request completed it first
+        raise ApiError("signin_expired", "This sign-in was already completed.")
+
+
+@router.post(
+    "/signin",
+    response={200: SignInOut, **STEP},
+    summary="Sign in with username or email and password (step 1)",
+    operation_id="sign_in",
+)
+def sign_in(request: HttpRequest, body: SignInIn) -> Any:
+    """401 ``invalid_credentials`` (the same for an unknown name and a wrong password), 429
+    ``throttled``, 403 ``setup_deadline_passed`` or ``locked_out``."""
+    clock = get_clock()
+    address = client_address(request)
+    accepted = start_sign_in(body.identifier, body.password, clock=clock, address=address)
+    user = accepted.user
+    if accepted.next == NextStep.DONE:
+        return _signed_in(user, "password", address=address)
+    stage = SignInState.CODE if accepted.next == NextStep.CODE else SignInState.SETUP
+    state, text = begin_sign_in(user, stage, clock=clock)
+    return _pending(state, text, accepted.decision)
+
+
+@router.post(
+    "/signin/code",
+    response={200: SignInOut, **STEP},
+    summary="Give the code (or a recovery code) after the password (step 2)",
+    operation_id="sign_in_code",
+)
+def sign_in_code(request: HttpRequest, body: SignInCodeIn) -> Any:
+    """400 ``invalid_code`` (wrong or already used: try again with a new code while the
+    sign-in token lasts), 422 ``malformed_code``, 429 ``throttled``, 403 ``locked_out`` (the
+    sign-in ends), 401 ``signin_expired``."""
+    address = client_address(request)
+    state = _state(body.signin_token, SignInState.CODE, address)
+    user = state.user
+    try:
+        verification = verify_any(user, body.code, clock=get_clock(), address=address)
+    except LockedOutError:
+        end_sign_in(state)
+        raise
+    _finish(state)
+    return _signed_in(
+        user,
+        verification.method,
+        address=address,
+        recovery_codes_left=verification.recovery_codes_left,
+    )
+
+
+@router.post(
+    "/signin/setup",
+    response={200: EnrolmentOut, **STEP},
+    summary="Set up two-step verification during sign-in: the QR code",
+    operation_id="sign_in_setup",
+)
+def sign_in_setup(request: HttpRequest, body: SignInTokenIn) -> Any:
+    clock = get_clock()
+    address = client_address(request)
+    state = _state(body.signin_token, SignInState.SETUP, address)
+    user = state.user
+    if recheck(user, clock=clock, address=address) == NextStep.CODE:
+        end_sign_in(state)
+        raise AlreadyEnrolledError("Two-step verification is already set up. Sign in again.")
+    if state.enrolment_id is not None:
+        try:
+            return enrolment_out(get_enrolment(user, state.enrolment_id, clock=clock), user)
+        except EnrolmentExpiredError:
+            pass
+    enrolment = start_enrolment(user, clock=clock, address=address)
+    set_sign_in_enrolment(state, enrolment.id)
+    return enrolment_out(enrolment, user)
+
+
+@router.post(
+    "/signin/setup/confirm",
+    response={200: SignInOut, **STEP},
+    summary="Confirm the setup with the first code: signed in, with the recovery codes (once)",
+    operation_id="sign_in_setup_confirm",
+)
+def sign_in_setup_confirm(request: HttpRequest, body: SignInCodeIn) -> Any:
+    clock = get_clock()
+    address = client_address(request)
+    state = _state(body.signin_token, SignInState.SETUP, address)
+    user = state.user
+    if state.enrolment_id is None:
+        raise EnrolmentExpiredError("Start the setup first (POST /signin/setup).")
+    codes = confirm_enrolment(user, state.enrolment_id, body.code, clock=clock, address=address)
+    _finish(state)
+    return _signed_in(
+        user,
+        "setup",
+        address=address,
+        recovery_codes=[format_recovery_code(code) for code in codes],
+    )
+
+
+@router.post(
+    "/signin/setup/postpone",
+    response={200: SignInOut, **STEP},
+    summary='"Remind me later": sign in without setup while the enrolment period lasts',
+    operation_id="sign_in_setup_postpone",
+)
+def sign_in_setup_postpone(request: HttpRequest, body: SignInTokenIn) -> Any:
+    """409 ``postpone_not_allowed`` when setup is due now."""
+    clock = get_clock()
+    address = client_address(request)
+    state = _state(body.signin_token, SignInState.SETUP, address)
+    user = state.user
+    step = recheck(user, clock=clock, address=address)
+    if step == NextStep.CODE:
+        end_sign_in(state)
+        raise AlreadyEnrolledError("Two-step verification is already set up. Sign in again.")
+    method = "password"
+    if step == NextStep.SETUP:
+        postpone_setup(user, clock=clock, address=address)
+        method = "postponed"
+    _finish(state)
+    return _signed_in(user, method, address=address)
+
+
+@me_router.get(
+    "/me",
+    response={200: MeOut, **errors(401)},
+    summary="The signed-in user (access token)",
+    operation_id="get_me",
+)
+def me(request: HttpRequest) -> Any:
+    token = request.auth  # type: ignore[attr-defined]
+    user = token.user
+    return {
+        "user": user_brief(user),
+        "mfa": mfa_status_out(user, decide(user, clock=get_clock())),
+        "signed_in_at": token.created_at,
+        "expires_at": token.expires_at,
+        "method": token.method,
+    }
+
+
+@me_router.post(
+    "/signout",
+    response={204: None, **errors(401)},
+    summary="End this access token",
+    operation_id="sign_out",
+)
+def sign_out(request: HttpRequest) -> Any:
+    revoke_access_token(request.auth, clock=get_clock(), address=client_address(request))  # type: ignore[attr-defined]
+    return 204, None

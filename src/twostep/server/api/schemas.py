@@ -1,0 +1,455 @@
+"""Request and response bodies of the API (pydantic, through django-ninja).
+
+Every string is bounded and refuses NUL characters and lone surrogates (which no database column
+takes), every integer is bounded: bad input is a 422 ``validation_error``, never a 500.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+
+MAX_ID = 2**53  # fits every database's integer and JavaScript's safe integers
+
+
+def _clean(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return text
+
+
+def _address(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        raise ValueError("must be an IPv4 or IPv6 address") from None
+
+
+def Text(max_length: int, min_length: int = 0) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_clean),
+    ]
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+RoleKey = Text(64, 1)
+ShortText = Text(64)
+Name100 = Text(100, 1)
+Name150 = Text(150, 1)
+Search = Text(100)
+Description = Text(300)
+DisplayName = Text(150)
+Password = Text(1024, 1)
+Identifier = Text(254, 1)
+EmailOrEmpty = Text(254)
+ExternalIdOrEmpty = Text(255)
+Days = Annotated[int, Field(ge=0, le=365)]
+Username = Name150
+Email = Identifier
+ExternalId = Text(255, 1)
+CodeText = ShortText
+TokenText = Search
+Address = Annotated[str, StringConstraints(max_length=64), AfterValidator(_address)]
+Scope = Literal["verify", "admin"]
+Method = Literal["totp", "recovery"]
+MfaStatus = Literal["not_required", "enrolled", "setup_now", "setup_by_deadline", "locked"]
+
+
+class ErrorOut(Schema):
+    """Every error: a stable ``code`` and a ``message`` to show."""
+
+    code: str
+    message: str
+    field: str | None = None
+    retry_after: int | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+# -- who ----------------------------------------------------------------------------------------
+
+
+class UserRef(Schema):
+    """Exactly one of ``username``, ``email`` or ``external_id``."""
+
+    username: Username | None = None
+    email: Email | None = None
+    external_id: ExternalId | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> UserRef:
+        given = [v for v in (self.username, self.email, self.external_id) if v is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of username, email or external_id")
+        return self
+
+
+class UserBrief(Schema):
+    id: int
+    username: str
+    email: str | None
+    display_name: str
+    external_id: str | None
+    is_active: bool
+
+
+class MfaStatusOut(Schema):
+    """A user's two-step verification, as the policy service decides it now."""
+
+    user: UserBrief
+    enrolled: bool
+    required: bool
+    status: MfaStatus
+    rules: list[str]
+    deadline: datetime | None
+    days_left: int
+    can_postpone: bool
+    locked: bool = Field(description="cannot sign in now: setup deadline passed or locked out")
+    setup_deadline_passed: bool
+    locked_out: bool = Field(description="too many wrong codes; an administrator must unlock")
+    recovery_codes_left: int | None
+
+
+# -- verify scope -------------------------------------------------------------------------------
+
+
+class VerifyIn(UserRef):
+    code: CodeText = Field(description="6-digit code or a recovery code")
+    client_address: Address | None = Field(
+        default=None,
+        description="the end user's IP address, for per-network throttling and the audit log",
+    )
+
+
+class VerifyOut(Schema):
+    valid: bool
+    method: Method | None = None
+    reason: Literal["rejected"] | None = Field(
+        default=None,
+        description="on failure always 'rejected': wrong, reused, or the account is locked",
+    )
+    message: str | None = None
+    recovery_codes_left: int | None = None
+
+
+class EnrolmentIn(UserRef):
+    pass
+
+
+class EnrolmentOut(Schema):
+    enrolment_id: uuid.UUID
+    user_id: int
+    otpauth_uri: str
+    secret: str = Field(description="the key in base32, for typing into an app")
+    issuer: str
+    account_name: str
+    qr_svg: str
+    qr_png_base64: str
+    expires_at: datetime
+
+
+class ConfirmIn(Schema):
+    code: CodeText
+    client_address: Address | None = None
+
+
+class ConfirmOut(Schema):
+    enabled: bool
+    user_id: int
+    recovery_codes: list[str]
+
+
+class AppUserIn(Schema):
+    external_id: ExternalId
+    username: Username | None = None
+    email: Email | None = None
+    display_name: DisplayName = ""
+
+
+class PingOut(Schema):
+    ok: bool
+    scope: str
+    key_name: str
+
+
+# -- admin: users -------------------------------------------------------------------------------
+
+
+class GroupBrief(Schema):
+    id: int
+    name: str
+
+
+class MfaSummary(Schema):
+    enrolled: bool
+    required: bool
+    status: MfaStatus
+    deadline: datetime | None
+    locked: bool
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    email: str | None
+    display_name: str
+    external_id: str | None
+    role: str
+    groups: list[GroupBrief]
+    is_active: bool
+    email_verified: bool
+    has_password: bool
+    date_joined: datetime
+    mfa: MfaSummary
+
+
+class UserPage(Schema):
+    items: list[UserOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class UserCreateIn(Schema):
+    username: Username
+    email: Email | None = None
+    password: Password | None = None
+    display_name: DisplayName = ""
+    role: RoleKey = "member"
+    external_id: ExternalId | None = None
+    email_verified: bool = False
+    groups: list[Id] = Field(default_factory=list, max_length=500)
+
+
+class UserPatchIn(Schema):
+    username: Username | None = None
+    email: EmailOrEmpty | None = Field(default=None, description="empty string removes the email")
+    password: Password | None = None
+    display_name: DisplayName | None = None
+    role: RoleKey | None = None
+    external_id: ExternalIdOrEmpty | None = Field(
+        default=None, description="empty string removes the external id"
+    )
+    email_verified: bool | None = None
+    is_active: bool | None = None
+    groups: list[Id] | None = Field(default=None, max_length=500)
+
+
+class UserFilter(Schema):
+    q: Search | None = Field(
+        default=None, description="part of the username, email or display name"
+    )
+    role: ShortText | None = None
+    group: Id | None = None
+    is_active: bool | None = None
+    enrolled: bool | None = None
+    external_id: ExternalIdOrEmpty | None = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+
+
+class RequirementOut(Schema):
+    required: bool
+    enrolment_days: int
+    required_since: datetime | None
+    admin_required: bool
+
+
+class MfaDetailOut(MfaStatusOut):
+    reasons: list[str]
+    requirement: RequirementOut
+
+
+class RequireIn(Schema):
+    days: Days = 7
+
+
+class AdminRequirementIn(Schema):
+    required: bool
+
+
+class UnlockOut(Schema):
+    was_locked: bool
+
+
+# -- admin: roles and groups --------------------------------------------------------------------
+
+
+class RoleOut(Schema):
+    id: int
+    key: str
+    name: str
+    description: str
+    is_admin: bool
+    builtin: bool
+    users: int
+
+
+class RoleIn(Schema):
+    key: RoleKey
+    name: Name100
+    description: Description = ""
+    is_admin: bool = False
+
+
+class RolePatchIn(Schema):
+    key: RoleKey | None = None
+    name: Name100 | None = None
+    description: Description | None = None
+    is_admin: bool | None = None
+
+
+class GroupOut(Schema):
+    id: int
+    name: str
+    description: str
+    created_at: datetime
+    members: int
+
+
+class GroupIn(Schema):
+    name: Name150
+    description: Description = ""
+
+
+class GroupPatchIn(Schema):
+    name: Name150 | None = None
+    description: Description | None = None
+
+
+class MembersIn(Schema):
+    user_ids: list[Id] = Field(min_length=1, max_length=1000)
+
+
+class MembersAddedOut(Schema):
+    added: int
+
+
+class Paging(Schema):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+
+
+# -- admin: policy, audit, API keys -------------------------------------------------------------
+
+
+class PolicyOut(Schema):
+    mode: Literal["off", "all", "roles", "groups"]
+    roles: list[str]
+    groups: list[int]
+    grace_days: int
+    require_all_admins: bool
+    applies_since: datetime | None
+    updated_at: datetime | None
+
+
+class PolicyIn(Schema):
+    mode: Literal["off", "all", "roles", "groups"]
+    roles: list[RoleKey] = Field(default_factory=list, max_length=100)
+    groups: list[Id] = Field(default_factory=list, max_length=500)
+    grace_days: Days = 0
+    require_all_admins: bool | None = None
+
+
+class AuditFilter(Schema):
+    event: ShortText | None = Field(
+        default=None, description="an event name, or a prefix ending in '.' (e.g. 'mfa.')"
+    )
+    user: Id | None = Field(default=None, description="events about this user (subject)")
+    actor: Id | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before_id: Id | None = Field(default=None, description="the next_before_id of a page")
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+
+
+class AuditEventOut(Schema):
+    id: int
+    at: datetime
+    event: str
+    actor_id: int | None
+    actor: str
+    subject_id: int | None
+    subject: str
+    address: str | None
+    details: dict[str, Any]
+
+
+class AuditPage(Schema):
+    items: list[AuditEventOut]
+    next_before_id: int | None
+
+
+class ApiKeyOut(Schema):
+    id: int
+    name: str
+    scope: Scope
+    prefix: str
+    allow_create_users: bool
+    created_by: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    active: bool
+
+
+class ApiKeyCreatedOut(ApiKeyOut):
+    key: str = Field(description="the key itself: shown this once, never again")
+
+
+class ApiKeyIn(Schema):
+    name: Name100
+    scope: Scope
+    allow_create_users: bool = False
+
+
+# -- sign-in ------------------------------------------------------------------------------------
+
+
+class SignInIn(Schema):
+    identifier: Identifier = Field(description="username or email")
+    password: Password
+
+
+class SignInCodeIn(Schema):
+    signin_token: TokenText
+    code: CodeText
+
+
+class SignInTokenIn(Schema):
+    signin_token: TokenText
+
+
+class SignInOut(Schema):
+    """One answer for every step: ``status`` says what comes next."""
+
+    status: Literal["signed_in", "code_required", "setup_required"]
+    signin_token: str | None = None
+    access_token: str | None = None
+    token_type: Literal["Bearer"] | None = None
+    expires_at: datetime
+    user: UserBrief
+    method: str | None = None
+    can_postpone: bool = False
+    days_left: int = 0
+    deadline: datetime | None = None
+    recovery_codes: list[str] | None = None
+    recovery_codes_left: int | None = None
+
+
+class MeOut(Schema):
+    user: UserBrief
+    mfa: MfaStatusOut
+    signed_in_at: datetime
+    expires_at: datetime
+    method: str
