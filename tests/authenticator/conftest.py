@@ -112,7 +112,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
         "TWOSTEP_TEST_INSECURE_KDF": "1",
     }
     for key in list(os.environ):
-        if key.startswith("TWOSTEP_"):
+        if key.startswith(("TWOSTEP_", "XDG_")) or key in ("DISPLAY", "WAYLAND_DISPLAY"):
             monkeypatch.delenv(key)
     for key, value in values.items():
         monkeypatch.setenv(key, value)
