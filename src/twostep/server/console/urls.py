@@ -1,8 +1,49 @@
-"""Placeholder: the URL patterns of this app (filled in by its own issue)."""
+"""The admin console's pages, under ``/console/`` (see docs/console.md).
+
+Every view here is wrapped in :func:`~.access.admin_required` (anonymous: sign in; not an
+administrator: 403), except ``join``, the invitation link for people not signed in (signed-in
+users get 403 there too). ``tests/server/console/test_access.py`` walks this list.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from .views import audit, directory, join, org, user, users
 
 app_name = "console"
-urlpatterns: list[URLPattern | URLResolver] = []
+PUBLIC = frozenset({"join"})
+
+urlpatterns = [
+    path("", users.dashboard, name="dashboard"),
+    path("users/", users.users_list, name="users"),
+    path("users/bulk/", users.users_bulk, name="users_bulk"),
+    path("users/new/", users.user_new, name="user_new"),
+    path("users/<int:pk>/", user.user_page, name="user"),
+    path("users/<int:pk>/extend/", user.user_extend, name="user_extend"),
+    path("users/<int:pk>/lift/", user.user_lift, name="user_lift"),
+    path("users/<int:pk>/reset/", user.user_reset, name="user_reset"),
+    path("users/<int:pk>/unlock/", user.user_unlock, name="user_unlock"),
+    path("users/<int:pk>/sign-out/", user.user_sign_out, name="user_sign_out"),
+    path("users/<int:pk>/invite/", user.user_invite, name="user_invite"),
+    path("users/<int:pk>/delete/", user.user_delete, name="user_delete"),
+    path("groups/", directory.groups, name="groups"),
+    path("groups/<int:pk>/", directory.group_page, name="group"),
+    path("groups/<int:pk>/members/", directory.group_add_member, name="group_add_member"),
+    path(
+        "groups/<int:pk>/members/<int:user_pk>/remove/",
+        directory.group_remove_member,
+        name="group_remove_member",
+    ),
+    path("groups/<int:pk>/delete/", directory.group_delete, name="group_delete"),
+    path("roles/", directory.roles, name="roles"),
+    path("roles/<int:pk>/", directory.role_page, name="role"),
+    path("roles/<int:pk>/delete/", directory.role_delete, name="role_delete"),
+    path("administrators/", org.administrators, name="administrators"),
+    path("security/", org.security, name="security"),
+    path("security/reset/", org.security_reset, name="security_reset"),
+    path("audit/", audit.audit, name="audit"),
+    path("audit/export.csv", audit.audit_export, name="audit_export"),
+    path("confirm/", org.confirm, name="confirm"),
+    path("join/<str:token>/", join.join, name="join"),
+]

@@ -1,0 +1,250 @@
+"""The console's forms: input shape and bounds only; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from ..accounts.models import Group, Role
+from ..policy.models import MAX_DAYS, OrgPolicy
+from .queries import STATUSES
+
+DEFAULT_DAYS = 7
+
+
+def day_choices() -> list[tuple[int, str]]:
+    """0 to 365 days, as in JumpCloud's enrolment period dropdown."""
+    choices = [(0, "0 days: at the next sign-in")]
+    for n in range(1, MAX_DAYS + 1):
+        label = f"{n} day{'s' if n != 1 else ''}"
+        choices.append((n, label + (" (default)" if n == DEFAULT_DAYS else "")))
+    return choices
+
+
+def _text(label: str, max_length: int, required: bool = True, **attrs: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false", **attrs}),
+    )
+
+
+class DaysField(forms.TypedChoiceField):
+    def __init__(self, label: str = "Enrolment period", **kw: Any) -> None:
+        super().__init__(label=label, choices=day_choices(), coerce=int, initial=DEFAULT_DAYS, **kw)
+
+
+class PolicyForm(forms.Form):
+    """Zoom's Admin > Security: "Sign in with two-step verification"."""
+
+    SCOPES = (
+        (OrgPolicy.ALL, "All users in the organisation"),
+        (OrgPolicy.ROLES, "Users with specific roles"),
+        (OrgPolicy.GROUPS, "Users in specific groups"),
+    )
+    enabled = forms.BooleanField(label="Sign in with two-step verification", required=False)
+    scope = forms.ChoiceField(
+        label="Applies to", choices=SCOPES, widget=forms.RadioSelect, initial=OrgPolicy.ALL
+    )
+    roles = forms.ModelMultipleChoiceField(
+        label="Roles",
+        queryset=Role.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    groups = forms.ModelMultipleChoiceField(
+        label="Groups",
+        queryset=Group.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    grace_days = forms.IntegerField(
+        label="Days to set it up",
+        min_value=0,
+        max_value=MAX_DAYS,
+        initial=0,
+        help_text="0: at the next sign-in. With more days, users can choose “Remind me later” "
+        "until then; after that they must set it up to sign in.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "size": 5}),
+    )
+
+    def mode(self) -> str:
+        data = self.cleaned_data
+        return data["scope"] if data.get("enabled") else OrgPolicy.OFF
+
+
+class ResetForm(forms.Form):
+    """Zoom's "Reset two-step verification for a user"."""
+
+    identifier = _text("Username or email", 254, placeholder="name or name@example.com")
+
+
+class UserForm(forms.Form):
+    """The user's page: profile, role, groups and JumpCloud's requirement; one "Save user"."""
+
+    display_name = forms.CharField(label="Name", max_length=150, required=False)
+    email = forms.CharField(
+        label="Email",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    is_active = forms.BooleanField(
+        label="Active (may sign in)", required=False, help_text="Deactivating signs the user out."
+    )
+    role = forms.ModelChoiceField(label="Role", queryset=Role.objects.all(), empty_label=None)
+    groups = forms.ModelMultipleChoiceField(
+        label="Groups",
+        queryset=Group.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    require_mfa = forms.BooleanField(
+        label="Require two-step verification on sign-in", required=False
+    )
+    enrolment_days = DaysField(
+        help_text="Days the user has to set it up. After that, sign-in is refused until you "
+        "extend the period, reset two-step verification or lift the requirement."
+    )
+    admin_required = forms.BooleanField(
+        label="Require two-step verification for sign-in (administrator)", required=False
+    )
+
+
+class NewUserForm(forms.Form):
+    HOW = (
+        (
+            "invite",
+            "Send an invitation by mail: the user confirms the address and chooses a password",
+        ),
+        ("password", "Set a password now and tell the user yourself"),
+    )
+    username = _text("Username", 150, help_text="Letters, digits and . + - _")
+    display_name = forms.CharField(label="Name", max_length=150, required=False)
+    email = forms.CharField(
+        label="Email",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    role = forms.ModelChoiceField(label="Role", queryset=Role.objects.all(), empty_label=None)
+    groups = forms.ModelMultipleChoiceField(
+        label="Groups",
+        queryset=Group.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    how = forms.ChoiceField(
+        label="Password", choices=HOW, initial="invite", widget=forms.RadioSelect
+    )
+    password = forms.CharField(
+        label="Initial password",
+        max_length=1024,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    require_mfa = forms.BooleanField(
+        label="Require two-step verification on sign-in", required=False
+    )
+    enrolment_days = DaysField()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("how") == "invite" and not data.get("email"):
+            self.add_error("email", "An invitation needs an email address.")
+        if data.get("how") == "password" and not data.get("password"):
+            self.add_error("password", "Choose an initial password, or send an invitation.")
+        return data
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(label="Search", max_length=100, required=False)
+    role = forms.ModelChoiceField(
+        label="Role", queryset=Role.objects.all(), required=False, empty_label="Any role"
+    )
+    group = forms.ModelChoiceField(
+        label="Group", queryset=Group.objects.all(), required=False, empty_label="Any group"
+    )
+    status = forms.ChoiceField(
+        label="Two-step verification",
+        choices=[("", "Any status"), *STATUSES.items()],
+        required=False,
+    )
+
+
+class BulkForm(forms.Form):
+    ACTIONS = (("require", "Require two-step verification"), ("add_group", "Add to group"))
+    action = forms.ChoiceField(label="Action", choices=ACTIONS)
+    days = DaysField(required=False)
+    group = forms.ModelChoiceField(
+        label="Group", queryset=Group.objects.all(), required=False, empty_label="Choose a group"
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "add_group" and not data.get("group"):
+            self.add_error("group", "Choose the group to add the users to.")
+        if data.get("action") == "require" and data.get("days") in (None, ""):
+            data["days"] = DEFAULT_DAYS
+        return data
+
+
+class DaysForm(forms.Form):
+    days = DaysField(label="New enrolment period, from now")
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=150)
+    description = forms.CharField(label="Description", max_length=300, required=False)
+
+
+class MemberForm(forms.Form):
+    identifier = _text("Add a user (username or email)", 254)
+
+
+class RoleForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100)
+    description = forms.CharField(label="Description", max_length=300, required=False)
+    is_admin = forms.BooleanField(
+        label="Administrators: members of this role use the admin console", required=False
+    )
+
+
+class AuditFilterForm(forms.Form):
+    user = _text("User", 150, required=False, placeholder="username")
+    event = forms.ChoiceField(label="Event", required=False)
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, events: list[str], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["event"].choices = [("", "Any event"), *((e, e) for e in events)]  # type: ignore[attr-defined]
+
+
+class JoinForm(forms.Form):
+    password = forms.CharField(
+        label="Choose a password",
+        max_length=1024,
+        strip=False,
+        help_text="At least 10 characters; not a common password.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", "The two passwords are not the same.")
+        return data

@@ -1,0 +1,578 @@
+"""What administrators do to users, roles and groups: the console's use cases (pages and CLI).
+
+Who must use 2FA, resets and unlocking stay with the policy and mfa services; this module adds
+the rest of an administrator's work and the rules that protect the organisation:
+
+- the owner cannot be demoted, deactivated, deleted, or have 2FA reset or lifted by an
+  administrator who is not an owner; only an owner makes someone an owner;
+- the last owner can never lose the role (nor be deactivated or deleted); owners' rows are locked
+  while a role changes, so two demotions racing cannot leave none;
+- nobody deletes or deactivates their own account, or resets their own 2FA, from the console;
+- a group or role the 2FA policy uses cannot be deleted (the requirement would silently vanish).
+
+``actor`` is the administrator acting, or ``None`` for the ``twostep`` command line (which has
+the database anyway). Every change writes an audit row (:class:`ConsoleEvents`). Errors are
+:class:`ActionRefusedError` or ``InvalidUserDataError`` (with ``field``), safe to show.
+
+Functions: ``update_profile``, ``change_role``, ``set_active``, ``set_groups``,
+``add_to_group``, ``remove_from_group``, ``delete_user``, ``create_group``, ``update_group``,
+``delete_group``, ``create_role``, ``update_role``, ``delete_role``, ``invite_user``,
+``find_invitation``, ``accept_invitation`` (the enrolment period starts again then: the user
+could not sign in before), ``check_may_manage``, ``check_may_assign``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.text import slugify
+
+from ..accounts.models import OWNER, Group, Role, User
+from ..accounts.services import set_password
+from ..audit.services import record
+from ..clock import Clock
+from ..errors import InvalidUserDataError, ServiceError
+from ..mail import send_to_user
+from ..policy.services import get_org_policy, restart_enrolment_period
+from .models import INVITATION_LIFETIME, Invitation
+
+__all__ = [
+    "ActionRefusedError",
+    "ConsoleEvents",
+    "accept_invitation",
+    "add_to_group",
+    "change_role",
+    "check_may_assign",
+    "check_may_manage",
+    "create_group",
+    "create_role",
+    "delete_group",
+    "delete_role",
+    "delete_user",
+    "find_invitation",
+    "invite_user",
+    "remove_from_group",
+    "set_active",
+    "set_groups",
+    "update_group",
+    "update_profile",
+    "update_role",
+]
+
+
+class ActionRefusedError(ServiceError):
+    """The action would break a rule that protects the organisation (the message says which)."""
+
+    code = "not_allowed"
+
+
+class ConsoleEvents:
+    PROFILE_CHANGED = "console.profile_changed"
+    ROLE_CHANGED = "console.role_changed"
+    ACTIVE_CHANGED = "console.active_changed"
+    GROUPS_CHANGED = "console.groups_changed"
+    USER_DELETED = "console.user_deleted"
+    GROUP_CREATED = "console.group_created"
+    GROUP_CHANGED = "console.group_changed"
+    GROUP_DELETED = "console.group_deleted"
+    ROLE_CREATED = "console.role_created"
+    ROLE_UPDATED = "console.role_updated"
+    ROLE_DELETED = "console.role_deleted"
+    INVITED = "console.invited"
+    INVITATION_ACCEPTED = "console.invitation_accepted"
+    NOTICE_SENT = "console.notice_sent"
+    AUDIT_EXPORTED = "console.audit_exported"
+
+
+def _is_owner_actor(actor: Any) -> bool:
+    return actor is None or actor.role.key == OWNER
+
+
+def check_may_manage(actor: Any, user: User, what: str) -> None:
+    """Refuse when an administrator who is not an owner acts on an owner's account."""
+    if user.role.key == OWNER and not _is_owner_actor(actor):
+        raise ActionRefusedError(f"Only an owner can {what} an owner's account.")
+
+
+def check_may_assign(actor: Any, role: Role) -> None:
+    """Only an owner gives the owner role."""
+    if role.key == OWNER and not _is_owner_actor(actor):
+        raise ActionRefusedError("Only an owner can make someone an owner.")
+
+
+def _not_self(actor: Any, user: User, what: str) -> None:
+    if actor is not None and actor.pk == user.pk:
+        raise ActionRefusedError(f"You cannot {what} your own account here.")
+
+
+# -- users ---------------------------------------------------------------------------------------
+
+
+def _clean_email(email: str | None, user: User) -> str | None:
+    email = unicodedata.normalize("NFKC", email or "").strip()
+    if not email:
+        return None
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidUserDataError(
+            "email", "Enter an email address like name@example.com."
+        ) from None
+    local, _, domain = email.rpartition("@")
+    email = f"{local}@{domain.lower()}"
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise InvalidUserDataError("email", "Another account has that email address.")
+    return email
+
+
+def update_profile(
+    user: User,
+    *,
+    display_name: str,
+    email: str | None,
+    actor: Any,
+    clock: Clock,
+    address: str | None = None,
+) -> list[str]:
+    """Change the display name and email; a new email must be verified again. Returns the
+    names of the fields that changed."""
+    display_name = unicodedata.normalize("NFKC", display_name or "").strip()
+    if len(display_name) > 150:
+        raise InvalidUserDataError("display_name", "Use at most 150 characters.")
+    email = _clean_email(email, user)
+    changed = []
+    if display_name != user.display_name:
+        changed.append("display_name")
+    if email != user.email:
+        check_may_manage(actor, user, "change the email of")
+        changed.append("email")
+    if not changed:
+        return []
+    user.display_name = display_name
+    if "email" in changed:
+        user.email = email
+        user.email_verified = False
+    try:
+        user.save(update_fields=["display_name", "email", "email_verified"])
+    except IntegrityError:
+        raise InvalidUserDataError("email", "Another account has that email address.") from None
+    record(
+        ConsoleEvents.PROFILE_CHANGED,
+        clock=clock,
+        actor=actor,
+        subject=user,
+        address=address,
+        fields=changed,
+    )
+    return changed
+
+
+def change_role(
+    user: User, role: Role, *, actor: Any, clock: Clock, address: str | None = None
+) -> bool:
+    """Give ``user`` another role (see the owner rules above); True if it changed."""
+    if user.role_id == role.pk:
+        return False
+    before = user.role
+    check_may_assign(actor, role)
+    check_may_manage(actor, user, "change the role of")
+    with transaction.atomic():
+        # Lock the owners' rows: two demotions racing must not leave the organisation without one.
+        owners = list(
+            User.objects.select_for_update().filter(role__key=OWNER).values_list("pk", flat=True)
+        )
+        if before.key == OWNER and owners == [user.pk]:
+            raise ActionRefusedError(
+                "This is the only owner. Make another user an owner first, then change this role."
+            )
+        User.objects.filter(pk=user.pk).update(role=role)
+        user.role = role
+    record(
+        ConsoleEvents.ROLE_CHANGED,
+        clock=clock,
+        actor=actor,
+        subject=user,
+        address=address,
+        before=before.key,
+        after=role.key,
+    )
+    return True
+
+
+def set_active(
+    user: User, active: bool, *, actor: Any, clock: Clock, address: str | None = None
+) -> bool:
+    """Allow or stop sign-in; stopping also ends the user's sessions. True if it changed."""
+    if user.is_active == active:
+        return False
+    if not active:
+        _not_self(actor, user, "deactivate")
+        check_may_manage(actor, user, "deactivate")
+        if (
+            user.role.key == OWNER
+            and not User.objects.filter(role__key=OWNER, is_active=True)
+            .exclude(pk=user.pk)
+            .exists()
+        ):
+            raise ActionRefusedError("The last active owner cannot be deactivated.")
+    User.objects.filter(pk=user.pk).update(
+        is_active=active, session_epoch=F("session_epoch") + (0 if active else 1)
+    )
+    user.refresh_from_db(fields=["is_active", "session_epoch"])
+    record(
+        ConsoleEvents.ACTIVE_CHANGED,
+        clock=clock,
+        actor=actor,
+        subject=user,
+        address=address,
+        active=active,
+    )
+    return True
+
+
+def set_groups(
+    user: User, groups: Iterable[Group], *, actor: Any, clock: Clock, address: str | None = None
+) -> bool:
+    wanted = {g.pk for g in groups}
+    current = set(user.groups.values_list("pk", flat=True))
+    if wanted == current:
+        return False
+    user.groups.set(list(wanted))
+    names = dict(Group.objects.filter(pk__in=wanted | current).values_list("pk", "name"))
+    record(
+        ConsoleEvents.GROUPS_CHANGED,
+        clock=clock,
+        actor=actor,
+        subject=user,
+        address=address,
+        added=sorted(names[pk] for pk in wanted - current),
+        removed=sorted(names[pk] for pk in current - wanted),
+    )
+    return True
+
+
+def add_to_group(
+    users: Iterable[User], group: Group, *, actor: Any, clock: Clock, address: str | None = None
+) -> int:
+    """Add each user to ``group``; returns how many were not in it yet."""
+    added = 0
+    for user in users:
+        if not user.groups.filter(pk=group.pk).exists():
+            user.groups.add(group)
+            added += 1
+            record(
+                ConsoleEvents.GROUPS_CHANGED,
+                clock=clock,
+                actor=actor,
+                subject=user,
+                address=address,
+                added=[group.name],
+                removed=[],
+            )
+    return added
+
+
+def remove_from_group(
+    user: User, group: Group, *, actor: Any, clock: Clock, address: str | None = None
+) -> bool:
+    if not user.groups.filter(pk=group.pk).exists():
+        return False
+    user.groups.remove(group)
+    record(
+        ConsoleEvents.GROUPS_CHANGED,
+        clock=clock,
+        actor=actor,
+        subject=user,
+        address=address,
+        added=[],
+        removed=[group.name],
+    )
+    return True
+
+
+def delete_user(user: User, *, actor: Any, clock: Clock, address: str | None = None) -> None:
+    """Delete the account (devices, codes and memberships go with it; audit rows stay)."""
+    _not_self(actor, user, "delete")
+    check_may_manage(actor, user, "delete")
+    with transaction.atomic():
+        owners = list(
+            User.objects.select_for_update().filter(role__key=OWNER).values_list("pk", flat=True)
+        )
+        if owners == [user.pk]:
+            raise ActionRefusedError("The only owner cannot be deleted.")
+        record(
+            ConsoleEvents.USER_DELETED,
+            clock=clock,
+            actor=actor,
+            subject=user,
+            address=address,
+            username=user.username,
+            role=user.role.key,
+        )
+        user.delete()
+
+
+# -- groups -----------------------------------------------------------------------------------
+
+
+def _group_name(name: str, exclude: int | None = None) -> str:
+    name = unicodedata.normalize("NFKC", name or "").strip()
+    if not name or len(name) > 150:
+        raise InvalidUserDataError("name", "Give the group a name of 1 to 150 characters.")
+    if Group.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
+        raise InvalidUserDataError("name", "There is already a group with that name.")
+    return name
+
+
+def create_group(
+    name: str, description: str = "", *, actor: Any, clock: Clock, address: str | None = None
+) -> Group:
+    name = _group_name(name)
+    try:
+        group = Group.objects.create(
+            name=name, description=(description or "").strip()[:300], created_at=clock()
+        )
+    except IntegrityError:
+        raise InvalidUserDataError("name", "There is already a group with that name.") from None
+    record(ConsoleEvents.GROUP_CREATED, clock=clock, actor=actor, address=address, group=name)
+    return group
+
+
+def update_group(
+    group: Group,
+    *,
+    name: str,
+    description: str = "",
+    actor: Any,
+    clock: Clock,
+    address: str | None = None,
+) -> bool:
+    name = _group_name(name, exclude=group.pk)
+    description = (description or "").strip()[:300]
+    if (name, description) == (group.name, group.description):
+        return False
+    before = group.name
+    group.name, group.description = name, description
+    try:
+        group.save(update_fields=["name", "description"])
+    except IntegrityError:
+        raise InvalidUserDataError("name", "There is already a group with that name.") from None
+    record(
+        ConsoleEvents.GROUP_CHANGED,
+        clock=clock,
+        actor=actor,
+        address=address,
+        group=name,
+        before=before,
+    )
+    return True
+
+
+def delete_group(group: Group, *, actor: Any, clock: Clock, address: str | None = None) -> None:
+    if get_org_policy().groups.filter(pk=group.pk).exists():
+        raise ActionRefusedError(
+            f"The two-step verification policy applies to the group {group.name}. "
+            "Change the policy on the Security page first."
+        )
+    members = group.users.count()
+    record(
+        ConsoleEvents.GROUP_DELETED,
+        clock=clock,
+        actor=actor,
+        address=address,
+        group=group.name,
+        members=members,
+    )
+    group.delete()
+
+
+# -- roles ------------------------------------------------------------------------------------
+
+
+def _role_name(name: str, exclude: int | None = None) -> str:
+    name = unicodedata.normalize("NFKC", name or "").strip()
+    if not name or len(name) > 100:
+        raise InvalidUserDataError("name", "Give the role a name of 1 to 100 characters.")
+    if Role.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
+        raise InvalidUserDataError("name", "There is already a role with that name.")
+    return name
+
+
+def create_role(
+    name: str,
+    description: str = "",
+    *,
+    is_admin: bool = False,
+    actor: Any,
+    clock: Clock,
+    address: str | None = None,
+) -> Role:
+    name = _role_name(name)
+    key = slugify(name)[:60] or "role"
+    base, n = key, 2
+    while Role.objects.filter(key=key).exists():
+        key = f"{base}-{n}"
+        n += 1
+    try:
+        role = Role.objects.create(
+            key=key,
+            name=name,
+            description=(description or "").strip()[:300],
+            is_admin=bool(is_admin),
+            builtin=False,
+        )
+    except IntegrityError:
+        raise InvalidUserDataError("name", "There is already a role with that name.") from None
+    record(
+        ConsoleEvents.ROLE_CREATED,
+        clock=clock,
+        actor=actor,
+        address=address,
+        role=key,
+        is_admin=role.is_admin,
+    )
+    return role
+
+
+def update_role(
+    role: Role,
+    *,
+    name: str,
+    description: str = "",
+    is_admin: bool,
+    actor: Any,
+    clock: Clock,
+    address: str | None = None,
+) -> bool:
+    """Built-in roles keep their name and console access; only the description changes."""
+    description = (description or "").strip()[:300]
+    if role.builtin:
+        name, is_admin = role.name, role.is_admin
+    else:
+        name = _role_name(name, exclude=role.pk)
+    if (name, description, bool(is_admin)) == (role.name, role.description, role.is_admin):
+        return False
+    before = {"name": role.name, "is_admin": role.is_admin}
+    role.name, role.description, role.is_admin = name, description, bool(is_admin)
+    role.save(update_fields=["name", "description", "is_admin"])
+    record(
+        ConsoleEvents.ROLE_UPDATED,
+        clock=clock,
+        actor=actor,
+        address=address,
+        role=role.key,
+        name=name,
+        is_admin=role.is_admin,
+        before=before,
+    )
+    return True
+
+
+def delete_role(role: Role, *, actor: Any, clock: Clock, address: str | None = None) -> None:
+    if role.builtin:
+        raise ActionRefusedError("Built-in roles cannot be deleted.")
+    if role.users.exists():
+        raise ActionRefusedError("Users still have this role: give them another role first.")
+    if get_org_policy().roles.filter(pk=role.pk).exists():
+        raise ActionRefusedError(
+            f"The two-step verification policy applies to the role {role.name}. "
+            "Change the policy on the Security page first."
+        )
+    record(ConsoleEvents.ROLE_DELETED, clock=clock, actor=actor, address=address, role=role.key)
+    role.delete()
+
+
+# -- invitations ------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def invite_user(
+    user: User, *, actor: Any, clock: Clock, address: str | None = None
+) -> tuple[str, bool]:
+    """Make a new invitation link (the old one stops working) and mail it to the user.
+
+    Returns ``(link, mailed)``: the link is shown to the admin only when the mail failed.
+    """
+    from django.conf import settings
+    from django.urls import reverse
+
+    if not user.email:
+        raise InvalidUserDataError("email", "The user needs an email address to be invited.")
+    if user.has_usable_password() and user.email_verified:
+        raise ActionRefusedError("This user has already chosen a password.")
+    token = secrets.token_urlsafe(32)
+    now = clock()
+    Invitation.objects.update_or_create(
+        user=user,
+        defaults={
+            "token_hash": _token_hash(token),
+            "created_at": now,
+            "expires_at": now + INVITATION_LIFETIME,
+            "created_by": actor,
+            "accepted_at": None,
+        },
+    )
+    link = settings.TWOSTEP_BASE_URL + reverse("console:join", args=[token])
+    record(ConsoleEvents.INVITED, clock=clock, actor=actor, subject=user, address=address)
+    mailed = send_to_user(
+        user,
+        "invitation",
+        {"link": link, "actor": actor, "expires": now + INVITATION_LIFETIME},
+        clock=clock,
+        address=address,
+    )
+    return link, mailed
+
+
+def find_invitation(token: str, *, clock: Clock) -> Invitation | None:
+    """The open invitation for ``token`` (None: unknown, used, or expired)."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        return None
+    invitation = (
+        Invitation.objects.select_related("user")
+        .filter(token_hash=_token_hash(token), accepted_at__isnull=True)
+        .first()
+    )
+    if invitation is None or invitation.expires_at <= clock() or not invitation.user.is_active:
+        return None
+    return invitation
+
+
+def accept_invitation(
+    token: str, password: str, *, clock: Clock, address: str | None = None
+) -> User:
+    """Set the invitee's password and mark the email verified; the link then stops working."""
+    invitation = find_invitation(token, clock=clock)
+    if invitation is None:
+        raise ActionRefusedError(
+            "This invitation link is not valid any more. Ask your administrator for a new one."
+        )
+    user = invitation.user
+    with transaction.atomic():
+        # Used once: of two submissions racing, only one flips accepted_at.
+        if (
+            Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+                accepted_at=clock()
+            )
+            != 1
+        ):
+            raise ActionRefusedError("This invitation was already used. Sign in instead.")
+        set_password(user, password, actor=user, clock=clock, address=address)
+        User.objects.filter(pk=user.pk).update(email_verified=True)
+        restart_enrolment_period(user, clock=clock)
+    user.email_verified = True
+    record(
+        ConsoleEvents.INVITATION_ACCEPTED, clock=clock, actor=user, subject=user, address=address
+    )
+    return user

@@ -1,0 +1,56 @@
+"""Accepting an invitation: the invitee confirms the email address and chooses a password.
+
+The one console page for people who are not signed in (the link in the invitation mail is the
+credential). A signed-in user gets 403, like on every other console page for non-admins: they
+should sign out before accepting an invitation for another account.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from ...accounts.services import client_address
+from ...clock import get_clock
+from ...errors import InvalidUserDataError, ServiceError
+from ..forms import JoinForm
+from ..services import accept_invitation, find_invitation
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    clock = get_clock()
+    invitation = find_invitation(token, clock=clock)
+    if invitation is None:
+        return render(
+            request,
+            "console/join_invalid.html",
+            {"title": "This invitation link does not work"},
+            status=404,
+        )
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accept_invitation(
+                token, form.cleaned_data["password"], clock=clock, address=client_address(request)
+            )
+        except InvalidUserDataError as exc:
+            form.add_error("password", exc.message)
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, f"Your password is set, {user.name}. Sign in with {user.username}."
+            )
+            return redirect("web:signin")
+    return render(
+        request,
+        "console/join.html",
+        {"form": form, "invitee": invitation.user},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,214 @@
+"""Organisation-wide settings: the Security page (Zoom's "Sign in with two-step verification"
+and "Reset two-step verification for a user") and the Administrators page (JumpCloud)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ...accounts.models import User
+from ...accounts.services import find_user
+from ...errors import InvalidUserDataError, ServiceError
+from ...policy.models import OrgPolicy
+from ...policy.services import decide_many, get_org_policy, set_admin_requirement, set_org_policy
+from ..access import admin_required
+from ..forms import PolicyForm, ResetForm
+from ..queries import counts
+from ..services import check_may_manage
+from .common import acting, confirmed, describe, page, plural, post_action
+from .user import reset_user
+
+
+def _policy_initial(policy: OrgPolicy) -> dict[str, Any]:
+    return {
+        "enabled": policy.mode != OrgPolicy.OFF,
+        "scope": policy.mode if policy.mode != OrgPolicy.OFF else OrgPolicy.ALL,
+        "roles": list(policy.roles.values_list("pk", flat=True)),
+        "groups": list(policy.groups.values_list("pk", flat=True)),
+        "grace_days": policy.grace_days,
+    }
+
+
+def _security_page(
+    request: HttpRequest,
+    form: PolicyForm,
+    reset_form: ResetForm,
+    *,
+    status: int = 200,
+    confirm_error: str = "",
+) -> HttpResponse:
+    return page(
+        request,
+        "security.html",
+        {
+            "section": "security",
+            "form": form,
+            "reset_form": reset_form,
+            "policy": get_org_policy(),
+            "n": counts(now=acting(request).clock()),
+            "confirm_error": confirm_error,
+        },
+        status=status,
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def security(request: HttpRequest) -> HttpResponse:
+    policy = get_org_policy()
+    if request.method != "POST":
+        return _security_page(request, PolicyForm(initial=_policy_initial(policy)), ResetForm())
+    form = PolicyForm(request.POST)
+    if not form.is_valid():
+        return _security_page(request, form, ResetForm(), status=400)
+    error = confirmed(request)
+    if error:
+        return _security_page(request, form, ResetForm(), status=400, confirm_error=error)
+    act = acting(request)
+    data = form.cleaned_data
+    try:
+        set_org_policy(
+            mode=form.mode(),
+            roles=data["roles"],
+            groups=data["groups"],
+            grace_days=data["grace_days"],
+            **act.kw,
+        )
+    except InvalidUserDataError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return _security_page(request, form, ResetForm(), status=400)
+    n = counts(now=act.clock())
+    if form.mode() == OrgPolicy.OFF:
+        messages.success(
+            request, "Saved: the organisation no longer requires two-step verification."
+        )
+    else:
+        waiting = n.required - n.required_enrolled
+        messages.success(
+            request,
+            f"Saved: two-step verification is required for {plural(n.required, 'user')}; "
+            f"{waiting} of them {'has' if waiting == 1 else 'have'} not set it up yet and will "
+            + (
+                "be asked at their next sign-in."
+                if data["grace_days"] == 0
+                else f"have {plural(data['grace_days'], 'day')} to do it."
+            ),
+        )
+    return redirect("console:security")
+
+
+@admin_required
+@require_POST
+def security_reset(request: HttpRequest) -> HttpResponse:
+    form = ResetForm(request.POST)
+
+    def reset() -> str:
+        if not form.is_valid():
+            raise InvalidUserDataError("identifier", "Enter the username or email of the user.")
+        user = find_user(form.cleaned_data["identifier"])
+        if user is None:
+            raise InvalidUserDataError(
+                "identifier", "No user has that username or email. Check the spelling."
+            )
+        return reset_user(user, acting(request))
+
+    return post_action(request, reset, "/console/security/#reset")
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def administrators(request: HttpRequest) -> HttpResponse:
+    act = acting(request)
+    policy = get_org_policy()
+    admins = list(
+        User.objects.filter(role__is_admin=True)
+        .select_related("role", "mfa_requirement")
+        .order_by("username")
+    )
+    confirm_error = ""
+    if request.method == "POST":
+        confirm_error = confirmed(request) or ""
+        if not confirm_error:
+            try:
+                changed = _save_admins(request, policy, admins)
+            except ServiceError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request, f"Saved: {', '.join(changed)}." if changed else "Nothing changed."
+                )
+                return redirect("console:administrators")
+    decisions = decide_many(admins, clock=act.clock)
+    rows = []
+    for user in admins:
+        req = getattr(user, "mfa_requirement", None)
+        rows.append(
+            {
+                "user": user,
+                "required": bool(req and req.admin_required),
+                "status": describe(decisions[user.pk]),
+            }
+        )
+    return page(
+        request,
+        "administrators.html",
+        {
+            "section": "administrators",
+            "policy": policy,
+            "rows": rows,
+            "confirm_error": confirm_error,
+        },
+        status=400 if confirm_error else 200,
+    )
+
+
+def _save_admins(request: HttpRequest, policy: OrgPolicy, admins: list[User]) -> list[str]:
+    act = acting(request)
+    all_admins = request.POST.get("require_all_admins") == "on"
+    wanted = {int(v) for v in request.POST.getlist("admin_required") if v.isdigit()}
+    changed = []
+    with transaction.atomic():
+        if all_admins != policy.require_all_admins:
+            set_org_policy(
+                mode=policy.mode,
+                roles=list(policy.roles.all()),
+                groups=list(policy.groups.all()),
+                grace_days=policy.grace_days,
+                require_all_admins=all_admins,
+                **act.kw,
+            )
+            changed.append(
+                "all administrators "
+                + ("must use" if all_admins else "need not use")
+                + " two-step verification"
+            )
+        for user in admins:
+            req = getattr(user, "mfa_requirement", None)
+            before = bool(req and req.admin_required)
+            after = user.pk in wanted
+            if before != after:
+                if not after:
+                    check_may_manage(act.actor, user, "stop requiring two-step verification of")
+                set_admin_requirement(user, after, **act.kw)
+                changed.append(f"{user.username} {'required' if after else 'not required'}")
+    return changed
+
+
+@admin_required
+@require_POST
+def confirm(request: HttpRequest) -> HttpResponse:
+    """Enter a code (or password) once; the page's buttons then work for 10 minutes."""
+    back = request.POST.get("next", "")
+    if not (isinstance(back, str) and back.startswith("/console/") and "//" not in back):
+        back = "/console/"
+    error = confirmed(request)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Confirmed: you can make changes for the next 10 minutes.")
+    return redirect(back)

@@ -1,0 +1,301 @@
+"""One user's page (JumpCloud's user details): profile, role, groups, the 2FA requirement with
+its enrolment period, and the ways out of a lockout (extend, reset, unlock, lift)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ...accounts.models import User
+from ...accounts.services import sign_out_everywhere
+from ...audit.services import events_for
+from ...errors import InvalidUserDataError, ServiceError
+from ...mfa import services as mfa
+from ...policy.services import (
+    decide,
+    extend_enrolment,
+    get_requirement,
+    lift_requirement,
+    require_user,
+    set_admin_requirement,
+)
+from ...web import state
+from ..access import admin_required
+from ..forms import DEFAULT_DAYS, DaysForm, UserForm
+from ..models import Invitation
+from ..notices import notify_required
+from ..services import (
+    ActionRefusedError,
+    change_role,
+    check_may_manage,
+    delete_user,
+    invite_user,
+    set_active,
+    set_groups,
+    update_profile,
+)
+from .common import Acting, acting, confirmed, describe, page, plural, post_action
+
+TRAIL: Final = 30
+
+
+def _user(pk: int) -> User:
+    return get_object_or_404(User.objects.select_related("role"), pk=pk)
+
+
+def _initial(user: User) -> dict[str, Any]:
+    req = get_requirement(user)
+    return {
+        "display_name": user.display_name,
+        "email": user.email or "",
+        "is_active": user.is_active,
+        "role": user.role_id,
+        "groups": list(user.groups.values_list("pk", flat=True)),
+        "require_mfa": req.required,
+        "enrolment_days": req.enrolment_days if req.required else DEFAULT_DAYS,
+        "admin_required": req.admin_required,
+    }
+
+
+def _render(
+    request: HttpRequest, user: User, form: UserForm, *, status: int = 200, confirm_error: str = ""
+) -> HttpResponse:
+    act = acting(request)
+    decision = decide(user, clock=act.clock)
+    invitation = Invitation.objects.filter(user=user, accepted_at__isnull=True).first()
+    return page(
+        request,
+        "user.html",
+        {
+            "section": "users",
+            "subject": user,
+            "form": form,
+            "decision": decision,
+            "status": describe(decision),
+            "requirement": get_requirement(user),
+            "device": mfa.device_for(user),
+            "recovery_left": mfa.recovery_codes_left(user),
+            "lockout": mfa.lockout_status(user, clock=act.clock),
+            "invitation": invitation,
+            "trail": list(events_for(user)[:TRAIL]),
+            "days_form": DaysForm(initial={"days": DEFAULT_DAYS}),
+            "confirm_error": confirm_error,
+            "is_self": user.pk == request.user.pk,
+        },
+        status=status,
+    )
+
+
+def _save(user: User, data: dict[str, Any], act: Acting) -> tuple[list[str], bool]:
+    """Apply the form; returns what changed (in words) and whether to mail the user."""
+    changed: list[str] = []
+    notify = False
+    fields = update_profile(
+        user, display_name=data["display_name"], email=data["email"] or None, **act.kw
+    )
+    changed += ["name" if f == "display_name" else f for f in fields]
+    if set_active(user, data["is_active"], **act.kw):
+        changed.append("active" if data["is_active"] else "deactivated")
+    if change_role(user, data["role"], **act.kw):
+        changed.append(f"role {data['role'].name}")
+    if set_groups(user, data["groups"], **act.kw):
+        changed.append("groups")
+    req = get_requirement(user)
+    days = data["enrolment_days"]
+    if data["require_mfa"] and (not req.required or req.enrolment_days != days):
+        require_user(user, days=days, **act.kw)
+        changed.append(f"two-step verification required ({plural(days, 'day')} to set it up)")
+        notify = True
+    elif not data["require_mfa"] and req.required:
+        check_may_manage(act.actor, user, "lift the two-step verification requirement of")
+        lift_requirement(user, **act.kw)
+        changed.append("requirement lifted")
+    if user.role.is_admin and data["admin_required"] != req.admin_required:
+        if not data["admin_required"]:
+            check_may_manage(act.actor, user, "stop requiring two-step verification of")
+        set_admin_requirement(user, data["admin_required"], **act.kw)
+        changed.append("administrator requirement " + ("on" if data["admin_required"] else "off"))
+    return changed, notify
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def user_page(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(pk)
+    if request.method != "POST":
+        return _render(request, user, UserForm(initial=_initial(user)))
+    form = UserForm(request.POST)
+    if not form.is_valid():
+        return _render(request, user, form, status=400)
+    error = confirmed(request)
+    if error:
+        return _render(request, user, form, status=400, confirm_error=error)
+    act = acting(request)
+    try:
+        with transaction.atomic():
+            changed, notify = _save(user, form.cleaned_data, act)
+    except InvalidUserDataError as exc:
+        user = _user(pk)
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return _render(request, user, form, status=400)
+    except ServiceError as exc:
+        user = _user(pk)
+        form.add_error(None, exc.message)
+        return _render(request, user, form, status=400)
+    if notify:
+        notify_required(user, **act.kw)
+    if user.pk == request.user.pk:
+        state.refresh_session_hash(request, user)
+    messages.success(
+        request,
+        f"Saved {user.username}: {', '.join(changed)}." if changed else "Nothing changed.",
+    )
+    return redirect("console:user", pk=user.pk)
+
+
+def _here(user: User) -> str:
+    return reverse("console:user", args=[user.pk])
+
+
+@admin_required
+@require_POST
+def user_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(pk)
+    form = DaysForm(request.POST)
+
+    def extend() -> str:
+        if not form.is_valid():
+            raise InvalidUserDataError("days", "Choose a number of days from 0 to 365.")
+        act = acting(request)
+        days = form.cleaned_data["days"]
+        extend_enrolment(user, days=days, **act.kw)
+        notify_required(user, **act.kw)
+        decision = decide(user, clock=act.clock)
+        until = describe(decision).detail
+        return f"{user.username} can sign in and set up two-step verification: {until}."
+
+    return post_action(request, extend, _here(user))
+
+
+@admin_required
+@require_POST
+def user_lift(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(pk)
+
+    def lift() -> str:
+        act = acting(request)
+        check_may_manage(act.actor, user, "lift the two-step verification requirement of")
+        lift_requirement(user, **act.kw)
+        still = decide(user, clock=act.clock)
+        if still.required:
+            return (
+                f"The requirement for {user.username} is lifted, but two-step verification is "
+                f"still required: {' '.join(still.reasons)}"
+            )
+        return f"Two-step verification is no longer required for {user.username}."
+
+    return post_action(request, lift, _here(user))
+
+
+def reset_user(user: User, act: Acting) -> str:
+    if act.actor is not None and act.actor.pk == user.pk:
+        raise ActionRefusedError(
+            "You cannot reset your own two-step verification here. Ask another administrator."
+        )
+    check_may_manage(act.actor, user, "reset two-step verification of")
+    mfa.reset(user, **act.kw)
+    return (
+        f"Two-step verification was reset for {user.username}. They set it up again at their "
+        "next sign-in."
+    )
+
+
+@admin_required
+@require_POST
+def user_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(pk)
+    return post_action(request, lambda: reset_user(user, acting(request)), _here(user))
+
+
+@admin_required
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(pk)
+
+    def unlock() -> str:
+        if mfa.unlock_user(user, **acting(request).kw):
+            return f"{user.username} is unlocked and can enter codes again."
+        return f"{user.username} was not locked after wrong codes."
+
+    return post_action(request, unlock, _here(user))
+
+
+@admin_required
+@require_POST
+def user_sign_out(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(pk)
+
+    def sign_out() -> str:
+        sign_out_everywhere(user, **acting(request).kw)
+        if user.pk == request.user.pk:
+            state.refresh_session_hash(request, user)
+            return "Your other sessions are signed out."
+        return f"Every session of {user.username} is signed out."
+
+    return post_action(request, sign_out, _here(user))
+
+
+@admin_required
+@require_POST
+def user_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(pk)
+
+    def invite() -> str:
+        link, mailed = invite_user(user, **acting(request).kw)
+        if mailed:
+            return f"A new invitation was sent to {user.email}; the old link no longer works."
+        messages.warning(
+            request,
+            f"The mail could not be sent. Give {user.username} this link (it works once, "
+            f"for 7 days): {link}",
+        )
+        return ""
+
+    return post_action(request, invite, _here(user))
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def user_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(pk)
+    if request.method == "POST":
+        error = confirmed(request)
+        if error is None:
+            try:
+                delete_user(user, **acting(request).kw)
+            except ServiceError as exc:
+                error = exc.message
+            else:
+                messages.success(request, f"Deleted {user.username}.")
+                return redirect("console:users")
+        messages.error(request, error)
+    return page(request, "user_delete.html", {"section": "users", "subject": user})
+
+
+__all__ = [
+    "reset_user",
+    "user_delete",
+    "user_extend",
+    "user_invite",
+    "user_lift",
+    "user_page",
+    "user_reset",
+    "user_sign_out",
+    "user_unlock",
+]
