@@ -531,6 +531,8 @@ def test_code_without_vault_from_uri_and_secret(env: Env) -> None:
     )
     hotp = env.ok("code", "--secret", GH_SECRET, "--type", "hotp", "--counter", "3").out.strip()
     assert hotp == oathtool("--hotp", "-b", GH_SECRET, "-c", "3")
+    implied = env.ok("code", "--secret", GH_SECRET, "--counter", "3").out.strip()  # as oathtool -c
+    assert implied == hotp
     assert not env.vault.exists()
 
 

@@ -97,7 +97,10 @@ def _sub(
 
 def _otp_parameters(parser: argparse.ArgumentParser, *, counter_default: int | None) -> None:
     parser.add_argument(
-        "--type", choices=["totp", "hotp", "steam"], default="totp", help="(default: totp)"
+        "--type",
+        choices=["totp", "hotp", "steam"],
+        help="(default: totp"
+        + ("; hotp when --counter is given, as with oathtool)" if counter_default is None else ")"),
     )
     parser.add_argument("--algorithm", default="SHA1", help="SHA1, SHA256 or SHA512 (default SHA1)")
     parser.add_argument("--digits", type=int, help="6 to 10 (default 6; Steam: 5 characters)")

@@ -156,7 +156,7 @@ def _manual_account(args: argparse.Namespace) -> Any:
         )
     return Account(
         secret=Secret.from_base32(secret_text),
-        type=OtpType(args.type),
+        type=OtpType(args.type or "totp"),
         issuer=args.issuer or "",
         name=args.account or "",
         algorithm=Algorithm.parse(args.algorithm),
@@ -288,11 +288,13 @@ def _adhoc_code(args: argparse.Namespace) -> int:
     if args.uri:
         account = parse_uri(args.uri)
     else:
+        # As with oathtool, a counter means HOTP unless a type is given.
+        kind = args.type or ("hotp" if args.counter is not None else "totp")
         account = Account(
             secret=Secret.from_base32(args.secret),
-            type=OtpType(args.type),
+            type=OtpType(kind),
             algorithm=Algorithm.parse(args.algorithm),
-            digits=args.digits if args.digits is not None else (5 if args.type == "steam" else 6),
+            digits=args.digits if args.digits is not None else (5 if kind == "steam" else 6),
             period=args.period,
             counter=args.counter or 0,
         )
