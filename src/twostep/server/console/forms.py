@@ -13,6 +13,14 @@ from .queries import STATUSES
 DEFAULT_DAYS = 7
 
 
+class Form(forms.Form):
+    """Labels without Django's trailing colon (screen readers read it out), as on the pages."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 def day_choices() -> list[tuple[int, str]]:
     """0 to 365 days, as in JumpCloud's enrolment period dropdown."""
     choices = [(0, "0 days: at the next sign-in")]
@@ -36,7 +44,7 @@ class DaysField(forms.TypedChoiceField):
         super().__init__(label=label, choices=day_choices(), coerce=int, initial=DEFAULT_DAYS, **kw)
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(Form):
     """Zoom's Admin > Security: "Sign in with two-step verification"."""
 
     SCOPES = (
@@ -75,13 +83,13 @@ class PolicyForm(forms.Form):
         return data["scope"] if data.get("enabled") else OrgPolicy.OFF
 
 
-class ResetForm(forms.Form):
+class ResetForm(Form):
     """Zoom's "Reset two-step verification for a user"."""
 
     identifier = _text("Username or email", 254, placeholder="name or name@example.com")
 
 
-class UserForm(forms.Form):
+class UserForm(Form):
     """The user's page: profile, role, groups and JumpCloud's requirement; one "Save user"."""
 
     display_name = forms.CharField(label="Name", max_length=150, required=False)
@@ -113,7 +121,7 @@ class UserForm(forms.Form):
     )
 
 
-class NewUserForm(forms.Form):
+class NewUserForm(Form):
     HOW = (
         (
             "invite",
@@ -160,7 +168,7 @@ class NewUserForm(forms.Form):
         return data
 
 
-class FilterForm(forms.Form):
+class FilterForm(Form):
     q = forms.CharField(label="Search", max_length=100, required=False)
     role = forms.ModelChoiceField(
         label="Role", queryset=Role.objects.all(), required=False, empty_label="Any role"
@@ -175,7 +183,7 @@ class FilterForm(forms.Form):
     )
 
 
-class BulkForm(forms.Form):
+class BulkForm(Form):
     ACTIONS = (("require", "Require two-step verification"), ("add_group", "Add to group"))
     action = forms.ChoiceField(label="Action", choices=ACTIONS)
     days = DaysField(required=False)
@@ -192,20 +200,20 @@ class BulkForm(forms.Form):
         return data
 
 
-class DaysForm(forms.Form):
+class DaysForm(Form):
     days = DaysField(label="New enrolment period, from now")
 
 
-class GroupForm(forms.Form):
+class GroupForm(Form):
     name = forms.CharField(label="Name", max_length=150)
     description = forms.CharField(label="Description", max_length=300, required=False)
 
 
-class MemberForm(forms.Form):
+class MemberForm(Form):
     identifier = _text("Add a user (username or email)", 254)
 
 
-class RoleForm(forms.Form):
+class RoleForm(Form):
     name = forms.CharField(label="Name", max_length=100)
     description = forms.CharField(label="Description", max_length=300, required=False)
     is_admin = forms.BooleanField(
@@ -213,7 +221,7 @@ class RoleForm(forms.Form):
     )
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(Form):
     user = _text("User", 150, required=False, placeholder="username")
     event = forms.ChoiceField(label="Event", required=False)
     since = forms.DateField(
@@ -228,7 +236,7 @@ class AuditFilterForm(forms.Form):
         self.fields["event"].choices = [("", "Any event"), *((e, e) for e in events)]  # type: ignore[attr-defined]
 
 
-class JoinForm(forms.Form):
+class JoinForm(Form):
     password = forms.CharField(
         label="Choose a password",
         max_length=1024,
