@@ -6,14 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
-from server.conftest import clock, enrolled, member, outbox, web  # noqa: F401 - fixtures
+from server import conftest as server_conftest
+from twostep.server.clock import FakeClock
 
-from django.test import Client  # noqa: E402
+from .support import ApiClient, make_key
 
-from twostep.server.clock import FakeClock  # noqa: E402
-
-from .support import ApiClient, make_key  # noqa: E402
+# The server tests' fixtures (Django set up by their conftest, the fake clock, users).
+clock = server_conftest.clock
+member = server_conftest.member
+enrolled = server_conftest.enrolled
+web = server_conftest.web
+outbox = server_conftest.outbox
 
 
 @pytest.fixture

@@ -71,5 +71,6 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert response["Content-Type"].startswith("application/json")
     body = response.json()
     assert body["code"] == code, body
-    assert isinstance(body["message"], str) and body["message"]
+    assert isinstance(body["message"], str)
+    assert body["message"]
     return body

@@ -201,7 +201,7 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
         errors.append(
             {
                 "loc": _location(item.get("loc")),
-                "msg": str(item.get("msg", ""))[:300],
+                "msg": str(item.get("msg", "")).removeprefix("Value error, ")[:300],
                 "type": str(item.get("type", ""))[:100],
             }
         )

@@ -7,12 +7,20 @@ takes), every integer is bounded: bad input is a 422 ``validation_error``, never
 from __future__ import annotations
 
 import ipaddress
+import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 MAX_ID = 2**53  # fits every database's integer and JavaScript's safe integers
 
@@ -34,6 +42,35 @@ def _address(text: str) -> str:
         raise ValueError("must be an IPv4 or IPv6 address") from None
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _moment(value: Any) -> datetime:
+    """RFC 3339 date and time with a time zone (as JSON Schema's ``date-time``), nothing else."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("must be a date and time with a time zone, like 2026-11-23T12:00:00Z")
+    try:
+        return datetime.fromisoformat(value.upper().replace("Z", "+00:00")).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError("must be a real date and time") from None
+
+
+def _query_bool(value: Any) -> Any:
+    if isinstance(value, str):
+        if value not in {"true", "false"}:
+            raise ValueError("must be true or false")
+        return value == "true"
+    return value
+
+
+def _query_int(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(r"-?\d{1,20}", value):
+        raise ValueError("must be a whole number")
+    return value
+
+
 def Text(max_length: int, min_length: int = 0) -> Any:
     return Annotated[
         str,
@@ -43,6 +80,11 @@ def Text(max_length: int, min_length: int = 0) -> Any:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Moment = Annotated[datetime, BeforeValidator(_moment)]
+QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
+QueryId = Annotated[int, BeforeValidator(_query_int), Field(ge=1, le=MAX_ID)]
+Limit = Annotated[int, BeforeValidator(_query_int), Field(ge=1, le=200)]
+Offset = Annotated[int, BeforeValidator(_query_int), Field(ge=0, le=10_000_000)]
 RoleKey = Text(64, 1)
 ShortText = Text(64)
 Name100 = Text(100, 1)
@@ -64,6 +106,12 @@ Address = Annotated[str, StringConstraints(max_length=64), AfterValidator(_addre
 Scope = Literal["verify", "admin"]
 Method = Literal["totp", "recovery"]
 MfaStatus = Literal["not_required", "enrolled", "setup_now", "setup_by_deadline", "locked"]
+
+
+class Body(Schema):
+    """A request body: JSON types are taken as they are (``0`` is not ``false``)."""
+
+    model_config = ConfigDict(strict=True)
 
 
 class ErrorOut(Schema):
@@ -123,7 +171,7 @@ class MfaStatusOut(Schema):
 # -- verify scope -------------------------------------------------------------------------------
 
 
-class VerifyIn(UserRef):
+class VerifyIn(UserRef, Body):
     code: CodeText = Field(description="6-digit code or a recovery code")
     client_address: Address | None = Field(
         default=None,
@@ -142,7 +190,7 @@ class VerifyOut(Schema):
     recovery_codes_left: int | None = None
 
 
-class EnrolmentIn(UserRef):
+class EnrolmentIn(UserRef, Body):
     pass
 
 
@@ -158,7 +206,7 @@ class EnrolmentOut(Schema):
     expires_at: datetime
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(Body):
     code: CodeText
     client_address: Address | None = None
 
@@ -169,7 +217,7 @@ class ConfirmOut(Schema):
     recovery_codes: list[str]
 
 
-class AppUserIn(Schema):
+class AppUserIn(Body):
     external_id: ExternalId
     username: Username | None = None
     email: Email | None = None
@@ -220,7 +268,7 @@ class UserPage(Schema):
     offset: int
 
 
-class UserCreateIn(Schema):
+class UserCreateIn(Body):
     username: Username
     email: Email | None = None
     password: Password | None = None
@@ -231,7 +279,7 @@ class UserCreateIn(Schema):
     groups: list[Id] = Field(default_factory=list, max_length=500)
 
 
-class UserPatchIn(Schema):
+class UserPatchIn(Body):
     username: Username | None = None
     email: EmailOrEmpty | None = Field(default=None, description="empty string removes the email")
     password: Password | None = None
@@ -250,12 +298,12 @@ class UserFilter(Schema):
         default=None, description="part of the username, email or display name"
     )
     role: ShortText | None = None
-    group: Id | None = None
-    is_active: bool | None = None
-    enrolled: bool | None = None
+    group: QueryId | None = None
+    is_active: QueryBool | None = None
+    enrolled: QueryBool | None = None
     external_id: ExternalIdOrEmpty | None = None
-    limit: Annotated[int, Field(ge=1, le=200)] = 50
-    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 class RequirementOut(Schema):
@@ -270,11 +318,11 @@ class MfaDetailOut(MfaStatusOut):
     requirement: RequirementOut
 
 
-class RequireIn(Schema):
+class RequireIn(Body):
     days: Days = 7
 
 
-class AdminRequirementIn(Schema):
+class AdminRequirementIn(Body):
     required: bool
 
 
@@ -295,14 +343,14 @@ class RoleOut(Schema):
     users: int
 
 
-class RoleIn(Schema):
+class RoleIn(Body):
     key: RoleKey
     name: Name100
     description: Description = ""
     is_admin: bool = False
 
 
-class RolePatchIn(Schema):
+class RolePatchIn(Body):
     key: RoleKey | None = None
     name: Name100 | None = None
     description: Description | None = None
@@ -317,17 +365,17 @@ class GroupOut(Schema):
     members: int
 
 
-class GroupIn(Schema):
+class GroupIn(Body):
     name: Name150
     description: Description = ""
 
 
-class GroupPatchIn(Schema):
+class GroupPatchIn(Body):
     name: Name150 | None = None
     description: Description | None = None
 
 
-class MembersIn(Schema):
+class MembersIn(Body):
     user_ids: list[Id] = Field(min_length=1, max_length=1000)
 
 
@@ -336,8 +384,8 @@ class MembersAddedOut(Schema):
 
 
 class Paging(Schema):
-    limit: Annotated[int, Field(ge=1, le=200)] = 50
-    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 # -- admin: policy, audit, API keys -------------------------------------------------------------
@@ -353,7 +401,7 @@ class PolicyOut(Schema):
     updated_at: datetime | None
 
 
-class PolicyIn(Schema):
+class PolicyIn(Body):
     mode: Literal["off", "all", "roles", "groups"]
     roles: list[RoleKey] = Field(default_factory=list, max_length=100)
     groups: list[Id] = Field(default_factory=list, max_length=500)
@@ -365,12 +413,12 @@ class AuditFilter(Schema):
     event: ShortText | None = Field(
         default=None, description="an event name, or a prefix ending in '.' (e.g. 'mfa.')"
     )
-    user: Id | None = Field(default=None, description="events about this user (subject)")
-    actor: Id | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    before_id: Id | None = Field(default=None, description="the next_before_id of a page")
-    limit: Annotated[int, Field(ge=1, le=500)] = 100
+    user: QueryId | None = Field(default=None, description="events about this user (subject)")
+    actor: QueryId | None = None
+    since: Moment | None = None
+    until: Moment | None = None
+    before_id: QueryId | None = Field(default=None, description="the next_before_id of a page")
+    limit: Annotated[int, BeforeValidator(_query_int), Field(ge=1, le=500)] = 100
 
 
 class AuditEventOut(Schema):
@@ -407,7 +455,7 @@ class ApiKeyCreatedOut(ApiKeyOut):
     key: str = Field(description="the key itself: shown this once, never again")
 
 
-class ApiKeyIn(Schema):
+class ApiKeyIn(Body):
     name: Name100
     scope: Scope
     allow_create_users: bool = False
@@ -416,17 +464,17 @@ class ApiKeyIn(Schema):
 # -- sign-in ------------------------------------------------------------------------------------
 
 
-class SignInIn(Schema):
+class SignInIn(Body):
     identifier: Identifier = Field(description="username or email")
     password: Password
 
 
-class SignInCodeIn(Schema):
+class SignInCodeIn(Body):
     signin_token: TokenText
     code: CodeText
 
 
-class SignInTokenIn(Schema):
+class SignInTokenIn(Body):
     signin_token: TokenText
 
 

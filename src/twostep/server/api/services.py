@@ -280,6 +280,7 @@ def authenticate_access_token(text: str, *, clock: Clock) -> AccessToken | None:
     now: datetime = clock()
     user = token.user
     if now >= token.expires_at or not user.is_active or user.session_epoch != token.epoch:
+        AccessToken.objects.filter(pk=token.pk).delete()  # dead for good: tidy up
         return None
     return token
 

@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, path, re_path
 
 from .api import api
 from .docs import docs_asset
-from .errors import error_response
+from .errors import ApiError, error_response
 
 app_name = "api"
 
@@ -46,8 +46,45 @@ def _json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapped
 
 
+def _query_names(operation: Any) -> frozenset[str]:
+    names: set[str] = set()
+    for model in operation.models:
+        if getattr(model, "__ninja_param_source__", None) == "query":
+            names |= set(getattr(model, "__ninja_flatten_map__", None) or model.model_fields)
+    return frozenset(names)
+
+
+def _refuse_unknown_query(operation: Any) -> None:
+    """422 for a query parameter the endpoint does not have: a misspelt filter
+    (``?enroled=true``) must not silently list everyone. Runs after authentication."""
+    allowed = _query_names(operation)
+    view_func = operation.view_func
+
+    @functools.wraps(view_func)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        unknown = sorted(set(request.GET) - allowed)
+        if unknown:
+            raise ApiError(
+                "validation_error",
+                f"The request does not match the API's schema: unknown query parameter "
+                f"{unknown[0][:50]!r}",
+                errors=[
+                    {"loc": ["query", name[:50]], "msg": "unknown parameter", "type": "extra"}
+                    for name in unknown[:20]
+                ],
+            )
+        return view_func(request, *args, **kwargs)
+
+    operation.view_func = checked
+
+
 def _v1() -> tuple[list[URLPattern | URLResolver], str, str]:
     patterns, app, namespace = api.urls
+    # The operations behind the patterns (django-ninja 1.x keeps them on its bound routers).
+    for bound in api._get_bound_routers():
+        for path_view in bound.path_operations.values():
+            for operation in path_view.operations:
+                _refuse_unknown_query(operation)
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
             pattern.callback = _json_errors(pattern.callback)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from ...accounts.models import Group, Role, User
 from ...accounts.services import client_address, create_user
@@ -156,7 +156,7 @@ def create(request: HttpRequest, body: UserCreateIn) -> Any:
         groups=groups,
         **_who(request),
     )
-    return 201, _user_out(user.pk)
+    return Status(201, _user_out(user.pk))
 
 
 @router.get(
@@ -198,7 +198,7 @@ def update_user(request: HttpRequest, user_id: int, body: UserPatchIn) -> Any:
 )
 def delete_user(request: HttpRequest, user_id: int) -> Any:
     manage.delete_user(user_by_id(_id(user_id)), **_who(request))
-    return 204, None
+    return Status(204, None)
 
 
 # -- per-user two-step verification ---------------------------------------------------------------
@@ -337,7 +337,7 @@ def list_roles(request: HttpRequest) -> Any:
 )
 def create_role(request: HttpRequest, body: RoleIn) -> Any:
     role = manage.create_role(body.model_dump(), **_who(request))
-    return 201, _roles(Role.objects.filter(pk=role.pk))[0]
+    return Status(201, _roles(Role.objects.filter(pk=role.pk))[0])
 
 
 @router.get(
@@ -366,7 +366,7 @@ def update_role(request: HttpRequest, role_id: int, body: RolePatchIn) -> Any:
 )
 def delete_role(request: HttpRequest, role_id: int) -> Any:
     manage.delete_role(_role(role_id), **_who(request))
-    return 204, None
+    return Status(204, None)
 
 
 # -- groups --------------------------------------------------------------------------------------
@@ -413,7 +413,7 @@ def list_groups(request: HttpRequest, paging: Query[Paging]) -> Any:
 )
 def create_group(request: HttpRequest, body: GroupIn) -> Any:
     group = manage.create_group(body.model_dump(), **_who(request))
-    return 201, _groups_out(Group.objects.filter(pk=group.pk))[0]
+    return Status(201, _groups_out(Group.objects.filter(pk=group.pk))[0])
 
 
 @router.get(
@@ -447,7 +447,7 @@ def update_group(request: HttpRequest, group_id: int, body: GroupPatchIn) -> Any
 )
 def delete_group(request: HttpRequest, group_id: int) -> Any:
     manage.delete_group(_group(group_id), **_who(request))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -486,7 +486,7 @@ def remove_member(request: HttpRequest, group_id: int, user_id: int) -> Any:
     group = _group(group_id)
     if not manage.remove_member(group, user_by_id(_id(user_id)), **_who(request)):
         raise ApiError("not_found", "That user is not in the group.")
-    return 204, None
+    return Status(204, None)
 
 
 # -- policy --------------------------------------------------------------------------------------
@@ -616,7 +616,7 @@ def create_key(request: HttpRequest, body: ApiKeyIn) -> Any:
         allow_create_users=body.allow_create_users,
         **_who(request),
     )
-    return 201, api_key_out(key, text)
+    return Status(201, api_key_out(key, text))
 
 
 @router.get(

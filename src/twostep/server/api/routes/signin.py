@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from ...accounts.models import User
 from ...accounts.services import client_address
@@ -248,4 +248,4 @@ def me(request: HttpRequest) -> Any:
 )
 def sign_out(request: HttpRequest) -> Any:
     revoke_access_token(request.auth, clock=get_clock(), address=client_address(request))  # type: ignore[attr-defined]
-    return 204, None
+    return Status(204, None)

@@ -21,7 +21,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from ...accounts.models import User
 from ...accounts.services import create_user
@@ -132,7 +132,7 @@ def start(request: HttpRequest, body: EnrolmentIn) -> Any:
             "Administrators set up two-step verification themselves, on the sign-in pages.",
         )
     enrolment = start_enrolment(user, clock=get_clock())
-    return 201, enrolment_out(enrolment, user)
+    return Status(201, enrolment_out(enrolment, user))
 
 
 def _pending_user(enrolment_id: uuid.UUID) -> User:
@@ -209,4 +209,4 @@ def create_app_user(request: HttpRequest, body: AppUserIn) -> Any:
         actor=key.created_by,
         clock=get_clock(),
     )
-    return 201, user_brief(user)
+    return Status(201, user_brief(user))
