@@ -121,6 +121,12 @@ def write_atomic(path: Path, data: bytes, *, keep_backup: bool = True) -> None:
 
 def _replace_backup(path: Path) -> None:
     backup = backup_path(path)
+    with contextlib.suppress(OSError):
+        if os.path.samefile(path, backup):
+            # A writer died between linking the backup and renaming the new file in: the backup
+            # already is the current version. (Renaming a hard link onto another link of the
+            # same file is a no-op in POSIX, which would leave the staged name behind.)
+            return
     staged = backup.with_name(_TMP_PREFIX + path.name + ".bak")
     with contextlib.suppress(FileNotFoundError):
         staged.unlink()
