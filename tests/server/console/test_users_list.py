@@ -15,7 +15,7 @@ from twostep.server.console.services import create_group
 from twostep.server.policy.services import Rule, Status, require_user
 
 from ..helpers import Member, enrol, make_user
-from .util import decision, events, follow, post, text
+from .util import decision, events, follow, post, signed_in, text
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def test_filter_by_role_and_group(console: Client, clock: FakeClock) -> None:
     ]
 
 
-def test_filter_by_two_step_status(console: Client, clock: FakeClock) -> None:
+def test_filter_by_two_step_status(console: Client, owner: Member, clock: FakeClock) -> None:
     enrol(make_user(clock, "erin"), clock)
     pending = make_user(clock, "paul")
     locked = make_user(clock, "lena")
@@ -70,6 +70,7 @@ def test_filter_by_two_step_status(console: Client, clock: FakeClock) -> None:
     require_user(locked.user, days=1, actor=None, clock=clock)
     clock.advance(days=2)
     require_user(pending.user, days=3, actor=None, clock=clock)
+    console = signed_in(owner, clock)
     assert listed(console, "?status=enrolled") == ["erin", "olivia"]
     assert listed(console, "?status=pending") == ["paul"]
     assert listed(console, "?status=locked") == ["lena"]

@@ -131,13 +131,16 @@ def administrators(request: HttpRequest) -> HttpResponse:
         .order_by("username")
     )
     confirm_error = ""
+    failed = False
     if request.method == "POST":
         confirm_error = confirmed(request) or ""
+        failed = bool(confirm_error)
         if not confirm_error:
             try:
                 changed = _save_admins(request, policy, admins)
             except ServiceError as exc:
                 messages.error(request, exc.message)
+                failed = True
             else:
                 messages.success(
                     request, f"Saved: {', '.join(changed)}." if changed else "Nothing changed."
@@ -163,7 +166,7 @@ def administrators(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "confirm_error": confirm_error,
         },
-        status=400 if confirm_error else 200,
+        status=400 if failed else 200,
     )
 
 

@@ -285,7 +285,12 @@ def user_delete(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Deleted {user.username}.")
                 return redirect("console:users")
         messages.error(request, error)
-    return page(request, "user_delete.html", {"section": "users", "subject": user})
+    return page(
+        request,
+        "user_delete.html",
+        {"section": "users", "subject": user},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 __all__ = [
