@@ -21,7 +21,7 @@ from twostep.server.errors import (
 )
 from twostep.server.mfa import services as mfa
 from twostep.server.mfa import throttle
-from twostep.server.mfa.models import Device, PendingEnrolment, RecoveryCode
+from twostep.server.mfa.models import Device, PendingEnrolment, RecoveryCode, Throttle
 from twostep.server.policy.services import require_user
 
 from .helpers import Member, enrol, make_user
@@ -398,3 +398,37 @@ def test_secret_generation_never_repeats(member: Member, clock: FakeClock) -> No
     secrets_seen = {mfa.start_enrolment(member.user, clock=clock).secret.base32 for _ in range(20)}
     assert len(secrets_seen) == 20
     assert Secret.from_base32(next(iter(secrets_seen))).bits == 160
+
+
+@pytest.mark.redis
+def test_address_throttle_lives_in_redis_when_configured(
+    settings: object, clock: FakeClock, db: None
+) -> None:
+    import secrets
+
+    import redis
+
+    settings.TWOSTEP_REDIS_URL = "redis://127.0.0.1:6379/0"  # type: ignore[attr-defined]
+    address = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    key = f"twostep:throttle:address:{address}"
+    try:
+        members = [enrol(make_user(clock, f"r{i}"), clock) for i in range(2)]
+        for i in range(throttle.ADDRESS_FREE_FAILURES + 1):
+            clock.advance(seconds=301)
+            target = members[i % 2]
+            with pytest.raises(CodeRejectedError):
+                mfa.verify_code(
+                    target.user, wrong(target.code(clock)), clock=clock, address=address
+                )
+        assert int(client.hget(key, "failures") or 0) == throttle.ADDRESS_FREE_FAILURES + 1
+        assert 0 < client.ttl(key) <= 3600  # forgotten after an hour without failures
+        with pytest.raises(ThrottledError):
+            mfa.verify_code(members[0].user, members[0].code(clock), clock=clock, address=address)
+        assert not Throttle.objects.filter(scope=Throttle.ADDRESS).exists()
+    finally:
+        client.delete(key)
+        client.close()
+        if throttle._redis_client is not None:  # the module's own connection pool
+            throttle._redis_client.close()
+            throttle._redis_client = None

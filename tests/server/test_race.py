@@ -91,20 +91,32 @@ def race(env: dict[str, str], clock_file: Path) -> tuple[list[httpx.Response], s
         code = oathtool(key, target)
         barrier = threading.Barrier(RACERS)
         results: list[tuple[httpx.Client, httpx.Response]] = []
+        errors: list[BaseException] = []
+        clients: list[httpx.Client] = []
 
-        def submit(client: httpx.Client, token: str) -> None:
+        def submit(signed_in: httpx.Client, token: str) -> None:
+            # A new connection with the session's cookies: an idle keep-alive connection from
+            # the sign-in may be closed by the server just as we reuse it.
+            client = httpx.Client(
+                base_url=signed_in.base_url, cookies=signed_in.cookies, timeout=60
+            )
+            clients.append(client)
             barrier.wait()
             data = {"csrfmiddlewaretoken": token, "code": code}
-            results.append((client, client.post("/signin/code/", data=data)))
+            try:
+                results.append((client, client.post("/signin/code/", data=data)))
+            except httpx.HTTPError as exc:
+                errors.append(exc)
 
         threads = [threading.Thread(target=submit, args=session) for session in sessions]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
+        assert errors == [], (errors, first.lines[-20:], second.lines[-20:])
         # The winner really is signed in; everyone else is not.
         signed_in = [client.get("/account/").status_code == 200 for client, _ in results]
-        for client, _ in sessions:
+        for client in [c for c, _ in sessions] + clients:
             client.close()
         assert signed_in.count(True) == 1
         return [response for _, response in results], key

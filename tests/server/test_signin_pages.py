@@ -401,3 +401,55 @@ def test_admin_sees_the_console_link(web: Client, clock: FakeClock, db: None) ->
     other = Client(enforce_csrf_checks=True)
     sign_in(other, member)
     assert 'href="/console/"' not in text(other.get("/account/"))
+
+
+def test_idle_session_ends_after_thirty_minutes(
+    web: Client, member: Member, clock: FakeClock
+) -> None:
+    sign_in(web, member)
+    for _ in range(4):
+        clock.advance(minutes=29)
+        assert web.get("/account/").status_code == 200  # activity keeps it alive
+    clock.advance(minutes=31)
+    response = web.get("/account/", follow=True)
+    assert "signed out after 30 minutes without activity" in text(response)
+    assert response.redirect_chain[-1][0].startswith("/signin/")
+
+
+def test_session_ends_twelve_hours_after_sign_in(
+    web: Client, member: Member, clock: FakeClock
+) -> None:
+    sign_in(web, member)
+    for _ in range(25):
+        clock.advance(minutes=29)
+        web.get("/account/")
+    response = web.get("/account/", follow=True)
+    assert "Your session ended after 12 hours" in text(response)
+
+
+def test_turning_on_later_needs_a_recent_password(
+    web: Client, member: Member, clock: FakeClock
+) -> None:
+    sign_in(web, member)
+    assert web.get("/two-step/setup/").status_code == 200  # password entered just now
+    clock.advance(minutes=11)
+    response = web.get("/two-step/setup/")
+    assert response["Location"] == "/account/confirm-password/?next=/two-step/setup/"
+    wrong = post_form(web, response["Location"], {"password": "not my password"})
+    assert "That is not your password." in text(wrong)
+    response = post_form(
+        web,
+        "/account/confirm-password/?next=/two-step/setup/",
+        {"password": PASSWORD, "next": "/two-step/setup/"},
+    )
+    assert response["Location"] == "/two-step/setup/"
+    secret = setup_key(web)
+    response = post_form(
+        web,
+        "/two-step/setup/",
+        {"code": generate_totp(secret, clock().timestamp())},
+        form_path="/account/",
+    )
+    assert response["Location"] == "/two-step/enabled/"
+    assert web.get("/account/").status_code == 200  # this session continues after the change
+    assert mfa.is_enrolled(member.user)

@@ -96,6 +96,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "accesslog": "-" if args.access_log else None,
         "errorlog": "-",
         "timeout": 60,
+        "keepalive": 5,
         "graceful_timeout": 10,
         "when_ready": when_ready,
         "proc_name": "twostep",

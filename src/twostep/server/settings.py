@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "twostep.server.web.middleware.SessionIdleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -103,7 +104,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "web:signin"
 
 # Sessions and cookies (ASVS V3): HttpOnly, SameSite=Lax, Secure behind HTTPS; a session ends
-# after 12 hours (NIST AAL2 reauthentication) and at browser close.
+# after 12 hours (NIST AAL2 reauthentication), after 30 minutes idle (SessionIdleMiddleware)
+# and at browser close.
 SESSION_COOKIE_NAME = "__Host-twostep" if TWOSTEP.https else "twostep_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,20 @@ class WebConfig(AppConfig):
     name = "twostep.server.web"
     label = "web"
     verbose_name = "The pages"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        user_logged_in.connect(_stamp_session, dispatch_uid="twostep.web.stamp_session")
+
+
+def _stamp_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Every way into a session (the pages, the console, tests' force_login) starts the 12-hour
+    and 30-minute clocks of :class:`~twostep.server.web.middleware.SessionIdleMiddleware`."""
+    if request is None or not hasattr(request, "session"):
+        return
+    from ..clock import get_clock
+
+    now = get_clock()().timestamp()
+    request.session["ts_signed_in_at"] = now
+    request.session["ts_last_seen"] = now

@@ -4,7 +4,10 @@ COOP, HSTS behind HTTPS and X-Frame-Options)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 CSP = "; ".join(
@@ -39,3 +42,35 @@ class SecurityHeadersMiddleware:
             # Pages carry personal state (and sometimes recovery codes): never cache them.
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+IDLE_LIMIT = timedelta(minutes=30)  # NIST SP 800-63B AAL2, ASVS 3.3.2 (L2)
+SESSION_LIMIT = timedelta(hours=12)  # the same: reauthenticate every 12 hours
+TOUCH_EVERY = 60  # seconds: do not write the session on every request
+LAST_SEEN = "ts_last_seen"
+
+
+class SessionIdleMiddleware:
+    """Sign a session out after 30 minutes without a request, and 12 hours after sign-in
+    however active it is. Runs after the authentication and message middleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            from ..clock import get_clock
+
+            now = get_clock()().timestamp()
+            seen = request.session.get(LAST_SEEN)
+            since = request.session.get("ts_signed_in_at")
+            if isinstance(seen, int | float) and now - seen > IDLE_LIMIT.total_seconds():
+                logout(request)
+                messages.info(request, "You were signed out after 30 minutes without activity.")
+            elif not isinstance(since, int | float) or now - since > SESSION_LIMIT.total_seconds():
+                logout(request)
+                messages.info(request, "Your session ended after 12 hours. Sign in again.")
+            elif not isinstance(seen, int | float) or now - seen > TOUCH_EVERY:
+                request.session[LAST_SEEN] = now
+        return self.get_response(request)

@@ -7,6 +7,8 @@ Keys (JSON, server-side session; the cookie holds only the random session id):
 ``ts_enrolment``   ``{"user", "id"}`` the pending setup this session started (only this
                    session can see or confirm it)
 ``ts_auth_at``     when the password was last checked (Unix seconds)
+``ts_signed_in_at`` when the sign-in completed: the session ends 12 hours later
+``ts_last_seen``   the last request (updated at most once a minute): 30 minutes idle ends it
 ``ts_verified_at`` when a code was last verified in this session (step-up: 10 minutes)
 ``ts_codes``       recovery codes to show once, AES-GCM sealed to this session and user, so
                    the session table never holds them in clear
@@ -34,6 +36,7 @@ ENROLMENT = "ts_enrolment"
 AUTH_AT = "ts_auth_at"
 VERIFIED_AT = "ts_verified_at"
 CODES = "ts_codes"
+SIGNED_IN_AT = "ts_signed_in_at"
 BACKEND = "twostep.server.accounts.backends.UserBackend"
 
 
@@ -102,7 +105,7 @@ def complete_login(
     keep = {key: request.session.get(key) for key in (CODES, ENROLMENT)}
     login(request, user, backend=BACKEND)
     now = clock().timestamp()
-    request.session[AUTH_AT] = now
+    request.session[AUTH_AT] = now  # (login() stamped SIGNED_IN_AT: see WebConfig.ready)
     if method != "password":
         request.session[VERIFIED_AT] = now
     for key, value in keep.items():
