@@ -122,6 +122,12 @@ def test_create_with_a_password(console: Client, clock: FakeClock, mails: list[A
     assert "You will be asked to set it up the next time you sign in." in mails[-1].body
 
 
+def test_new_users_are_members_unless_chosen(console: Client) -> None:
+    page = console.get("/console/users/new/").content.decode()
+    member = Role.objects.get(key="member").pk
+    assert f'<option value="{member}" selected>Member</option>' in page
+
+
 def test_new_user_errors_are_shown_on_the_field(console: Client, maria: Member) -> None:
     for data, message in (
         ({"username": "maria"}, "That username is taken."),

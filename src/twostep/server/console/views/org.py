@@ -186,9 +186,9 @@ def _save_admins(request: HttpRequest, policy: OrgPolicy, admins: list[User]) ->
                 **act.kw,
             )
             changed.append(
-                "all administrators "
-                + ("must use" if all_admins else "need not use")
-                + " two-step verification"
+                "two-step verification is required for all administrators"
+                if all_admins
+                else "two-step verification is required only for the administrators checked"
             )
         for user in admins:
             req = getattr(user, "mfa_requirement", None)
@@ -198,7 +198,7 @@ def _save_admins(request: HttpRequest, policy: OrgPolicy, admins: list[User]) ->
                 if not after:
                     check_may_manage(act.actor, user, "stop requiring two-step verification of")
                 set_admin_requirement(user, after, **act.kw)
-                changed.append(f"{user.username} {'required' if after else 'not required'}")
+                changed.append(f"{'required' if after else 'not required'} for {user.username}")
     return changed
 
 

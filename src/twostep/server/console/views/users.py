@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ...accounts.models import User
+from ...accounts.models import MEMBER, Role, User
 from ...accounts.services import create_user
 from ...errors import InvalidUserDataError, ServiceError
 from ...policy.services import decide_many, get_org_policy, require_user
@@ -111,7 +111,7 @@ def users_list(request: HttpRequest) -> HttpResponse:
         {
             "section": "users",
             "form": form,
-            "bulk": BulkForm(),
+            "bulk": BulkForm(auto_id="bulk_%s"),
             "page": users_page,
             "rows": _page_rows(users_page, now),
             "query": urlencode(query),
@@ -177,7 +177,8 @@ def users_bulk(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def user_new(request: HttpRequest) -> HttpResponse:
-    form = NewUserForm(request.POST or None)
+    member = Role.objects.filter(key=MEMBER).first()
+    form = NewUserForm(request.POST or None, initial={"role": member.pk if member else None})
     confirm_error = ""
     if request.method == "POST" and form.is_valid():
         error = confirmed(request)
