@@ -4,6 +4,7 @@ lets the invitee choose a password, or a password set by the admin."""
 from __future__ import annotations
 
 import re
+import socket
 from typing import Any
 
 import pytest
@@ -148,3 +149,22 @@ def test_only_an_owner_creates_an_owner(admin_console: Client, console: Client) 
     assert "Only an owner can make someone an owner." in text(refused)
     assert not User.objects.filter(username="nina").exists()
     assert new_user(console, role=owner_role).status_code == 302
+
+
+def test_when_the_mail_fails_the_link_is_shown_once(
+    console: Client, settings: Any, mails: list[Any]
+) -> None:
+    with socket.socket() as sock:  # nothing listens here: the mail server is down
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    response = new_user(console)
+    assert response.status_code == 200
+    page = text(response)
+    assert "The invitation mail could not be sent" in page
+    link = re.search(r"http://127\.0\.0\.1:8000(/console/join/[\w-]+/)", page).group(1)  # type: ignore[union-attr]
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    assert all(token not in morsel.value for morsel in console.cookies.values())
+    assert token not in text(console.get("/console/users/"))  # shown only in that response
+    assert Client().get(link).status_code == 200

@@ -21,6 +21,7 @@ from ..services import ConsoleEvents
 from .common import acting, page
 
 PER_PAGE: Final = 100
+FILTERS: Final = ("user", "event", "since", "until")
 FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -112,7 +113,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
         clock=act.clock,
         actor=act.actor,
         address=act.address,
-        filters={k: v for k, v in request.GET.items() if k != "page" and v},
+        filters={k: v for k, v in request.GET.items() if k in FILTERS and v},
     )
     stamp = act.clock().strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(_csv_rows(qs), content_type="text/csv; charset=utf-8")

@@ -70,12 +70,19 @@ def post_action(request: HttpRequest, action: Callable[[], str | None], back: st
     return redirect(back)
 
 
+def invite_link_page(request: HttpRequest, user: Any, link: str) -> HttpResponse:
+    """The mail failed: show the link to the admin once, in this response only (never in a
+    cookie or a flash message)."""
+    return page(request, "invite_link.html", {"section": "users", "subject": user, "link": link})
+
+
 __all__ = [
     "Acting",
     "StatusView",
     "acting",
     "confirmed",
     "describe",
+    "invite_link_page",
     "page",
     "plural",
     "post_action",

@@ -40,7 +40,16 @@ from ..services import (
     set_groups,
     update_profile,
 )
-from .common import Acting, acting, confirmed, describe, page, plural, post_action
+from .common import (
+    Acting,
+    acting,
+    confirmed,
+    describe,
+    invite_link_page,
+    page,
+    plural,
+    post_action,
+)
 
 TRAIL: Final = 30
 
@@ -255,19 +264,21 @@ def user_sign_out(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def user_invite(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(pk)
-
-    def invite() -> str:
-        link, mailed = invite_user(user, **acting(request).kw)
-        if mailed:
-            return f"A new invitation was sent to {user.email}; the old link no longer works."
-        messages.warning(
-            request,
-            f"The mail could not be sent. Give {user.username} this link (it works once, "
-            f"for 7 days): {link}",
-        )
-        return ""
-
-    return post_action(request, invite, _here(user))
+    error = confirmed(request)
+    if error is None:
+        try:
+            link, mailed = invite_user(user, **acting(request).kw)
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            if not mailed:
+                return invite_link_page(request, user, link)
+            messages.success(
+                request, f"A new invitation was sent to {user.email}; the old link no longer works."
+            )
+    if error:
+        messages.error(request, error)
+    return redirect(_here(user))
 
 
 @admin_required

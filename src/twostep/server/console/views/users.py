@@ -23,7 +23,7 @@ from ..models import Invitation
 from ..notices import notify_required
 from ..queries import counts, filter_users, status_q, users
 from ..services import add_to_group, check_may_assign, invite_user
-from .common import acting, confirmed, describe, page, plural
+from .common import acting, confirmed, describe, invite_link_page, page, plural
 
 PER_PAGE: Final = 50
 MAX_SELECTED: Final = 100  # a page shows 50; the server accepts 200 form fields
@@ -209,14 +209,9 @@ def user_new(request: HttpRequest) -> HttpResponse:
             else:
                 if invite:
                     link, mailed = invite_user(user, **act.kw)
-                    if mailed:
-                        messages.success(request, f"Invitation sent to {user.email}.")
-                    else:
-                        messages.warning(
-                            request,
-                            f"The invitation mail to {user.email} could not be sent. Give "
-                            f"{user.username} this link (it works once, for 7 days): {link}",
-                        )
+                    if not mailed:
+                        return invite_link_page(request, user, link)
+                    messages.success(request, f"Invitation sent to {user.email}.")
                 else:
                     messages.success(request, f"Created {user.username}.")
                     if data["require_mfa"]:
