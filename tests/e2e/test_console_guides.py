@@ -434,4 +434,20 @@ def test_console_with_many_users(site: tuple[Site, Inbox]) -> None:
     admin.set_viewport_size({"width": 1280, "height": 900})
     nav(admin, "Security")
     shoot(admin, "readme-security", full_page=False)
+    for name, heading in (
+        ("Groups", "Groups"),
+        ("Roles", "Roles"),
+        ("Add or invite a user", "Add or invite a user"),
+        ("Audit log", "Audit log"),
+    ):
+        nav(admin, name)
+        expect(admin.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        labelled(admin)
+        shoot(admin, name.lower().replace(" ", "-"))
+    nav(admin, "Groups")
+    admin.get_by_role("link", name="Engineering").click()
+    expect(
+        admin.get_by_text("The organisation requires two-step verification for this group")
+    ).to_be_visible()
+    shoot(admin, "group")
     no_page_errors(s)
