@@ -16,15 +16,12 @@ the database anyway). Every change writes an audit row (:class:`ConsoleEvents`).
 
 Functions: ``update_profile``, ``change_role``, ``set_active``, ``set_groups``,
 ``add_to_group``, ``remove_from_group``, ``delete_user``, ``create_group``, ``update_group``,
-``delete_group``, ``create_role``, ``update_role``, ``delete_role``, ``invite_user``,
-``find_invitation``, ``accept_invitation`` (the enrolment period starts again then: the user
-could not sign in before), ``check_may_manage``, ``check_may_assign``.
+``delete_group``, ``create_role``, ``update_role``, ``delete_role``, ``check_may_manage``,
+``check_may_assign``. Invitations are in :mod:`.invitations`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
@@ -36,18 +33,14 @@ from django.db.models import F
 from django.utils.text import slugify
 
 from ..accounts.models import OWNER, Group, Role, User
-from ..accounts.services import set_password
 from ..audit.services import record
 from ..clock import Clock
 from ..errors import InvalidUserDataError, ServiceError
-from ..mail import send_to_user
-from ..policy.services import get_org_policy, restart_enrolment_period
-from .models import INVITATION_LIFETIME, Invitation
+from ..policy.services import get_org_policy
 
 __all__ = [
     "ActionRefusedError",
     "ConsoleEvents",
-    "accept_invitation",
     "add_to_group",
     "change_role",
     "check_may_assign",
@@ -57,8 +50,6 @@ __all__ = [
     "delete_group",
     "delete_role",
     "delete_user",
-    "find_invitation",
-    "invite_user",
     "remove_from_group",
     "set_active",
     "set_groups",
@@ -488,91 +479,3 @@ def delete_role(role: Role, *, actor: Any, clock: Clock, address: str | None = N
         )
     record(ConsoleEvents.ROLE_DELETED, clock=clock, actor=actor, address=address, role=role.key)
     role.delete()
-
-
-# -- invitations ------------------------------------------------------------------------------
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-
-
-def invite_user(
-    user: User, *, actor: Any, clock: Clock, address: str | None = None
-) -> tuple[str, bool]:
-    """Make a new invitation link (the old one stops working) and mail it to the user.
-
-    Returns ``(link, mailed)``: the link is shown to the admin only when the mail failed.
-    """
-    from django.conf import settings
-    from django.urls import reverse
-
-    if not user.email:
-        raise InvalidUserDataError("email", "The user needs an email address to be invited.")
-    if user.has_usable_password() and user.email_verified:
-        raise ActionRefusedError("This user has already chosen a password.")
-    token = secrets.token_urlsafe(32)
-    now = clock()
-    Invitation.objects.update_or_create(
-        user=user,
-        defaults={
-            "token_hash": _token_hash(token),
-            "created_at": now,
-            "expires_at": now + INVITATION_LIFETIME,
-            "created_by": actor,
-            "accepted_at": None,
-        },
-    )
-    link = settings.TWOSTEP_BASE_URL + reverse("console:join", args=[token])
-    record(ConsoleEvents.INVITED, clock=clock, actor=actor, subject=user, address=address)
-    mailed = send_to_user(
-        user,
-        "invitation",
-        {"link": link, "actor": actor, "expires": now + INVITATION_LIFETIME},
-        clock=clock,
-        address=address,
-    )
-    return link, mailed
-
-
-def find_invitation(token: str, *, clock: Clock) -> Invitation | None:
-    """The open invitation for ``token`` (None: unknown, used, or expired)."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 100:
-        return None
-    invitation = (
-        Invitation.objects.select_related("user")
-        .filter(token_hash=_token_hash(token), accepted_at__isnull=True)
-        .first()
-    )
-    if invitation is None or invitation.expires_at <= clock() or not invitation.user.is_active:
-        return None
-    return invitation
-
-
-def accept_invitation(
-    token: str, password: str, *, clock: Clock, address: str | None = None
-) -> User:
-    """Set the invitee's password and mark the email verified; the link then stops working."""
-    invitation = find_invitation(token, clock=clock)
-    if invitation is None:
-        raise ActionRefusedError(
-            "This invitation link is not valid any more. Ask your administrator for a new one."
-        )
-    user = invitation.user
-    with transaction.atomic():
-        # Used once: of two submissions racing, only one flips accepted_at.
-        if (
-            Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-                accepted_at=clock()
-            )
-            != 1
-        ):
-            raise ActionRefusedError("This invitation was already used. Sign in instead.")
-        set_password(user, password, actor=user, clock=clock, address=address)
-        User.objects.filter(pk=user.pk).update(email_verified=True)
-        restart_enrolment_period(user, clock=clock)
-    user.email_verified = True
-    record(
-        ConsoleEvents.INVITATION_ACCEPTED, clock=clock, actor=user, subject=user, address=address
-    )
-    return user

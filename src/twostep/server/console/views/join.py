@@ -17,7 +17,7 @@ from ...accounts.services import client_address
 from ...clock import get_clock
 from ...errors import InvalidUserDataError, ServiceError
 from ..forms import JoinForm
-from ..services import accept_invitation, find_invitation
+from ..invitations import accept_invitation, find_invitation
 
 
 @require_http_methods(["GET", "POST"])

@@ -28,6 +28,7 @@ from ...policy.services import (
 from ...web import state
 from ..access import admin_required
 from ..forms import DEFAULT_DAYS, DaysForm, UserForm
+from ..invitations import invite_user
 from ..models import Invitation
 from ..notices import notify_required
 from ..services import (
@@ -35,7 +36,6 @@ from ..services import (
     change_role,
     check_may_manage,
     delete_user,
-    invite_user,
     set_active,
     set_groups,
     update_profile,

@@ -19,10 +19,11 @@ from ...errors import InvalidUserDataError, ServiceError
 from ...policy.services import decide_many, get_org_policy, require_user
 from ..access import admin_required
 from ..forms import BulkForm, FilterForm, NewUserForm
+from ..invitations import invite_user
 from ..models import Invitation
 from ..notices import notify_required
 from ..queries import counts, filter_users, status_q, users
-from ..services import add_to_group, check_may_assign, invite_user
+from ..services import add_to_group, check_may_assign
 from .common import acting, confirmed, describe, invite_link_page, page, plural
 
 PER_PAGE: Final = 50
