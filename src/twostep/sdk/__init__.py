@@ -1,1 +1,126 @@
-"""Python client for the twostep REST API."""
+"""Python client for the twostep REST API (``/api/v1``): :class:`Client` (sync) and
+:class:`AsyncClient` (asyncio), both on httpx.
+
+- every endpoint is a method returning a typed, frozen dataclass (:mod:`.models`);
+- 429 and 503 answers are retried, honouring ``Retry-After``, at most ``max_retries`` times and
+  never waiting longer than ``max_retry_wait`` seconds at once;
+- timeouts by default: 5 s to connect, 10 s for the rest;
+- errors raise the :class:`TwostepError` family of :mod:`.errors`, one class per API error code
+  (the tree is documented there and in docs/api.md).
+
+Example (docs/sdk-example.md adds 2FA to a Flask app with it)::
+
+    from twostep.sdk import Client
+
+    with Client("https://2fa.example.com", api_key=KEY) as twostep:
+        result = twostep.verify(request.form["code"], username=user.name,
+                                client_address=request.remote_addr)
+        if result.valid:
+            ...
+"""
+
+from __future__ import annotations
+
+from ._core import RetryPolicy
+from ._ops import UNSET
+from .aio import AsyncClient
+from .client import Client
+from .errors import (
+    AlreadyEnrolledError,
+    ApiError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    EnrolmentExpiredError,
+    InvalidCodeError,
+    InvalidCredentialsError,
+    LockedOutError,
+    MalformedCodeError,
+    MethodNotAllowedError,
+    NotEnrolledError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    ServerError,
+    SetupDeadlinePassedError,
+    SignInExpiredError,
+    ThrottledError,
+    TransportError,
+    TwostepError,
+    UserInactiveError,
+    UserNotFoundError,
+    ValidationError,
+)
+from .models import (
+    ApiKey,
+    AuditEvent,
+    AuditPage,
+    CreatedApiKey,
+    Enrolment,
+    EnrolmentConfirmation,
+    Group,
+    Me,
+    MfaDetail,
+    MfaStatus,
+    MfaSummary,
+    Ping,
+    Policy,
+    Requirement,
+    Role,
+    SignInStep,
+    User,
+    UserDetail,
+    UserPage,
+    VerifyResult,
+)
+
+__all__ = [
+    "UNSET",
+    "AlreadyEnrolledError",
+    "ApiError",
+    "ApiKey",
+    "AsyncClient",
+    "AuditEvent",
+    "AuditPage",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ConflictError",
+    "CreatedApiKey",
+    "Enrolment",
+    "EnrolmentConfirmation",
+    "EnrolmentExpiredError",
+    "Group",
+    "InvalidCodeError",
+    "InvalidCredentialsError",
+    "LockedOutError",
+    "MalformedCodeError",
+    "Me",
+    "MethodNotAllowedError",
+    "MfaDetail",
+    "MfaStatus",
+    "MfaSummary",
+    "NotEnrolledError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "Ping",
+    "Policy",
+    "Requirement",
+    "RetryPolicy",
+    "Role",
+    "ServerError",
+    "SetupDeadlinePassedError",
+    "SignInExpiredError",
+    "SignInStep",
+    "ThrottledError",
+    "TransportError",
+    "TwostepError",
+    "User",
+    "UserDetail",
+    "UserInactiveError",
+    "UserNotFoundError",
+    "UserPage",
+    "ValidationError",
+    "VerifyResult",
+]

@@ -179,7 +179,7 @@ def sign_in_setup(request: HttpRequest, body: SignInTokenIn) -> Any:
     "/signin/setup/confirm",
     response={200: SignInOut, **STEP},
     summary="Confirm the setup with the first code: signed in, with the recovery codes (once)",
-    operation_id="sign_in_setup_confirm",
+    operation_id="confirm_sign_in_setup",
 )
 def sign_in_setup_confirm(request: HttpRequest, body: SignInCodeIn) -> Any:
     clock = get_clock()
@@ -202,7 +202,7 @@ def sign_in_setup_confirm(request: HttpRequest, body: SignInCodeIn) -> Any:
     "/signin/setup/postpone",
     response={200: SignInOut, **STEP},
     summary='"Remind me later": sign in without setup while the enrolment period lasts',
-    operation_id="sign_in_setup_postpone",
+    operation_id="postpone_sign_in_setup",
 )
 def sign_in_setup_postpone(request: HttpRequest, body: SignInTokenIn) -> Any:
     """409 ``postpone_not_allowed`` when setup is due now."""
@@ -226,7 +226,7 @@ def sign_in_setup_postpone(request: HttpRequest, body: SignInTokenIn) -> Any:
     "/me",
     response={200: MeOut, **errors(401)},
     summary="The signed-in user (access token)",
-    operation_id="get_me",
+    operation_id="me",
 )
 def me(request: HttpRequest) -> Any:
     token = request.auth  # type: ignore[attr-defined]

@@ -107,7 +107,7 @@ def verify(request: HttpRequest, body: VerifyIn) -> Any:
     "/status",
     response={200: MfaStatusOut, **errors(401, 403, 404, 422)},
     summary="A user's two-step verification status",
-    operation_id="get_status",
+    operation_id="status",
 )
 def status(request: HttpRequest, ref: Query[UserRef]) -> Any:
     user = resolve_user(ref)
