@@ -19,6 +19,7 @@ create_users_not_allowed 403  this verify key may not create users
 user_inactive          403    the user is deactivated
 locked_out             403    too many wrong codes: an administrator must unlock
 setup_deadline_passed  403    2FA was required by a deadline that passed
+step_up_required       403    the action needs a recent code (no v1 endpoint yet)
 protected              403    owners cannot be deleted, demoted or made through the API;
                               built-in roles cannot be changed
 not_found              404    no such object (or no such endpoint)
