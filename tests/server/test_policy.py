@@ -183,3 +183,19 @@ def test_rescoping_the_org_rule_restarts_its_grace(member: Member, clock: FakeCl
     set_org_policy(mode="groups", groups=[group], grace_days=3, actor=None, clock=clock)
     assert decide(member.user, clock=clock).days_left == 3
     assert OrgPolicy.objects.get().applies_since == clock()
+
+
+def test_extending_the_period_is_audited_apart_from_requiring(
+    member: Member, clock: FakeClock
+) -> None:
+    from twostep.server.audit.models import Event
+
+    require_user(member.user, days=2, actor=None, clock=clock)
+    extend_enrolment(member.user, days=5, actor=None, clock=clock)
+    events = list(
+        Event.objects.filter(subject=member.user, event__startswith="policy.").order_by("pk")
+    )
+    assert [(e.event, e.details) for e in events] == [
+        ("policy.user_required", {"days": 2}),
+        ("policy.enrolment_extended", {"days": 5}),
+    ]

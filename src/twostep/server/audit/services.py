@@ -66,6 +66,7 @@ class Events:
     MAIL_FAILED = "mail.failed"
     POLICY_CHANGED = "policy.changed"
     REQUIREMENT_SET = "policy.user_required"
+    ENROLMENT_EXTENDED = "policy.enrolment_extended"
     REQUIREMENT_LIFTED = "policy.user_requirement_lifted"
     ADMIN_REQUIREMENT_SET = "policy.admin_required"
 

@@ -362,6 +362,14 @@ def _save_requirement(req: UserRequirement, actor: Any, now: datetime) -> UserRe
 def require_user(
     user: Any, *, days: int = 7, actor: Any, clock: Clock, address: str | None = None
 ) -> UserRequirement:
+    return _start_period(
+        user, days, Events.REQUIREMENT_SET, actor=actor, clock=clock, address=address
+    )
+
+
+def _start_period(
+    user: Any, days: int, event: str, *, actor: Any, clock: Clock, address: str | None
+) -> UserRequirement:
     _check_days(days, "days")
     now = clock()
     req = get_requirement(user)
@@ -369,17 +377,19 @@ def require_user(
     req.enrolment_days = days
     req.required_since = now
     _save_requirement(req, actor, now)
-    record(
-        Events.REQUIREMENT_SET, clock=clock, actor=actor, subject=user, address=address, days=days
-    )
+    record(event, clock=clock, actor=actor, subject=user, address=address, days=days)
     return req
 
 
 def extend_enrolment(
     user: Any, *, days: int, actor: Any, clock: Clock, address: str | None = None
 ) -> UserRequirement:
-    """Start the enrolment period again, now, with ``days`` days (unlocks a locked user)."""
-    return require_user(user, days=days, actor=actor, clock=clock, address=address)
+    """Start the enrolment period again, now, with ``days`` days (unlocks a locked user).
+
+    Audited as its own event, so the log tells an extension from a new requirement."""
+    return _start_period(
+        user, days, Events.ENROLMENT_EXTENDED, actor=actor, clock=clock, address=address
+    )
 
 
 def lift_requirement(user: Any, *, actor: Any, clock: Clock, address: str | None = None) -> None:
