@@ -755,13 +755,17 @@ def main() -> int:
 
         _, key = create_api_key(name="bench", scope="verify", clock=system_clock)
         used = {name: step for name, _, step in users}
+        extra = f" (database options {args.db_options})" if args.db_options else ""
         print(
-            f"\nPostgreSQL, twostep serve --workers {args.workers} --threads {args.threads}, "
+            f"\nPostgreSQL{extra}, twostep serve --workers {args.workers} "
+            f"--threads {args.threads}, "
             f"wrk -t2 -c16, {args.seconds:.0f} s per case, {args.enrolled:,} enrolled "
             f"users ({os.cpu_count()} CPUs, load generator on the same machine)\n"
         )
         with Server(env, args.workers, args.threads) as server:
-            ours = measure_ours(server.url, key, users, used, seconds=args.seconds, workdir=run)
+            ours = measure_ours(
+                server.url, key, users, used, seconds=args.seconds, rounds=args.rounds, workdir=run
+            )
             statements, plans = explain_one_verify(key, users[0][0])
             print(
                 f"\nOne verify runs {statements} SQL statements; their plans "
@@ -783,6 +787,7 @@ def main() -> int:
                     users,
                     used,
                     seconds=args.seconds,
+                    rounds=args.rounds,
                     workdir=run,
                     label=f" ({args.users:,} users)",
                 )

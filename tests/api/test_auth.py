@@ -118,3 +118,29 @@ def test_access_token_is_not_an_api_key(enrolled: object, clock: FakeClock, memb
     assert_error(ApiClient(Client(), token).get("/ping"), 401, "invalid_token")
     key = make_key("verify", clock)
     assert_error(ApiClient(Client(), key).get("/me"), 401, "invalid_token")
+
+
+@pytest.mark.parametrize("change", ["demoted", "deactivated", "deleted"])
+def test_admin_key_dies_with_its_creators_admin_rights(
+    admin_user: object, admin_key: str, change: str
+) -> None:
+    admin = ApiClient(Client(), admin_key)
+    assert admin.get("/admin/policy").status_code == 200
+    user = admin_user
+    if change == "demoted":
+        from twostep.server.accounts.models import Role
+
+        user.role = Role.objects.get(key="member")  # type: ignore[attr-defined]
+        user.save()  # type: ignore[attr-defined]
+    elif change == "deactivated":
+        user.is_active = False  # type: ignore[attr-defined]
+        user.save()  # type: ignore[attr-defined]
+    else:
+        user.delete()  # type: ignore[attr-defined]
+    body = assert_error(admin.get("/admin/policy"), 401, "invalid_token")
+    assert "no longer an active administrator" in body["message"]
+
+
+def test_command_line_keys_have_no_creator_to_lose(clock: FakeClock) -> None:
+    key = make_key("admin", clock)
+    assert ApiClient(Client(), key).get("/admin/policy").status_code == 200

@@ -14,7 +14,6 @@ from twostep.sdk import (
     AlreadyEnrolledError,
     AuthenticationError,
     Client,
-    ConflictError,
     EnrolmentExpiredError,
     InvalidCodeError,
     InvalidCredentialsError,
@@ -124,15 +123,17 @@ def test_users_roles_groups_policy(admin: Client, rp: Client) -> None:
     user = admin.create_user(name, email=f"{name}@example.com", display_name="W")
     assert user.mfa is not None
     assert user.mfa.status == "not_required"
-    updated = admin.update_user(user.id, display_name="Walter", external_id="ext-" + name)
+    updated = admin.update_user(user.id, display_name="Walter", role="admin")
     assert updated.display_name == "Walter"
-    assert admin.update_user(user.id, external_id=None).external_id is None
-    assert admin.get_user(user.id).email == f"{name}@example.com"
+    assert updated.role == "admin"
+    assert updated.email == f"{name}@example.com"
+    assert admin.update_user(user.id, email=None).email is None
+    assert admin.get_user(user.id).email is None
     page = admin.list_users(q=name)
     assert [u.username for u in page.items] == [name]
     assert any(u.id == user.id for u in admin.iter_users(page_size=2))
 
-    role = admin.create_role(unique("r"), unique("Role "), description="d")
+    role = admin.create_role(unique("Role "), description="d")
     assert admin.update_role(role.id, description="e").description == "e"
     assert any(r.id == role.id for r in admin.list_roles())
     group = admin.create_group(unique("G "))
@@ -143,11 +144,13 @@ def test_users_roles_groups_policy(admin: Client, rp: Client) -> None:
 
     policy = admin.set_policy("groups", groups=[group.id], grace_days=2)
     assert policy.groups == (group.id,)
-    with pytest.raises(ConflictError):
+    with pytest.raises(PermissionDeniedError) as refused:
         admin.delete_group(group.id)
+    assert refused.value.code == "not_allowed"
     admin.set_policy("off")
     admin.delete_group(group.id)
     admin.delete_role(role.id)
+    admin.update_user(user.id, role="member")
 
     detail = admin.require_user(user.id, days=3)
     assert detail.required

@@ -222,8 +222,8 @@ def list_roles() -> Call[tuple[m.Role, ...]]:
     return Call("GET", "/admin/roles", _list(m.Role.from_json))
 
 
-def create_role(key: str, name: str, *, description: str, is_admin: bool) -> Call[m.Role]:
-    body = {"key": key, "name": name, "description": description, "is_admin": is_admin}
+def create_role(name: str, *, description: str, is_admin: bool) -> Call[m.Role]:
+    body = {"name": name, "description": description, "is_admin": is_admin}
     return Call("POST", "/admin/roles", m.Role.from_json, body=body)
 
 

@@ -274,18 +274,17 @@ class Client:
         is_active: bool | _Unset = UNSET,
         groups: Iterable[int] | _Unset = UNSET,
     ) -> m.UserDetail:
-        """Change only the given fields (``email=None`` / ``external_id=None`` remove them)."""
+        """Change only the given fields (``email=None`` removes it; a new email is
+        unverified). The console's rules apply (owners, your own account):
+        :class:`PermissionDeniedError` with code ``not_allowed``."""
         return self._call(
             ops.update_user(
                 user_id,
                 {
-                    "username": username,
                     "email": email,
                     "password": password,
                     "display_name": display_name,
                     "role": role,
-                    "external_id": external_id,
-                    "email_verified": email_verified,
                     "is_active": is_active,
                     "groups": groups,
                 },
@@ -326,10 +325,9 @@ class Client:
     def list_roles(self) -> tuple[m.Role, ...]:
         return self._call(ops.list_roles())
 
-    def create_role(
-        self, key: str, name: str, *, description: str = "", is_admin: bool = False
-    ) -> m.Role:
-        return self._call(ops.create_role(key, name, description=description, is_admin=is_admin))
+    def create_role(self, name: str, *, description: str = "", is_admin: bool = False) -> m.Role:
+        """A custom role; its key is made from the name."""
+        return self._call(ops.create_role(name, description=description, is_admin=is_admin))
 
     def get_role(self, role_id: int) -> m.Role:
         return self._call(ops.get_role(role_id))
@@ -338,15 +336,15 @@ class Client:
         self,
         role_id: int,
         *,
-        key: str | _Unset = UNSET,
         name: str | _Unset = UNSET,
         description: str | _Unset = UNSET,
         is_admin: bool | _Unset = UNSET,
     ) -> m.Role:
+        """Built-in roles keep their name and console access (only the description changes)."""
         return self._call(
             ops.update_role(
                 role_id,
-                {"key": key, "name": name, "description": description, "is_admin": is_admin},
+                {"name": name, "description": description, "is_admin": is_admin},
             )
         )
 

@@ -10,8 +10,8 @@
         ├── AuthenticationError      401 not_authenticated, invalid_token
         │   ├── InvalidCredentialsError  401 invalid_credentials (sign-in password)
         │   └── SignInExpiredError   401 signin_expired
-        ├── PermissionDeniedError    403 insufficient_scope, create_users_not_allowed, protected,
-        │   │                            step_up_required
+        ├── PermissionDeniedError    403 insufficient_scope, create_users_not_allowed, not_allowed,
+        │   │                            protected, step_up_required
         │   ├── UserInactiveError    403 user_inactive
         │   ├── LockedOutError       403 locked_out (sign-in; verify answers valid=False instead)
         │   └── SetupDeadlinePassedError 403 setup_deadline_passed

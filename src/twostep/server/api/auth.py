@@ -39,6 +39,12 @@ class ApiKeyAuth(HttpBearer):
                 "insufficient_scope",
                 f"This endpoint needs an API key with the {self.scope} scope.",
             )
+        if key.scope == ApiKey.ADMIN and key.creator_gone:
+            raise ApiError(
+                "invalid_token",
+                "The administrator who made this admin key is no longer an active administrator; "
+                "make a new key.",
+            )
         return key
 
 

@@ -20,8 +20,9 @@ user_inactive          403    the user is deactivated
 locked_out             403    too many wrong codes: an administrator must unlock
 setup_deadline_passed  403    2FA was required by a deadline that passed
 step_up_required       403    the action needs a recent code (no v1 endpoint yet)
-protected              403    owners cannot be deleted, demoted or made through the API;
-                              built-in roles cannot be changed
+not_allowed            403    the change would break a rule that protects the organisation
+                              (owners, the last owner, one's own account, ...)
+protected              403    administrators set up 2FA themselves (not through a verify key)
 not_found              404    no such object (or no such endpoint)
 user_not_found         404    no user with that username, email, external id or id
 enrolment_expired      404    the pending setup expired, was replaced or does not exist
@@ -93,6 +94,7 @@ CODES: Final[dict[str, int]] = {
     "locked_out": 403,
     "setup_deadline_passed": 403,
     "step_up_required": 403,
+    "not_allowed": 403,
     "protected": 403,
     "not_found": 404,
     "user_not_found": 404,

@@ -6,7 +6,9 @@ part that finds the row.
 - :class:`ApiKey`: made by an administrator (console, CLI or the API itself), scope ``verify``
   (the authentication service for relying parties) or ``admin``; ``allow_create_users`` lets a
   verify key create users that exist only for its application; revoked keys stay for the
-  record (``revoked_at``); ``last_used_at`` is updated at most once a minute.
+  record (``revoked_at``); ``last_used_at`` is updated at most once a minute. An admin key made
+  by an administrator (``made_by_user``) stops working when that person is no longer an active
+  administrator.
 - :class:`SignInState`: "password accepted, second step pending" for the sign-in API (code:
   5 minutes, setup: 10 minutes), bound to the user's session epoch; used once.
 - :class:`AccessToken`: what a first-party client gets after a completed sign-in (12 hours),
@@ -35,6 +37,9 @@ class ApiKey(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    made_by_user = models.BooleanField(
+        default=False, help_text="made by an administrator (not the command line)"
+    )
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -44,6 +49,15 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.scope}, tsk_{self.lookup}_...)"
+
+    @property
+    def creator_gone(self) -> bool:
+        """An admin key acts for the administrator who made it: True once that person was
+        deleted, deactivated or is no longer an administrator (the key then stops working)."""
+        if not self.made_by_user:
+            return False
+        creator = self.created_by
+        return creator is None or not creator.is_active or not creator.role.is_admin
 
     @property
     def is_active(self) -> bool:

@@ -95,7 +95,6 @@ DisplayName = Text(150)
 Password = Text(1024, 1)
 Identifier = Text(254, 1)
 EmailOrEmpty = Text(254)
-ExternalIdOrEmpty = Text(255)
 Days = Annotated[int, Field(ge=0, le=365)]
 Username = Name150
 Email = Identifier
@@ -280,15 +279,14 @@ class UserCreateIn(Body):
 
 
 class UserPatchIn(Body):
-    username: Username | None = None
-    email: EmailOrEmpty | None = Field(default=None, description="empty string removes the email")
+    """Only the fields given change (the console's services, with their rules)."""
+
+    email: EmailOrEmpty | None = Field(
+        default=None, description="empty string or null removes it; a new email is unverified"
+    )
     password: Password | None = None
     display_name: DisplayName | None = None
     role: RoleKey | None = None
-    external_id: ExternalIdOrEmpty | None = Field(
-        default=None, description="empty string removes the external id"
-    )
-    email_verified: bool | None = None
     is_active: bool | None = None
     groups: list[Id] | None = Field(default=None, max_length=500)
 
@@ -301,7 +299,7 @@ class UserFilter(Schema):
     group: QueryId | None = None
     is_active: QueryBool | None = None
     enrolled: QueryBool | None = None
-    external_id: ExternalIdOrEmpty | None = None
+    external_id: ExternalId | None = None
     limit: Limit = 50
     offset: Offset = 0
 
@@ -344,14 +342,12 @@ class RoleOut(Schema):
 
 
 class RoleIn(Body):
-    key: RoleKey
-    name: Name100
+    name: Name100 = Field(description="the key is made from the name")
     description: Description = ""
     is_admin: bool = False
 
 
 class RolePatchIn(Body):
-    key: RoleKey | None = None
     name: Name100 | None = None
     description: Description | None = None
     is_admin: bool | None = None

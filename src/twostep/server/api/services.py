@@ -106,6 +106,7 @@ def create_api_key(
         digest=issued.digest,
         allow_create_users=bool(allow_create_users),
         created_by=actor if getattr(actor, "pk", None) else None,
+        made_by_user=bool(getattr(actor, "pk", None)),
         created_at=clock(),
     )
     record(
@@ -156,7 +157,7 @@ def authenticate_api_key(text: str, *, clock: Clock) -> ApiKey | None:
     parsed = parse_token(text)
     if parsed is None or parsed.kind != API_KEY:
         return None
-    key = ApiKey.objects.filter(lookup=parsed.lookup).first()
+    key = ApiKey.objects.select_related("created_by__role").filter(lookup=parsed.lookup).first()
     if key is None:
         digest_matches(parsed.text, _DUMMY_DIGEST)  # the same work as for a known id
         return None

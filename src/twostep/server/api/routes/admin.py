@@ -13,10 +13,13 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from ...accounts import services as accounts
 from ...accounts.models import Group, Role, User
 from ...accounts.services import client_address, create_user
 from ...audit.models import Event
 from ...clock import get_clock
+from ...console import services as console
+from ...console.notices import notify_required
 from ...errors import InvalidUserDataError
 from ...mfa.services import reset, unlock_user
 from ...policy.services import (
@@ -142,9 +145,9 @@ def list_users(request: HttpRequest, filters: Query[UserFilter]) -> Any:
     operation_id="create_user",
 )
 def create(request: HttpRequest, body: UserCreateIn) -> Any:
-    if body.role == "owner":
-        raise ApiError("protected", "The owner is made on the first visit, not through the API.")
-    groups = manage._groups(body.groups) if body.groups else []
+    who = _who(request)
+    console.check_may_assign(who["actor"], accounts.get_role(body.role))
+    groups = manage.groups_by_id(body.groups) if body.groups else []
     user = create_user(
         username=body.username,
         email=body.email,
@@ -154,7 +157,7 @@ def create(request: HttpRequest, body: UserCreateIn) -> Any:
         external_id=body.external_id,
         email_verified=body.email_verified,
         groups=groups,
-        **_who(request),
+        **who,
     )
     return Status(201, _user_out(user.pk))
 
@@ -181,11 +184,8 @@ def _id(value: int) -> int:
 def update_user(request: HttpRequest, user_id: int, body: UserPatchIn) -> Any:
     user = user_by_id(_id(user_id))
     changes = body.model_dump(exclude_unset=True)
-    for name in ("email", "external_id"):
-        if changes.get(name) == "":
-            changes[name] = None
-    if changes.get("external_id") is None and "external_id" in body.model_fields_set:
-        changes["external_id"] = None
+    if changes.get("email") == "":
+        changes["email"] = None
     manage.update_user(user, changes, **_who(request))
     return _user_out(user.pk)
 
@@ -197,7 +197,7 @@ def update_user(request: HttpRequest, user_id: int, body: UserPatchIn) -> Any:
     operation_id="delete_user",
 )
 def delete_user(request: HttpRequest, user_id: int) -> Any:
-    manage.delete_user(user_by_id(_id(user_id)), **_who(request))
+    console.delete_user(user_by_id(_id(user_id)), **_who(request))
     return Status(204, None)
 
 
@@ -237,7 +237,9 @@ def get_mfa(request: HttpRequest, user_id: int) -> Any:
 )
 def require(request: HttpRequest, user_id: int, body: RequireIn) -> Any:
     user = user_by_id(_id(user_id))
-    require_user(user, days=body.days, **_who(request))
+    who = _who(request)
+    require_user(user, days=body.days, **who)
+    notify_required(user, **who)
     return _mfa_detail(user)
 
 
@@ -249,7 +251,9 @@ def require(request: HttpRequest, user_id: int, body: RequireIn) -> Any:
 )
 def lift(request: HttpRequest, user_id: int) -> Any:
     user = user_by_id(_id(user_id))
-    lift_requirement(user, **_who(request))
+    who = _who(request)
+    console.check_may_manage(who["actor"], user, "lift the two-step verification requirement of")
+    lift_requirement(user, **who)
     return _mfa_detail(user)
 
 
@@ -261,7 +265,9 @@ def lift(request: HttpRequest, user_id: int) -> Any:
 )
 def extend(request: HttpRequest, user_id: int, body: RequireIn) -> Any:
     user = user_by_id(_id(user_id))
-    extend_enrolment(user, days=body.days, **_who(request))
+    who = _who(request)
+    extend_enrolment(user, days=body.days, **who)
+    notify_required(user, **who)
     return _mfa_detail(user)
 
 
@@ -273,7 +279,10 @@ def extend(request: HttpRequest, user_id: int, body: RequireIn) -> Any:
 )
 def admin_requirement(request: HttpRequest, user_id: int, body: AdminRequirementIn) -> Any:
     user = user_by_id(_id(user_id))
-    set_admin_requirement(user, body.required, **_who(request))
+    who = _who(request)
+    if not body.required:
+        console.check_may_manage(who["actor"], user, "stop requiring two-step verification of")
+    set_admin_requirement(user, body.required, **who)
     return _mfa_detail(user)
 
 
@@ -285,7 +294,13 @@ def admin_requirement(request: HttpRequest, user_id: int, body: AdminRequirement
 )
 def reset_mfa(request: HttpRequest, user_id: int) -> Any:
     user = user_by_id(_id(user_id))
-    reset(user, **_who(request))
+    who = _who(request)
+    if who["actor"] is not None and who["actor"].pk == user.pk:
+        raise console.ActionRefusedError(
+            "You cannot reset your own two-step verification. Ask another administrator."
+        )
+    console.check_may_manage(who["actor"], user, "reset two-step verification of")
+    reset(user, **who)
     return _mfa_detail(user)
 
 
@@ -365,7 +380,7 @@ def update_role(request: HttpRequest, role_id: int, body: RolePatchIn) -> Any:
     operation_id="delete_role",
 )
 def delete_role(request: HttpRequest, role_id: int) -> Any:
-    manage.delete_role(_role(role_id), **_who(request))
+    console.delete_role(_role(role_id), **_who(request))
     return Status(204, None)
 
 
@@ -446,7 +461,7 @@ def update_group(request: HttpRequest, group_id: int, body: GroupPatchIn) -> Any
     operation_id="delete_group",
 )
 def delete_group(request: HttpRequest, group_id: int) -> Any:
-    manage.delete_group(_group(group_id), **_who(request))
+    console.delete_group(_group(group_id), **_who(request))
     return Status(204, None)
 
 
@@ -473,7 +488,7 @@ def add_members(request: HttpRequest, group_id: int, body: MembersIn) -> Any:
     users = list(User.objects.filter(pk__in=wanted))
     if len(users) != len(wanted):
         raise ApiError("user_not_found", "One of the users does not exist.")
-    return {"added": manage.add_members(group, users, **_who(request))}
+    return {"added": console.add_to_group(users, group, **_who(request))}
 
 
 @router.delete(
@@ -484,7 +499,7 @@ def add_members(request: HttpRequest, group_id: int, body: MembersIn) -> Any:
 )
 def remove_member(request: HttpRequest, group_id: int, user_id: int) -> Any:
     group = _group(group_id)
-    if not manage.remove_member(group, user_by_id(_id(user_id)), **_who(request)):
+    if not console.remove_from_group(user_by_id(_id(user_id)), group, **_who(request)):
         raise ApiError("not_found", "That user is not in the group.")
     return Status(204, None)
 
@@ -525,7 +540,7 @@ def put_policy(request: HttpRequest, body: PolicyIn) -> Any:
     roles = list(Role.objects.filter(key__in=set(body.roles)))
     if len(roles) != len(set(body.roles)):
         raise InvalidUserDataError("roles", "One of the roles does not exist.")
-    groups = manage._groups(body.groups)
+    groups = manage.groups_by_id(body.groups)
     set_org_policy(
         mode=body.mode,
         roles=roles,
