@@ -15,9 +15,9 @@ What it does:
 3. drives it with wrk (``-t2 -c16``, a Lua script picking each request's body) for
    ``--seconds`` per case, in this order: the floor ``GET /api/v1/ping`` (the same API-key
    check, no verification), ``POST /verify`` with wrong codes, ``POST /verify`` with valid
-   codes (each code once: steps t-1, t, t+1 per user, as far as they are newer than the user's
-   setup). The floor and the wrong codes run in interleaved rounds (``--rounds``), each case
-   keeping its best round, so that a busy machine slows both alike;
+   codes (each code once: steps t and t+1 per user, as far as they are newer than the user's
+   last used step). The floor and the wrong codes run in interleaved rounds (``--rounds``),
+   each case keeping its best round, so that a busy machine slows both alike;
 4. with ``--users N`` > 1,000: bulk-inserts users (COPY) up to N, ANALYZEs, prints the query
    plans of one verify (EXPLAIN of every statement it runs: index scans, no sequential scan on
    users) and measures the verify cases again on the big table;
@@ -367,16 +367,16 @@ def wrong_bodies(users: list[tuple[str, str, int]], count: int) -> list[dict[str
 
 
 def valid_bodies(users: list[tuple[str, str, int]], used: dict[str, int]) -> list[dict[str, str]]:
-    """One body per still-unused step t-1, t, t+1 of every user; t-1 codes first, so that per
+    """One body per still-unused step t and t+1 of every user (both stay inside the +-1 window
+    when the run crosses one step boundary; t-1 would not). All t codes come first, so that per
     user the steps arrive in increasing order (a code older than the last used one fails)."""
     from twostep.otp import Secret, generate_totp
 
-    now = time.time()
-    step = int(now // PERIOD)
-    rounds: list[list[dict[str, str]]] = [[], [], []]
+    step = int(time.time() // PERIOD)
+    rounds: list[list[dict[str, str]]] = [[], []]
     for name, key, _ in users:
         secret = Secret.from_base32(key)
-        for i, s in enumerate((step - 1, step, step + 1)):
+        for i, s in enumerate((step, step + 1)):
             if s > used[name]:
                 rounds[i].append({"username": name, "code": generate_totp(secret, s * PERIOD)})
                 used[name] = s
