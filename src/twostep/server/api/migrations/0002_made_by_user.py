@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0001_initial'),
+        ("api", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apikey',
-            name='made_by_user',
-            field=models.BooleanField(default=False, help_text='made by an administrator (not the command line)'),
+            model_name="apikey",
+            name="made_by_user",
+            field=models.BooleanField(
+                default=False, help_text="made by an administrator (not the command line)"
+            ),
         ),
     ]
