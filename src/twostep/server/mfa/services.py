@@ -376,24 +376,27 @@ def _failed(
     event: str,
     purpose: str,
 ) -> CodeRejectedError:
-    throttle.fail_address(address, clock=clock)
-    record(
-        event,
-        clock=clock,
-        actor=user,
-        subject=user,
-        address=address,
-        purpose=purpose,
-        failures=claimed.failures,
-    )
-    if throttle.fail(claimed, clock=clock):
+    with transaction.atomic():  # one commit for the failure's writes
+        throttle.fail_address(address, clock=clock)
         record(
-            Events.LOCKED_OUT,
+            event,
             clock=clock,
+            actor=user,
             subject=user,
             address=address,
+            purpose=purpose,
             failures=claimed.failures,
         )
+        locked = throttle.fail(claimed, clock=clock)
+        if locked:
+            record(
+                Events.LOCKED_OUT,
+                clock=clock,
+                subject=user,
+                address=address,
+                failures=claimed.failures,
+            )
+    if locked:
         send_to_user(
             user, "locked_out", {"failures": claimed.failures}, clock=clock, address=address
         )
@@ -453,16 +456,28 @@ def verify_code(
         raise _failed(
             user, claimed, clock=clock, address=address, event=Events.CODE_FAILED, purpose=purpose
         ) from None
+    won = False
     if not reused:
-        reused = not mark_step_used(device.pk, step, now)
-    if reused:
+        # One commit for the decision: the step (still the single conditional UPDATE whose row
+        # count decides), the throttle reset and the audit row.
+        with transaction.atomic():
+            won = mark_step_used(device.pk, step, now)
+            if won:
+                throttle.succeed(claimed, clock=clock)
+                record(
+                    Events.CODE_OK,
+                    clock=clock,
+                    actor=user,
+                    subject=user,
+                    address=address,
+                    purpose=purpose,
+                )
+    if not won:
         error = _failed(
             user, claimed, clock=clock, address=address, event=Events.CODE_REUSED, purpose=purpose
         )
         send_to_user(user, "code_reused", clock=clock, address=address)
         raise error
-    throttle.succeed(claimed, clock=clock)
-    record(Events.CODE_OK, clock=clock, actor=user, subject=user, address=address, purpose=purpose)
     return Verification(method="totp", at=now, step=step)
 
 

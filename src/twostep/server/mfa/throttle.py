@@ -112,6 +112,11 @@ def _wait(until: datetime, now: datetime) -> int:
 
 
 def _row(lane: str, key: str, user: Any) -> Throttle:
+    # A plain read first: the row exists for every account that has ever tried, and
+    # get_or_create would wrap even that read in a transaction (BEGIN/COMMIT round trips).
+    row = Throttle.objects.filter(scope=lane, key=key).first()
+    if row is not None:
+        return row
     try:
         with transaction.atomic():
             row, _ = Throttle.objects.get_or_create(
