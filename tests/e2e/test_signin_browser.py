@@ -219,3 +219,8 @@ def test_seed_flow_in_chromium(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
     ):
         assert text not in dump
     assert re.search(r"signin\.completed", dump)
+    # Nor anything the server printed (its log, gunicorn's output).
+    log = "\n".join(server.lines)
+    assert "twostep is running at" in log
+    for text in (key, key.lower(), *codes):
+        assert text not in log
