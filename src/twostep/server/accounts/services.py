@@ -40,7 +40,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Lower
 
 from ..audit.services import Events, record
 from ..clock import Clock
@@ -87,8 +88,15 @@ def find_user(identifier: str) -> User | None:
     text = normalize_username(identifier)
     if not text or len(text) > 254:
         return None
-    lookup = {"email__iexact": text} if "@" in text else {"username__iexact": text}
-    return User.objects.select_related("role").filter(**lookup).first()
+    # LOWER(column) = LOWER(value), the expression of the unique indexes (models.py): Django's
+    # iexact compiles to UPPER(...) on PostgreSQL, which no index covers (a scan per lookup).
+    field = "email" if "@" in text else "username"
+    return (
+        User.objects.select_related("role")
+        .annotate(_match=Lower(field))
+        .filter(_match=Lower(Value(text)))
+        .first()
+    )
 
 
 def validate_password_for(

@@ -5,13 +5,10 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from django.db.models import Value
-from django.db.models.functions import Lower
-
 from twostep.otp import make_qr_png
 
 from ..accounts.models import User
-from ..accounts.services import normalize_username
+from ..accounts.services import find_user
 from ..mfa.services import Enrolment, recovery_codes_left
 from ..policy.services import Decision
 from .errors import ApiError
@@ -28,31 +25,15 @@ __all__ = [
 ]
 
 
-def _find(identifier: str, field: str) -> User | None:
-    """``accounts.services.find_user`` (NFKC, trimmed, case-insensitive), compared as
-    ``LOWER(column) = LOWER(value)`` so that PostgreSQL uses the unique ``LOWER`` indexes:
-    Django's ``iexact`` compiles to ``UPPER(...)``, which no index covers (a sequential scan
-    per verify with a million users)."""
-    text = normalize_username(identifier)
-    if not text or len(text) > 254:
-        return None
-    return (
-        User.objects.select_related("role")
-        .annotate(_match=Lower(field))
-        .filter(_match=Lower(Value(text)))
-        .first()
-    )
-
-
 def resolve_user(ref: Any) -> User:
     """The user named by a :class:`~.schemas.UserRef` (404 ``user_not_found`` otherwise)."""
     user: User | None = None
     if ref.username is not None:
         if "@" not in ref.username:
-            user = _find(ref.username, "username")
+            user = find_user(ref.username)
     elif ref.email is not None:
         if "@" in ref.email:
-            user = _find(ref.email, "email")
+            user = find_user(ref.email)
     else:
         user = (
             User.objects.select_related("role").filter(external_id=ref.external_id.strip()).first()
