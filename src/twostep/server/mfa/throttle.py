@@ -40,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from ..clock import Clock
 from ..errors import LockedOutError, ThrottledError
@@ -89,6 +89,7 @@ def address_delay(failures: int) -> int:
 
 
 _DELAYS = {Throttle.CODE: code_delay, Throttle.PASSWORD: password_delay}
+_DELAY_CAP_BY_LANE = {Throttle.CODE: CODE_DELAY_CAP, Throttle.PASSWORD: CODE_DELAY_CAP}
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,63 @@ def _row(lane: str, key: str, user: Any) -> Throttle:
     return row
 
 
+def _claim_in_one(lane: str, key: str, now: datetime) -> Claim | None:
+    """The usual case in one statement: the row exists and allows an attempt now.
+
+    The same conditional UPDATE as :func:`claim`'s (allowed now, not locked, under the lockout
+    count), with the next allowed time chosen in SQL by the current count (``CASE``) and the
+    new count returned (``RETURNING``). None when it matched no row (no row yet, a delay, a
+    lockout: :func:`claim` then looks at the row) or the database cannot do this.
+    """
+    if not _returning_supported():
+        return None
+    delay = _DELAYS[lane]
+    table = connection.ops.quote_name(Throttle._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    whens: list[str] = []
+    params: list[Any] = []
+    failures = 0
+    while delay(failures + 1) < _DELAY_CAP_BY_LANE[lane]:
+        whens.append("WHEN %s THEN %s")
+        params += [failures, adapt(now + timedelta(seconds=delay(failures + 1)))]
+        failures += 1
+    params.append(adapt(now + timedelta(seconds=_DELAY_CAP_BY_LANE[lane])))
+    limit = ""
+    if lane == Throttle.CODE:
+        limit = "AND failures < %s"
+    params += [adapt(now), lane, key, adapt(now)]
+    if limit:
+        params.append(CODE_LOCKOUT_FAILURES)
+    # Only quoted names and "%s" placeholders are put into the text; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET failures = failures + 1, "  # noqa: S608
+        f"next_attempt_at = CASE failures {' '.join(whens)} ELSE %s END, last_failure_at = %s "
+        f"WHERE scope = %s AND {connection.ops.quote_name('key')} = %s AND next_attempt_at <= %s "
+        f"AND locked_at IS NULL {limit} RETURNING id, failures"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    return Claim(lane=lane, key=key, row_id=found[0], failures=found[1])
+
+
+def _returning_supported() -> bool:
+    if connection.vendor == "postgresql":
+        return True
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35)
+    return False
+
+
 def claim(lane: str, key: str, *, clock: Clock, user: Any = None) -> Claim:
     """Reserve one attempt; raises :class:`ThrottledError` or :class:`LockedOutError`."""
+    fast = _claim_in_one(lane, key, clock())
+    if fast is not None:
+        return fast
     delay = _DELAYS[lane]
     for _ in range(5):
         now = clock()
