@@ -84,19 +84,24 @@ def needs_owner() -> bool:
     return not (org and org.owner_created) and not User.objects.exists()
 
 
-def find_user(identifier: str) -> User | None:
+def find_user(identifier: str, *, with_device: bool = False) -> User | None:
+    """``with_device``: fetch the user's TOTP device in the same query (the API's verify)."""
     text = normalize_username(identifier)
     if not text or len(text) > 254:
         return None
     # LOWER(column) = LOWER(value), the expression of the unique indexes (models.py): Django's
     # iexact compiles to UPPER(...) on PostgreSQL, which no index covers (a scan per lookup).
     field = "email" if "@" in text else "username"
-    return (
-        User.objects.select_related("role")
+    related = ("role", "totp_device") if with_device else ("role",)
+    user = (
+        User.objects.select_related(*related)
         .annotate(_match=Lower(field))
         .filter(_match=Lower(Value(text)))
         .first()
     )
+    if user is not None and with_device:
+        user.device_fetched = True  # mfa.services.device_for may use it
+    return user
 
 
 def validate_password_for(

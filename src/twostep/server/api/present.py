@@ -25,19 +25,25 @@ __all__ = [
 ]
 
 
-def resolve_user(ref: Any) -> User:
-    """The user named by a :class:`~.schemas.UserRef` (404 ``user_not_found`` otherwise)."""
+def resolve_user(ref: Any, *, with_device: bool = False) -> User:
+    """The user named by a :class:`~.schemas.UserRef` (404 ``user_not_found`` otherwise);
+    ``with_device`` fetches the TOTP device in the same query."""
     user: User | None = None
     if ref.username is not None:
         if "@" not in ref.username:
-            user = find_user(ref.username)
+            user = find_user(ref.username, with_device=with_device)
     elif ref.email is not None:
         if "@" in ref.email:
-            user = find_user(ref.email)
+            user = find_user(ref.email, with_device=with_device)
     else:
+        related = ("role", "totp_device") if with_device else ("role",)
         user = (
-            User.objects.select_related("role").filter(external_id=ref.external_id.strip()).first()
+            User.objects.select_related(*related)
+            .filter(external_id=ref.external_id.strip())
+            .first()
         )
+        if user is not None and with_device:
+            user.device_fetched = True  # mfa.services.device_for may use it
     if user is None:
         raise ApiError("user_not_found", "There is no user with that username, email or id.")
     return user

@@ -237,6 +237,12 @@ def is_enrolled(user: Any) -> bool:
 
 
 def device_for(user: Any) -> Device | None:
+    """The user's device; the one fetched with the user if ``accounts.services.find_user``
+    was asked for it (``with_device``: one query less per API verify). Only then: Django also
+    caches the device when one is created for this object, and does not forget it on delete."""
+    fetched = getattr(getattr(user, "_state", None), "fields_cache", {})
+    if getattr(user, "device_fetched", False) and "totp_device" in fetched:
+        return fetched["totp_device"]  # type: ignore[no-any-return]  # Device, or None: none
     return Device.objects.filter(user=user).first()
 
 

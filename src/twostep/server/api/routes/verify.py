@@ -89,7 +89,7 @@ def verify(request: HttpRequest, body: VerifyIn) -> Any:
     404 ``user_not_found``, 403 ``user_inactive``, 409 ``not_enrolled``, 422 ``malformed_code``
     (not a code at all: not counted as an attempt), 429 ``throttled`` (with ``Retry-After``).
     """
-    user = _usable(resolve_user(body))
+    user = _usable(resolve_user(body, with_device=True))
     try:
         result = verify_any(
             user, body.code, clock=get_clock(), address=body.client_address, purpose="api"
