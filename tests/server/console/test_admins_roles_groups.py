@@ -164,6 +164,19 @@ def test_role_rules(console: Client, maria: Member, clock: FakeClock) -> None:
     role = Role.objects.get(name="Contractor")
     duplicate = post(console, "/console/roles/", {"name": "contractor"})
     assert "There is already a role with that name." in text(duplicate)
+    too_long = post(console, "/console/roles/", {"name": "r" * 101})
+    assert too_long.status_code == 400
+    assert "at most 100 characters" in text(too_long)
+    assert not Role.objects.filter(name="r" * 101).exists()
+    post(console, "/console/roles/", {"name": "Auditor"})
+    renamed = post(
+        console,
+        f"/console/roles/{role.pk}/",
+        {"name": "AUDITOR", "description": ""},
+        page=f"/console/roles/{role.pk}/",
+    )
+    assert "There is already a role with that name." in text(renamed)
+    assert Role.objects.filter(name="Contractor").exists()
     save_user(console, maria, role=str(role.pk))
     page = text(follow(console, post(console, f"/console/roles/{role.pk}/delete/")))
     assert "Users still have this role" in page

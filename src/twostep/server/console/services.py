@@ -314,13 +314,24 @@ def delete_user(user: User, *, actor: Any, clock: Clock, address: str | None = N
 # -- groups -----------------------------------------------------------------------------------
 
 
-def _group_name(name: str, exclude: int | None = None) -> str:
+def _name_taken(what: str) -> InvalidUserDataError:
+    return InvalidUserDataError("name", f"There is already a {what} with that name.")
+
+
+def _unique_name(
+    model: type[Group] | type[Role], name: str, *, what: str, longest: int, exclude: int | None
+) -> str:
+    """The NFKC-normalised ``name`` for a new or renamed group or role, or a form error."""
     name = unicodedata.normalize("NFKC", name or "").strip()
-    if not name or len(name) > 150:
-        raise InvalidUserDataError("name", "Give the group a name of 1 to 150 characters.")
-    if Group.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
-        raise InvalidUserDataError("name", "There is already a group with that name.")
+    if not name or len(name) > longest:
+        raise InvalidUserDataError("name", f"Give the {what} a name of 1 to {longest} characters.")
+    if model.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
+        raise _name_taken(what)
     return name
+
+
+def _group_name(name: str, exclude: int | None = None) -> str:
+    return _unique_name(Group, name, what="group", longest=150, exclude=exclude)
 
 
 def create_group(
@@ -332,7 +343,7 @@ def create_group(
             name=name, description=(description or "").strip()[:300], created_at=clock()
         )
     except IntegrityError:
-        raise InvalidUserDataError("name", "There is already a group with that name.") from None
+        raise _name_taken("group") from None
     record(ConsoleEvents.GROUP_CREATED, clock=clock, actor=actor, address=address, group=name)
     return group
 
@@ -355,7 +366,7 @@ def update_group(
     try:
         group.save(update_fields=["name", "description"])
     except IntegrityError:
-        raise InvalidUserDataError("name", "There is already a group with that name.") from None
+        raise _name_taken("group") from None
     record(
         ConsoleEvents.GROUP_CHANGED,
         clock=clock,
@@ -389,12 +400,7 @@ def delete_group(group: Group, *, actor: Any, clock: Clock, address: str | None 
 
 
 def _role_name(name: str, exclude: int | None = None) -> str:
-    name = unicodedata.normalize("NFKC", name or "").strip()
-    if not name or len(name) > 100:
-        raise InvalidUserDataError("name", "Give the role a name of 1 to 100 characters.")
-    if Role.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
-        raise InvalidUserDataError("name", "There is already a role with that name.")
-    return name
+    return _unique_name(Role, name, what="role", longest=100, exclude=exclude)
 
 
 def create_role(
@@ -421,7 +427,7 @@ def create_role(
             builtin=False,
         )
     except IntegrityError:
-        raise InvalidUserDataError("name", "There is already a role with that name.") from None
+        raise _name_taken("role") from None
     record(
         ConsoleEvents.ROLE_CREATED,
         clock=clock,
@@ -453,7 +459,10 @@ def update_role(
         return False
     before = {"name": role.name, "is_admin": role.is_admin}
     role.name, role.description, role.is_admin = name, description, bool(is_admin)
-    role.save(update_fields=["name", "description", "is_admin"])
+    try:
+        role.save(update_fields=["name", "description", "is_admin"])
+    except IntegrityError:  # renamed at the same time to the same name
+        raise _name_taken("role") from None
     record(
         ConsoleEvents.ROLE_UPDATED,
         clock=clock,
