@@ -51,8 +51,29 @@ def _load_schema() -> Any:
 
     document = Client().get("/api/v1/openapi.json").json()  # no database needed
     loaded = schemathesis.openapi.from_dict(document)
-    loaded.app = application
+    loaded.app = _in_test_transaction(application)
     return loaded
+
+
+def _in_test_transaction(app: Any) -> Any:
+    """The WSGI app as Django's test client calls it: without the request signals that close
+    the database connection (on PostgreSQL that would end the test's transaction)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    def call(environ: Any, start_response: Any) -> Any:
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = app(environ, start_response)
+            body = b"".join(response)
+            response.close()
+            return [body]
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+    return call
 
 
 schema = _load_schema()

@@ -1,6 +1,10 @@
 """Fixtures for the server tests: Django (pytest-django) on an in-memory SQLite test database,
 a fake clock every service and page uses, users with and without two-step verification.
 
+With ``TWOSTEP_TEST_DATABASE_URL=postgres://...`` the same tests run on PostgreSQL instead
+(pytest-django makes a ``test_<name>`` database per worker); ``scripts/test`` does both, since
+some statements on the hot path are written per database (``rows.py``, ``mfa/throttle.py``).
+
 The environment is set before Django loads the settings: a private data dir, fixed test keys,
 mail to Django's in-memory outbox (pytest-django), no Redis.
 """
@@ -37,6 +41,8 @@ os.environ.update(
         "TWOSTEP_ALLOWED_HOSTS": "testserver",
     }
 )
+if os.environ.get("TWOSTEP_TEST_DATABASE_URL"):
+    os.environ["TWOSTEP_DATABASE_URL"] = os.environ["TWOSTEP_TEST_DATABASE_URL"]
 
 import django  # noqa: E402
 

@@ -33,6 +33,25 @@ def forms_of(secret: Secret) -> list[str]:
     ]
 
 
+def dump_database() -> str:
+    """Every row of every table as text (what the test's own transaction sees; on SQLite and
+    PostgreSQL alike), binary columns as hex and as text."""
+    lines = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            for row in cursor.fetchall():
+                values = []
+                for value in row:
+                    if isinstance(value, bytes | memoryview):
+                        raw = bytes(value)
+                        values += [raw.hex(), raw.decode("latin-1")]
+                    else:
+                        values.append(str(value))
+                lines.append(f"{table}: " + " | ".join(values))
+    return "\n".join(lines)
+
+
 def decoded_sessions() -> str:
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
@@ -58,13 +77,13 @@ def test_dump_holds_no_secret_and_no_recovery_code(
     )
     assert response["Location"] == "/two-step/enabled/"
 
-    dump_before_display = "\n".join(connection.connection.iterdump())
+    dump_before_display = dump_database()
     sessions_before_display = decoded_sessions()
     assert "ts_codes" in sessions_before_display  # the codes wait there, sealed
     codes_page = web.get("/two-step/enabled/").content.decode()
     codes = [c.replace("-", "") for c in CODE_RE.findall(codes_page)]
     assert len(codes) == 10
-    dump_after_display = "\n".join(connection.connection.iterdump())
+    dump_after_display = dump_database()
 
     # Session data is signed base64 (and maybe compressed): decode it too, or a code kept
     # there in clear would hide from the grep.
@@ -75,7 +94,7 @@ def test_dump_holds_no_secret_and_no_recovery_code(
             assert code not in dump
             assert format_recovery_code(code) not in dump
             assert code.upper() not in dump
-    assert 'INSERT INTO "mfa_device"' in dump_after_display  # the dump is real
+    assert "\nmfa_device: " in dump_after_display  # the dump is real (the device is in it)
     for event in Event.objects.all():
         text = f"{event.event} {event.details}"
         assert secret.base32 not in text
