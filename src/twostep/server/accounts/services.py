@@ -40,14 +40,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Lower
+from django.db.models import F
 
 from ..audit.services import Events, record
 from ..clock import Clock
 from ..errors import InvalidUserDataError, OwnerExistsError, SignInFailedError, ThrottledError
 from ..mfa import throttle
 from ..mfa.models import Throttle
+from ..rows import select_one
 from .models import MEMBER, OWNER, Organisation, Role, User
 
 __all__ = [
@@ -93,12 +93,7 @@ def find_user(identifier: str, *, with_device: bool = False) -> User | None:
     # iexact compiles to UPPER(...) on PostgreSQL, which no index covers (a scan per lookup).
     field = "email" if "@" in text else "username"
     related = ("role", "totp_device") if with_device else ("role",)
-    user = (
-        User.objects.select_related(*related)
-        .annotate(_match=Lower(field))
-        .filter(_match=Lower(Value(text)))
-        .first()
-    )
+    user = select_one(User, f"LOWER({{{field}}}) = LOWER(%s)", [text], related=related)
     if user is not None and with_device:
         user.device_fetched = True  # mfa.services.device_for may use it
     return user

@@ -11,6 +11,7 @@ from ..accounts.models import User
 from ..accounts.services import find_user
 from ..mfa.services import Enrolment, recovery_codes_left
 from ..policy.services import Decision
+from ..rows import select_one
 from .errors import ApiError
 from .models import ApiKey
 
@@ -37,11 +38,7 @@ def resolve_user(ref: Any, *, with_device: bool = False) -> User:
             user = find_user(ref.email, with_device=with_device)
     else:
         related = ("role", "totp_device") if with_device else ("role",)
-        user = (
-            User.objects.select_related(*related)
-            .filter(external_id=ref.external_id.strip())
-            .first()
-        )
+        user = select_one(User, "{external_id} = %s", [ref.external_id.strip()], related=related)
         if user is not None and with_device:
             user.device_fetched = True  # mfa.services.device_for may use it
     if user is None:

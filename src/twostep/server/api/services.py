@@ -38,6 +38,7 @@ from ..accounts.signin import PENDING_LIFETIME, SETUP_LIFETIME
 from ..audit.services import Events, record
 from ..clock import Clock
 from ..errors import InvalidUserDataError
+from ..rows import select_one
 from .errors import ApiError
 from .models import AccessToken, ApiKey, SignInState
 from .tokens import (
@@ -157,7 +158,7 @@ def authenticate_api_key(text: str, *, clock: Clock) -> ApiKey | None:
     parsed = parse_token(text)
     if parsed is None or parsed.kind != API_KEY:
         return None
-    key = ApiKey.objects.select_related("created_by__role").filter(lookup=parsed.lookup).first()
+    key = select_one(ApiKey, "{lookup} = %s", [parsed.lookup])
     if key is None:
         digest_matches(parsed.text, _DUMMY_DIGEST)  # the same work as for a known id
         return None

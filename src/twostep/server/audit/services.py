@@ -2,9 +2,10 @@
 
 Functions:
 
-- ``record(event, *, clock, actor=None, subject=None, address=None, **details) -> Event``
-  writes one row. ``event`` is one of the names in :class:`Events` (others may be added by the
-  console and the API: use ``area.what_happened``). ``details`` is small JSON; keys that look like
+- ``record(event, *, clock, actor=None, subject=None, address=None, **details)`` writes one
+  row (one plain INSERT: it runs on every verification). ``event`` is one of the names in
+  :class:`Events` (others may be added by the console and the API: use
+  ``area.what_happened``). ``details`` is small JSON; keys that look like
   secrets (``code``, ``secret``, ``password``, ``token``, ...) are refused with ``ValueError`` so
   a slip cannot put a credential in the log.
 - ``events_for(user)`` -> queryset of the events about a user, newest first.
@@ -20,6 +21,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from ..clock import Clock
+from ..rows import insert
 from .models import Event
 
 __all__ = ["FORBIDDEN_DETAIL_KEYS", "Events", "events_for", "record"]
@@ -83,14 +85,15 @@ def record(
     subject: Any = None,
     address: str | None = None,
     **details: Any,
-) -> Event:
+) -> None:
     """Write one audit row; see the module docstring."""
     bad = FORBIDDEN_DETAIL_KEYS.intersection(key.lower() for key in details)
     if bad:
         raise ValueError(f"audit details must not hold secrets: {sorted(bad)}")
     actor = actor if getattr(actor, "pk", None) else None
     subject = subject if getattr(subject, "pk", None) else None
-    return Event.objects.create(
+    insert(
+        Event,
         at=clock(),
         event=event,
         actor=actor,
