@@ -33,6 +33,7 @@ Functions: ``claim(lane, key, *, clock, user=None) -> Claim``, ``succeed(claim, 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 from dataclasses import dataclass
@@ -138,36 +139,58 @@ def _claim_in_one(lane: str, key: str, now: datetime) -> Claim | None:
     """
     if not _returning_supported():
         return None
-    delay = _DELAYS[lane]
-    table = connection.ops.quote_name(Throttle._meta.db_table)
+    sql, per_count = _claim_sql(lane, connection.vendor)
     adapt = connection.ops.adapt_datetimefield_value
-    whens: list[str] = []
-    params: list[Any] = []
-    failures = 0
-    while delay(failures + 1) < _DELAY_CAP_BY_LANE[lane]:
-        whens.append("WHEN %s THEN %s")
-        params += [failures, adapt(now + timedelta(seconds=delay(failures + 1)))]
-        failures += 1
-    params.append(adapt(now + timedelta(seconds=_DELAY_CAP_BY_LANE[lane])))
-    limit = ""
+    at = adapt(now)
+    if per_count:  # SQLite: one parameter per possible next time
+        params = [adapt(now + timedelta(seconds=s)) for s in _delay_steps(lane)[1]]
+    else:  # PostgreSQL: now + the delay in seconds, computed in SQL
+        params = [at]
+    params += [at, lane, key, at]
     if lane == Throttle.CODE:
-        limit = "AND failures < %s"
-    params += [adapt(now), lane, key, adapt(now)]
-    if limit:
         params.append(CODE_LOCKOUT_FAILURES)
-    # Only quoted names and "%s" placeholders are put into the text; every value is a parameter.
-    sql = (
-        f"UPDATE {table} SET failures = failures + 1, "  # noqa: S608
-        f"next_attempt_at = CASE failures {' '.join(whens)} ELSE %s END, last_failure_at = %s "
-        f"WHERE scope = %s AND {connection.ops.quote_name('key')} = %s AND next_attempt_at <= %s "
-        f"AND locked_at IS NULL {limit} RETURNING id, failures"
-    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchone()
     if found is None:
         return None
     return Claim(lane=lane, key=key, row_id=found[0], failures=found[1])
+
+
+@functools.cache
+def _delay_steps(lane: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The current counts below the cap and the delay the next failure brings for each, then
+    the cap: ``([0, 1, ...], [d1, d2, ..., cap])``."""
+    delay = _DELAYS[lane]
+    counts: list[int] = []
+    while delay(len(counts) + 1) < _DELAY_CAP_BY_LANE[lane]:
+        counts.append(len(counts))
+    return tuple(counts), (*(delay(n + 1) for n in counts), _DELAY_CAP_BY_LANE[lane])
+
+
+@functools.cache
+def _claim_sql(lane: str, vendor: str) -> tuple[str, bool]:
+    """The claim statement for ``lane`` (text made once); True if it takes one parameter per
+    possible next time (SQLite keeps datetimes as text, so no date arithmetic in SQL there)."""
+    counts, delays = _delay_steps(lane)
+    per_count = vendor != "postgresql"
+    if per_count:
+        whens = " ".join(f"WHEN {n} THEN %s" for n in counts)
+        next_time = f"CASE failures {whens} ELSE %s END"
+    else:
+        whens = " ".join(f"WHEN {n} THEN {d}" for n, d in zip(counts, delays, strict=False))
+        next_time = f"%s + (CASE failures {whens} ELSE {delays[-1]} END) * INTERVAL '1 second'"
+    table = connection.ops.quote_name(Throttle._meta.db_table)
+    key = connection.ops.quote_name("key")
+    limit = "AND failures < %s" if lane == Throttle.CODE else ""
+    # Only quoted names, integers made here and "%s" placeholders are put into the text.
+    sql = (
+        f"UPDATE {table} SET failures = failures + 1, "  # noqa: S608
+        f"next_attempt_at = {next_time}, last_failure_at = %s "
+        f"WHERE scope = %s AND {key} = %s AND next_attempt_at <= %s "
+        f"AND locked_at IS NULL {limit} RETURNING id, failures"
+    )
+    return sql, per_count
 
 
 def _returning_supported() -> bool:
