@@ -733,7 +733,7 @@ def main() -> int:
         "--db-options",
         default="",
         help="query string added to TWOSTEP_DATABASE_URL, for experiments "
-        "(e.g. server_side_binding=true)",
+        "(e.g. server_side_binding=false)",
     )
     args = parser.parse_args()
     if not shutil.which("wrk"):

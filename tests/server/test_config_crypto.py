@@ -39,6 +39,14 @@ def test_database_urls(tmp_path: Path) -> None:
         "twostep",
     )
     assert pg.django()["OPTIONS"]["sslmode"] == "require"
+    # Statements prepared on the server unless turned off (Django wants the boolean True).
+    assert pg.django()["OPTIONS"]["server_side_binding"] is True
+    assert pg.django()["OPTIONS"]["prepare_threshold"] == 5
+    for off in ("false", "0", "No", "off"):
+        url = f"postgres://h/db?server_side_binding={off}"
+        options = database_from_url(url, tmp_path).django()["OPTIONS"]
+        assert options["server_side_binding"] is False
+        assert options["prepare_threshold"] is None
     assert "p@ss" not in pg.describe()
     assert "p@ss" not in repr(pg)
     sqlite = database_from_url("sqlite:///x", tmp_path).django()
@@ -53,6 +61,7 @@ def test_database_urls(tmp_path: Path) -> None:
         ("postgres://host/", "names no database"),
         ("sqlite://", "give the SQLite file"),
         ("postgres://h:port/db", "port is not a number"),
+        ("postgres://h/db?server_side_binding=maybe", "server_side_binding is true or false"),
     ],
 )
 def test_bad_database_urls_say_what_is_wrong(tmp_path: Path, url: str, words: str) -> None:
