@@ -140,6 +140,41 @@ def test_a_code_works_once_and_reuse_is_logged_and_mailed(
     assert [m.subject for m in outbox] == ["A used sign-in code was entered again on twostep"]
 
 
+def test_each_attempt_leaves_one_audit_row_with_its_outcome(
+    enrolled: Member, clock: FakeClock
+) -> None:
+    """An attempt is logged as a failure when it is claimed (in the claim's statement on
+    PostgreSQL) and the row is rewritten when the code turns out right or reused: one row per
+    attempt, with the outcome and nothing else left behind."""
+
+    def attempts() -> list[tuple[str, dict]]:
+        rows = Event.objects.filter(subject=enrolled.user, event__startswith="mfa.code_")
+        return [(e.event, e.details) for e in rows.order_by("id")]
+
+    baseline = attempts()
+    code = enrolled.code(clock)
+    with pytest.raises(CodeRejectedError):
+        mfa.verify_code(enrolled.user, wrong(code), clock=clock, purpose="api")
+    clock.advance(seconds=2)
+    mfa.verify_code(enrolled.user, code, clock=clock, purpose="api")
+    clock.advance(seconds=2)
+    with pytest.raises(CodeRejectedError):
+        mfa.verify_code(enrolled.user, code, clock=clock, purpose="api")
+    assert attempts()[len(baseline) :] == [
+        (Events.CODE_FAILED, {"purpose": "api", "failures": 1}),
+        (Events.CODE_OK, {"purpose": "api"}),
+        (Events.CODE_REUSED, {"purpose": "api", "failures": 1}),
+    ]
+    assert Throttle.objects.get(scope=Throttle.CODE, key=str(enrolled.user.pk)).failures == 1
+    assert enrolled.recovery_codes
+    clock.advance(seconds=2)
+    mfa.verify_recovery_code(enrolled.user, enrolled.recovery_codes[0], clock=clock)
+    used = Event.objects.filter(subject=enrolled.user).order_by("-id").first()
+    assert used is not None
+    assert (used.event, used.details) == (Events.RECOVERY_USED, {"purpose": "sign-in", "left": 9})
+    assert events(enrolled.user, Events.RECOVERY_FAILED) == 0
+
+
 def test_an_older_code_is_refused_after_a_newer_one(enrolled: Member, clock: FakeClock) -> None:
     older = enrolled.code(clock, -30)
     mfa.verify_code(enrolled.user, enrolled.code(clock), clock=clock)

@@ -3,7 +3,9 @@ sessions that all passed the password step submit the same valid code at the sam
 exactly one is signed in. On SQLite (one file, WAL) and on PostgreSQL (a fresh database).
 
 Then the conditional UPDATE alone, without the throttle in front of it: 50 threads, each with
-its own database connection, raise the same device to the same step: exactly one wins.
+its own database connection, raise the same device to the same step: exactly one wins. The
+same for the whole success write of a verification (``_settle``: on PostgreSQL one statement
+that also resets the throttle and rewrites the attempt's audit row).
 Last, the database dump holds no TOTP secret in clear."""
 
 from __future__ import annotations
@@ -55,6 +57,27 @@ threads = [threading.Thread(target=race) for _ in range(50)]
 for t in threads: t.start()
 for t in threads: t.join()
 print(sum(wins), len(wins), Device.objects.get().last_step == step)
+
+from twostep.server.audit.services import record
+from twostep.server.mfa import services, throttle
+from twostep.server.mfa.models import Throttle
+row = Throttle.objects.filter(scope="code").first()
+claims = [
+    throttle.Claim(lane="code", key=row.key, row_id=row.pk, failures=1,
+                   logged=record("mfa.code_failed", clock=system_clock, purpose="race"))
+    for _ in range(50)
+]
+wins = []
+def settle(claim):
+    barrier.wait()
+    wins.append(services._settle(device.pk, step + 1, system_clock(), claim, purpose="race"))
+    connection.close()
+threads = [threading.Thread(target=settle, args=(claim,)) for claim in claims]
+for t in threads: t.start()
+for t in threads: t.join()
+from twostep.server.audit.models import Event
+ok = Event.objects.filter(event="mfa.code_ok", details__purpose="race").count()
+print(sum(wins), Device.objects.get().last_step == step + 1, ok)
 """
 
 
@@ -143,7 +166,7 @@ def update_race(env: dict[str, str]) -> None:
         check=False,
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["1", "50", "True"]
+    assert out.stdout.split() == ["1", "50", "True", "1", "True", "1"]
 
 
 def assert_no_secret(dump: str, key: str) -> None:

@@ -9,8 +9,10 @@ shape, from the same model metadata the ORM uses, and give back ordinary model i
 - :func:`select_one` (model, where, params, related=...) -> instance or None: one row by a
   ``WHERE`` written with ``{column}`` names, with to-one relations (forward foreign keys and
   reverse one-to-ones) joined in and cached on the instance as ``select_related`` would.
-- :func:`insert` (model, **values): one ``INSERT`` of the given fields (values prepared by the
-  fields themselves, ``get_db_prep_save``), nothing read back.
+- :func:`insert` (model, **values) -> primary key: one ``INSERT`` of the given fields (values
+  prepared by the fields themselves, ``get_db_prep_save``), the new key read back with it.
+- :func:`insert_parts` (model, **values) -> (columns, placeholders, params): the same, for a
+  statement that inserts as part of something larger (``INSERT ... SELECT`` in a ``WITH``).
 
 Only what the hot path needs: no ordering, no nested relations, one database alias.
 """
@@ -148,18 +150,17 @@ def _converters(
 
 
 @functools.cache
-def _insert_sql(model: type[models.Model], names: tuple[str, ...], alias: str) -> str:
+def _columns_sql(model: type[models.Model], names: tuple[str, ...], alias: str) -> str:
     quote = connections[alias].ops.quote_name
-    fields = [model._meta.get_field(name) for name in names]
-    columns = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
-    marks = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    return ", ".join(quote(model._meta.get_field(name).column) for name in names)  # type: ignore[union-attr]
 
 
-def insert(model: type[models.Model], *, using: str = "default", **values: Any) -> None:
-    """One row of ``model`` from ``values`` (field name to value; a model instance or None for
-    a foreign key). Every column but an automatic primary key must be given: no Python-side
-    defaults are applied."""
+def insert_parts(
+    model: type[models.Model], *, using: str = "default", **values: Any
+) -> tuple[str, str, list[Any]]:
+    """``(columns, placeholders, params)`` of one row of ``model`` from ``values`` (field name
+    to value; a model instance or None for a foreign key). Every column but an automatic
+    primary key must be given: no Python-side defaults are applied."""
     connection = connections[using]
     names = tuple(values)
     params = []
@@ -169,6 +170,21 @@ def insert(model: type[models.Model], *, using: str = "default", **values: Any) 
         if isinstance(value, models.Model):
             value = value.pk
         params.append(field.get_db_prep_save(value, connection))
-    sql = _insert_sql(model, names, using)
+    return _columns_sql(model, names, using), ", ".join(["%s"] * len(names)), params
+
+
+def insert(model: type[models.Model], *, using: str = "default", **values: Any) -> Any:
+    """Insert one row of ``model`` (see :func:`insert_parts`); returns its primary key."""
+    connection = connections[using]
+    columns, marks, params = insert_parts(model, using=using, **values)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+    returning = connection.features.can_return_columns_from_insert
+    if returning:
+        sql += f" RETURNING {quote(model._meta.pk.column)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        if returning:
+            return cursor.fetchone()[0]
+        return connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)

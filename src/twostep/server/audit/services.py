@@ -24,7 +24,7 @@ from ..clock import Clock
 from ..rows import insert
 from .models import Event
 
-__all__ = ["FORBIDDEN_DETAIL_KEYS", "Events", "events_for", "record"]
+__all__ = ["FORBIDDEN_DETAIL_KEYS", "Events", "events_for", "record", "relabel", "row_values"]
 
 FORBIDDEN_DETAIL_KEYS = frozenset(
     {"code", "secret", "password", "token", "key", "recovery_code", "otp", "uri", "seed"}
@@ -85,24 +85,53 @@ def record(
     subject: Any = None,
     address: str | None = None,
     **details: Any,
-) -> None:
-    """Write one audit row; see the module docstring."""
+) -> Any:
+    """Write one audit row; see the module docstring. Returns the row's id."""
+    return insert(
+        Event,
+        **row_values(
+            event, at=clock(), actor=actor, subject=subject, address=address, details=details
+        ),
+    )
+
+
+def row_values(
+    event: str,
+    *,
+    at: Any,
+    actor: Any,
+    subject: Any,
+    address: str | None,
+    details: dict[str, Any],
+) -> dict[str, Any]:
+    """The field values of one audit row (for :func:`record`, and for a statement that writes
+    the row together with something else: ``mfa.services``)."""
+    check_details(details)
+    actor = actor if getattr(actor, "pk", None) else None
+    subject = subject if getattr(subject, "pk", None) else None
+    return {
+        "at": at,
+        "event": event,
+        "actor": actor,
+        "actor_label": _label(actor),
+        "subject": subject,
+        "subject_label": _label(subject),
+        "address": address or None,
+        "details": details,
+    }
+
+
+def check_details(details: dict[str, Any]) -> None:
     bad = FORBIDDEN_DETAIL_KEYS.intersection(key.lower() for key in details)
     if bad:
         raise ValueError(f"audit details must not hold secrets: {sorted(bad)}")
-    actor = actor if getattr(actor, "pk", None) else None
-    subject = subject if getattr(subject, "pk", None) else None
-    insert(
-        Event,
-        at=clock(),
-        event=event,
-        actor=actor,
-        actor_label=_label(actor),
-        subject=subject,
-        subject_label=_label(subject),
-        address=address or None,
-        details=details,
-    )
+
+
+def relabel(row_id: Any, event: str, **details: Any) -> None:
+    """Rewrite the event and details of a row written before the outcome was known (a code
+    attempt is logged as a failure when it is claimed: ``mfa.services``)."""
+    check_details(details)
+    Event.objects.filter(pk=row_id).update(event=event, details=details)
 
 
 def events_for(user: Any) -> QuerySet[Event]:

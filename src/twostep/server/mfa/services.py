@@ -52,6 +52,7 @@ Queries: ``is_enrolled(user)``, ``device_for(user)``, ``recovery_codes_left(user
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import uuid
@@ -61,7 +62,7 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from twostep.otp import (
@@ -78,7 +79,8 @@ from twostep.otp import (
     verify_totp,
 )
 
-from ..audit.services import Events, record
+from ..audit.models import Event
+from ..audit.services import Events, record, relabel, row_values
 from ..clock import Clock
 from ..crypto import DecryptionError, Keyring
 from ..errors import (
@@ -93,6 +95,7 @@ from ..errors import (
     ThrottledError,
 )
 from ..mail import send_to_user
+from ..rows import insert_parts
 from . import throttle
 from .models import Device, PendingEnrolment, RecoveryCode, Throttle
 from .recovery import (
@@ -362,15 +365,75 @@ def diagnose_setup_code(user: Any, enrolment_id: Any, code: str, *, clock: Clock
 # -- verification ------------------------------------------------------------------------------
 
 
-def _claim(user: Any, *, clock: Clock, address: str | None, purpose: str) -> throttle.Claim:
+def _claim(
+    user: Any, *, clock: Clock, address: str | None, purpose: str, failure: str
+) -> throttle.Claim:
+    """Reserve one attempt of ``user``'s code lane (raises ThrottledError or LockedOutError)
+    and write its audit row at once, as the failure ``failure`` with the count. An attempt is
+    a failure until shown otherwise, in the log as in the throttle (a request that dies half-way
+    stays one); a success or a reuse rewrites the row (:func:`_settle`). On PostgreSQL the
+    claim and the row are one statement: a wrong code costs one write."""
     try:
         throttle.check_address(address, clock=clock)
-        return throttle.claim(Throttle.CODE, str(user.pk), clock=clock, user=user)
+        claimed = _claim_logged_in_one(user, clock(), failure, address, purpose)
+        if claimed is None:
+            tried = connection.vendor == "postgresql"  # the statement above matched no row
+            claimed = throttle.claim(
+                Throttle.CODE, str(user.pk), clock=clock, user=user, fast=not tried
+            )
+            logged = record(
+                failure,
+                clock=clock,
+                actor=user,
+                subject=user,
+                address=address,
+                purpose=purpose,
+                failures=claimed.failures,
+            )
+            claimed = dataclasses.replace(claimed, logged=logged)
+        return claimed
     except (ThrottledError, LockedOutError) as exc:
         locked = isinstance(exc, LockedOutError)
         event = Events.LOCKED_OUT_REFUSED if locked else Events.CODE_THROTTLED
         record(event, clock=clock, actor=user, subject=user, address=address, purpose=purpose)
         raise
+
+
+def _claim_logged_in_one(
+    user: Any, now: datetime, event: str, address: str | None, purpose: str
+) -> throttle.Claim | None:
+    """PostgreSQL: the claim (``throttle.claim_statement``) and the audit row in one statement
+    (``WITH``); the row gets the new count from the claim. None when the claim matched no row
+    (no row yet, a delay, a lockout: ``throttle.claim`` sorts it out) or on other databases."""
+    if connection.vendor != "postgresql":
+        return None
+    statement = throttle.claim_statement(Throttle.CODE, str(user.pk), now)
+    if statement is None:
+        return None
+    claim_sql, claim_params = statement
+    values = row_values(
+        event, at=now, actor=user, subject=user, address=address, details={"purpose": purpose}
+    )
+    details = Event._meta.get_field("details").get_db_prep_save(  # type: ignore[union-attr]
+        values.pop("details"), connection
+    )
+    columns, marks, params = insert_parts(Event, **values)
+    quote = connection.ops.quote_name
+    # Only quoted names and "%s" placeholders are put into the text.
+    sql = (
+        f"WITH c AS ({claim_sql}), e AS (INSERT INTO {quote(Event._meta.db_table)} "  # noqa: S608
+        f"({columns}, {quote('details')}) SELECT {marks}, "
+        f"%s::jsonb || jsonb_build_object('failures', c.failures) FROM c RETURNING id) "
+        f"SELECT c.id, c.failures, (SELECT id FROM e) FROM c"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*claim_params, *params, details])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    return throttle.Claim(
+        lane=Throttle.CODE, key=str(user.pk), row_id=found[0], failures=found[1], logged=found[2]
+    )
 
 
 def _failed(
@@ -379,21 +442,15 @@ def _failed(
     *,
     clock: Clock,
     address: str | None,
-    event: str,
     purpose: str,
+    relabel_as: str | None = None,
 ) -> CodeRejectedError:
-    # No transaction here: usually the audit row is the only write (the attempt was counted
-    # by the claim), and BEGIN/COMMIT around one statement only adds round trips.
+    """After a claimed attempt failed: its row says so already (:func:`_claim`), unless it is
+    a failure of another kind (``relabel_as``: a reuse); then the address lane, the lockout
+    and its mail."""
     throttle.fail_address(address, clock=clock)
-    record(
-        event,
-        clock=clock,
-        actor=user,
-        subject=user,
-        address=address,
-        purpose=purpose,
-        failures=claimed.failures,
-    )
+    if relabel_as is not None:
+        relabel(claimed.logged, relabel_as, purpose=purpose, failures=claimed.failures)
     locked = throttle.fail(claimed, clock=clock)
     if locked:
         record(
@@ -434,7 +491,9 @@ def verify_code(
     device = device_for(user)
     if device is None:
         raise NotEnrolledError()
-    claimed = _claim(user, clock=clock, address=address, purpose=purpose)
+    claimed = _claim(
+        user, clock=clock, address=address, purpose=purpose, failure=Events.CODE_FAILED
+    )
     now = clock()
     try:
         secret = _open(device.secret_sealed, device.key_id, device.aad())
@@ -442,9 +501,7 @@ def verify_code(
         log.error(
             "device %s of user %s cannot be decrypted with the configured keys", device.pk, user.pk
         )
-        raise _failed(
-            user, claimed, clock=clock, address=address, event=Events.CODE_FAILED, purpose=purpose
-        ) from None
+        raise _failed(user, claimed, clock=clock, address=address, purpose=purpose) from None
     reused = False
     try:
         step = verify_totp(
@@ -460,32 +517,54 @@ def verify_code(
     except ReusedCodeError:
         reused = True
     except InvalidCodeError:
-        raise _failed(
-            user, claimed, clock=clock, address=address, event=Events.CODE_FAILED, purpose=purpose
-        ) from None
-    won = False
-    if not reused:
-        # One commit for the decision: the step (still the single conditional UPDATE whose row
-        # count decides), the throttle reset and the audit row.
-        with transaction.atomic():
-            won = mark_step_used(device.pk, step, now)
-            if won:
-                throttle.succeed(claimed, clock=clock)
-                record(
-                    Events.CODE_OK,
-                    clock=clock,
-                    actor=user,
-                    subject=user,
-                    address=address,
-                    purpose=purpose,
-                )
+        raise _failed(user, claimed, clock=clock, address=address, purpose=purpose) from None
+    won = False if reused else _settle(device.pk, step, now, claimed, purpose=purpose)
     if not won:
         error = _failed(
-            user, claimed, clock=clock, address=address, event=Events.CODE_REUSED, purpose=purpose
+            user,
+            claimed,
+            clock=clock,
+            address=address,
+            purpose=purpose,
+            relabel_as=Events.CODE_REUSED,
         )
         send_to_user(user, "code_reused", clock=clock, address=address)
         raise error
     return Verification(method="totp", at=now, step=step)
+
+
+def _settle(
+    device_id: Any, step: int, now: datetime, claimed: throttle.Claim, purpose: str
+) -> bool:
+    """A matching code: raise the device's last step (the single conditional UPDATE whose row
+    count decides who wins), and if this call did, reset the throttle and rewrite the attempt's
+    row to a success, all in one commit (one statement on PostgreSQL). True if it won."""
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        details = Event._meta.get_field("details").get_db_prep_save(  # type: ignore[union-attr]
+            {"purpose": purpose}, connection
+        )
+        # Only quoted names and "%s" placeholders are put into the text.
+        sql = (
+            f"WITH d AS (UPDATE {quote(Device._meta.db_table)} SET last_step = %s, "  # noqa: S608
+            f"last_used_at = %s WHERE id = %s AND last_step < %s RETURNING id), "
+            f"t AS (UPDATE {quote(Throttle._meta.db_table)} SET failures = 0, "
+            f"next_attempt_at = %s WHERE id = %s AND EXISTS (SELECT 1 FROM d)), "
+            f"e AS (UPDATE {quote(Event._meta.db_table)} SET event = %s, details = %s "
+            f"WHERE id = %s AND EXISTS (SELECT 1 FROM d)) "
+            f"SELECT count(*) FROM d"
+        )
+        params = [step, now, device_id, step, now, claimed.row_id]
+        params += [Events.CODE_OK, details, claimed.logged]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return bool(cursor.fetchone()[0] == 1)
+    with transaction.atomic():
+        won = mark_step_used(device_id, step, now)
+        if won:
+            throttle.succeed(claimed, clock=lambda: now)
+            relabel(claimed.logged, Events.CODE_OK, purpose=purpose)
+    return won
 
 
 def verify_recovery_code(
@@ -503,7 +582,9 @@ def verify_recovery_code(
         )
     if not is_enrolled(user):
         raise NotEnrolledError()
-    claimed = _claim(user, clock=clock, address=address, purpose=purpose)
+    claimed = _claim(
+        user, clock=clock, address=address, purpose=purpose, failure=Events.RECOVERY_FAILED
+    )
     now = clock()
     match = None
     for row in RecoveryCode.objects.filter(user=user, used_at__isnull=True):
@@ -513,25 +594,10 @@ def verify_recovery_code(
     if match is None or (
         RecoveryCode.objects.filter(pk=match.pk, used_at__isnull=True).update(used_at=now) != 1
     ):
-        raise _failed(
-            user,
-            claimed,
-            clock=clock,
-            address=address,
-            event=Events.RECOVERY_FAILED,
-            purpose=purpose,
-        )
+        raise _failed(user, claimed, clock=clock, address=address, purpose=purpose)
     throttle.succeed(claimed, clock=clock)
     left = recovery_codes_left(user)
-    record(
-        Events.RECOVERY_USED,
-        clock=clock,
-        actor=user,
-        subject=user,
-        address=address,
-        purpose=purpose,
-        left=left,
-    )
+    relabel(claimed.logged, Events.RECOVERY_USED, purpose=purpose, left=left)
     send_to_user(user, "recovery_used", {"left": left}, clock=clock, address=address)
     return Verification(method="recovery", at=now, recovery_codes_left=left)
 

@@ -99,6 +99,7 @@ class Claim:
     key: str
     row_id: int
     failures: int  # counting this attempt
+    logged: Any = None  # the audit row written with the claim (mfa.services), if any
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,21 @@ def _claim_in_one(lane: str, key: str, now: datetime) -> Claim | None:
     new count returned (``RETURNING``). None when it matched no row (no row yet, a delay, a
     lockout: :func:`claim` then looks at the row) or the database cannot do this.
     """
+    statement = claim_statement(lane, key, now)
+    if statement is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    return Claim(lane=lane, key=key, row_id=found[0], failures=found[1])
+
+
+def claim_statement(lane: str, key: str, now: datetime) -> tuple[str, list[Any]] | None:
+    """``(sql, params)`` of the one-statement claim (``RETURNING id, failures``; no row when
+    it does not apply), for :func:`claim` and for a caller that writes more in the same
+    statement; None when the database cannot return rows from an UPDATE."""
     if not _returning_supported():
         return None
     sql, per_count = _claim_sql(lane, connection.vendor)
@@ -149,12 +165,7 @@ def _claim_in_one(lane: str, key: str, now: datetime) -> Claim | None:
     params += [at, lane, key, at]
     if lane == Throttle.CODE:
         params.append(CODE_LOCKOUT_FAILURES)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchone()
-    if found is None:
-        return None
-    return Claim(lane=lane, key=key, row_id=found[0], failures=found[1])
+    return sql, params
 
 
 @functools.cache
@@ -203,11 +214,13 @@ def _returning_supported() -> bool:
     return False
 
 
-def claim(lane: str, key: str, *, clock: Clock, user: Any = None) -> Claim:
-    """Reserve one attempt; raises :class:`ThrottledError` or :class:`LockedOutError`."""
-    fast = _claim_in_one(lane, key, clock())
-    if fast is not None:
-        return fast
+def claim(lane: str, key: str, *, clock: Clock, user: Any = None, fast: bool = True) -> Claim:
+    """Reserve one attempt; raises :class:`ThrottledError` or :class:`LockedOutError`.
+    ``fast=False``: the caller ran :func:`claim_statement` already and it matched no row."""
+    if fast:
+        claimed = _claim_in_one(lane, key, clock())
+        if claimed is not None:
+            return claimed
     delay = _DELAYS[lane]
     for _ in range(5):
         now = clock()
