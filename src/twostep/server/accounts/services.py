@@ -85,14 +85,15 @@ def needs_owner() -> bool:
 
 
 def find_user(identifier: str, *, with_device: bool = False) -> User | None:
-    """``with_device``: fetch the user's TOTP device in the same query (the API's verify)."""
+    """``with_device``: fetch the user's TOTP device in the same query, instead of the role
+    (the API's verify, which needs the one and not the other)."""
     text = normalize_username(identifier)
     if not text or len(text) > 254:
         return None
     # LOWER(column) = LOWER(value), the expression of the unique indexes (models.py): Django's
     # iexact compiles to UPPER(...) on PostgreSQL, which no index covers (a scan per lookup).
     field = "email" if "@" in text else "username"
-    related = ("role", "totp_device") if with_device else ("role",)
+    related = ("totp_device",) if with_device else ("role",)
     user = select_one(User, f"LOWER({{{field}}}) = LOWER(%s)", [text], related=related)
     if user is not None and with_device:
         user.device_fetched = True  # mfa.services.device_for may use it

@@ -37,7 +37,7 @@ def resolve_user(ref: Any, *, with_device: bool = False) -> User:
         if "@" in ref.email:
             user = find_user(ref.email, with_device=with_device)
     else:
-        related = ("role", "totp_device") if with_device else ("role",)
+        related = ("totp_device",) if with_device else ("role",)
         user = select_one(User, "{external_id} = %s", [ref.external_id.strip()], related=related)
         if user is not None and with_device:
             user.device_fetched = True  # mfa.services.device_for may use it
