@@ -41,16 +41,17 @@ INSTALLED_APPS = [
     "twostep.server.api",
 ]
 
+# The pages' middleware is skipped for /api/ (web/pages_only.py: bearer tokens, no sessions).
 MIDDLEWARE = [
     "twostep.server.web.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "twostep.server.web.middleware.SessionIdleMiddleware",
+    "twostep.server.web.pages_only.WhiteNoiseMiddleware",
+    "twostep.server.web.pages_only.SessionMiddleware",
+    "twostep.server.web.pages_only.CommonMiddleware",
+    "twostep.server.web.pages_only.CsrfViewMiddleware",
+    "twostep.server.web.pages_only.AuthenticationMiddleware",
+    "twostep.server.web.pages_only.MessageMiddleware",
+    "twostep.server.web.pages_only.SessionIdleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
