@@ -524,7 +524,7 @@ def explain_one_verify(key: str, username: str) -> tuple[int, list[str]]:
     with connection.cursor() as cursor:
         for query in ctx.captured_queries:
             sql = query["sql"]
-            if not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "INSERT", "DELETE")):
+            if not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "INSERT", "DELETE", "WITH")):
                 continue
             cursor.execute("EXPLAIN " + sql)
             plan = "\n      ".join(row[0] for row in cursor.fetchall())
