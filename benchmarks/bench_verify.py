@@ -16,8 +16,9 @@ What it does:
    ``--seconds`` per case, in this order: the floor ``GET /api/v1/ping`` (the same API-key
    check, no verification), ``POST /verify`` with wrong codes, ``POST /verify`` with valid
    codes (each code once: steps t and t+1 per user, as far as they are newer than the user's
-   last used step). The floor and the wrong codes run in interleaved rounds (``--rounds``),
-   each case keeping its best round, so that a busy machine slows both alike;
+   last used step; the codes of the first 100 users warm the server up first, unmeasured).
+   The floor and the wrong codes run in interleaved rounds (``--rounds``), each case keeping
+   its best round, so that a busy machine slows both alike;
 4. with ``--users N`` > 1,000: bulk-inserts users (COPY) up to N, ANALYZEs, prints the query
    plans of one verify (EXPLAIN of every statement it runs: index scans, no sequential scan on
    users) and measures the verify cases again on the big table;
@@ -61,6 +62,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PG = {"host": "127.0.0.1", "user": "postgres"}
 PERIOD = 30
+STATEMENTS = ("SELECT", "UPDATE", "INSERT", "DELETE", "WITH")  # what explain_one_verify shows
+WARM_USERS = 100  # whose valid codes warm the server up before the measured valid codes
 NO_TOKEN = "-"  # privacyIDEA's /validate/check gets no Authorization header
 
 LUA = r"""
@@ -476,9 +479,15 @@ def measure_ours(
         for name, result in (("floor", floor), ("wrong", bad)):
             if name not in best or result.rps > best[name].rps:
                 best[name] = result
-    valid_list = valid_bodies(users, used)
+    # A warm-up on the first users' codes (a valid code runs statements the wrong ones do not,
+    # and each server connection prepares a statement on its fifth run), then the measured
+    # run on the other users' codes, each code once.
+    warm = write_bodies(workdir / "warm.jsonl", valid_bodies(users[:WARM_USERS], used))
+    clear_throttle()
+    wrk("warm-up", verify_url, seconds=1, token=key, method="POST", bodies=warm, workdir=workdir)
+    valid_list = valid_bodies(users[WARM_USERS:], used)
     valid = write_bodies(workdir / "valid.jsonl", valid_list)
-    # The wrong codes left delays behind (up to a few seconds): start the valid codes clean.
+    # The wrong codes (and the warm-up's repeats) left delays behind: start clean.
     clear_throttle()
     # Long enough to use most codes at the wrong-code rate, never longer than --seconds.
     budget = max(2.0, min(seconds, 0.9 * len(valid_list) / max(best["wrong"].rps, 1)))
@@ -524,7 +533,7 @@ def explain_one_verify(key: str, username: str) -> tuple[int, list[str]]:
     with connection.cursor() as cursor:
         for query in ctx.captured_queries:
             sql = query["sql"]
-            if not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "INSERT", "DELETE", "WITH")):
+            if not sql.lstrip().upper().startswith(STATEMENTS):
                 continue
             cursor.execute("EXPLAIN " + sql)
             plan = "\n      ".join(row[0] for row in cursor.fetchall())
