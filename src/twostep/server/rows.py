@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from django.db import connections, models
 from django.db.models.fields.related import ForeignObjectRel
 
-__all__ = ["insert", "select_one"]
+__all__ = ["insert", "insert_parts", "select_one"]
 
 M = TypeVar("M", bound=models.Model)
 

@@ -414,9 +414,7 @@ def _claim_logged_in_one(
     values = row_values(
         event, at=now, actor=user, subject=user, address=address, details={"purpose": purpose}
     )
-    details = Event._meta.get_field("details").get_db_prep_save(  # type: ignore[union-attr]
-        values.pop("details"), connection
-    )
+    details = _details_param(values.pop("details"))
     columns, marks, params = insert_parts(Event, **values)
     quote = connection.ops.quote_name
     # Only quoted names and "%s" placeholders are put into the text.
@@ -434,6 +432,13 @@ def _claim_logged_in_one(
     return throttle.Claim(
         lane=Throttle.CODE, key=str(user.pk), row_id=found[0], failures=found[1], logged=found[2]
     )
+
+
+def _details_param(details: dict[str, Any]) -> Any:
+    """Audit details as the parameter of a hand-written statement (the JSON field's own
+    preparation: ``jsonb`` on PostgreSQL)."""
+    field: Any = Event._meta.get_field("details")
+    return field.get_db_prep_save(details, connection)
 
 
 def _failed(
@@ -534,16 +539,14 @@ def verify_code(
 
 
 def _settle(
-    device_id: Any, step: int, now: datetime, claimed: throttle.Claim, purpose: str
+    device_id: Any, step: int, now: datetime, claimed: throttle.Claim, *, purpose: str
 ) -> bool:
     """A matching code: raise the device's last step (the single conditional UPDATE whose row
     count decides who wins), and if this call did, reset the throttle and rewrite the attempt's
     row to a success, all in one commit (one statement on PostgreSQL). True if it won."""
     if connection.vendor == "postgresql":
         quote = connection.ops.quote_name
-        details = Event._meta.get_field("details").get_db_prep_save(  # type: ignore[union-attr]
-            {"purpose": purpose}, connection
-        )
+        details = _details_param({"purpose": purpose})
         # Only quoted names and "%s" placeholders are put into the text.
         sql = (
             f"WITH d AS (UPDATE {quote(Device._meta.db_table)} SET last_step = %s, "  # noqa: S608

@@ -24,7 +24,9 @@ With window ±1 each guess covers at most 3 of the 10^6 codes; an attacker who h
 gets at most :data:`CODE_LOCKOUT_FAILURES` guesses before the lockout (the 30-day bound is tested
 and printed by ``tests/server/test_bruteforce.py``): 20 x 3 / 10^6 = 6e-5 < 1e-4.
 
-Functions: ``claim(lane, key, *, clock, user=None) -> Claim``, ``succeed(claim, *, clock)``,
+Functions: ``claim(lane, key, *, clock, user=None, fast=True) -> Claim``,
+``claim_statement(lane, key, now) -> (sql, params) | None`` (the usual claim as one statement,
+for a caller that writes more in it), ``succeed(claim, *, clock)``,
 ``fail(claim, *, clock) -> bool`` (True when this failure locked the account),
 ``status(lane, key, *, clock) -> Status``, ``unlock(user, *, clock)``,
 ``check_address(address, *, clock)``, ``fail_address(address, *, clock)``,
