@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from textual.widgets import DataTable
 
 from twostep.authenticator import services
 from twostep.authenticator.tui import WatchApp, countdown_bar, group_code
@@ -139,6 +140,20 @@ def test_enter_copies_the_selected_code_to_the_clipboard(
 
     asyncio.run(scenario())
     assert wait_for(lambda: clipboard(xvfb)) == totp(GH_SECRET, AT, "--digits=8")
+
+
+def test_a_tick_while_the_app_closes_does_nothing(filled: Env) -> None:
+    # On quit, textual removes the widgets before it stops the app's timers; a tick in between
+    # used to end the program with a traceback (NoMatches: no DataTable).
+    async def scenario() -> None:
+        app = _app()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.query_one(DataTable).remove()
+            app.refresh_codes()
+            await pilot.press("escape")
+        assert app.return_code == 0
+
+    asyncio.run(scenario())
 
 
 def test_enter_on_hotp_generates_the_next_code_and_saves_the_counter(filled: Env) -> None:

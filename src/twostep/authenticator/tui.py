@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Input, Static
 
 from twostep.authenticator.entry import Entry
@@ -130,7 +131,12 @@ class WatchApp(App[None]):
         self._status(f"{count} of {total} entries" if self.filter_text else f"{total} entries")
 
     def refresh_codes(self) -> None:
-        table = self.query_one(DataTable)
+        """Redraw the codes (4 times a second). A tick that comes while the app closes does
+        nothing: the app's widgets are removed before its timers stop."""
+        try:
+            table = self.query_one(DataTable)
+        except NoMatches:
+            return
         for entry in self._shown:
             code, bar, left = self._cells(entry)
             table.update_cell(entry.id, "code", code)
