@@ -13,7 +13,7 @@ from twostep.server.accounts.models import User
 from twostep.server.audit.models import Event
 from twostep.server.clock import FakeClock
 from twostep.server.mfa.models import Device
-from twostep.server.rows import insert, select_one
+from twostep.server.rows import from_row, insert, select_one, select_plan
 
 from .helpers import Member
 
@@ -52,6 +52,55 @@ def test_a_missing_reverse_one_to_one_is_cached_as_missing(member: Member) -> No
         with pytest.raises(Device.DoesNotExist):
             _ = user.totp_device
     assert len(queries) == 1  # known to be missing: no second query
+
+
+def test_a_plan_read_as_part_of_a_larger_statement(enrolled: Member) -> None:
+    """select_plan's text inside a WITH, with more columns after its own: from_row makes the
+    same objects as select_one, and position() finds each column."""
+    plan = select_plan(User, "{id} = %s", related=("role", "totp_device"))
+    names = ", ".join(f"c{i}" for i in range(plan.width))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH u ({names}) AS ({plan.sql}) SELECT u.*, 42 FROM u",  # noqa: S608
+            [enrolled.user.pk],
+        )
+        row = cursor.fetchone()
+    assert len(row) == plan.width + 1
+    assert row[-1] == 42
+    user = from_row(plan, row)
+    expected = select_one(User, "{id} = %s", [enrolled.user.pk], related=("role", "totp_device"))
+    assert field_values(user) == field_values(expected)
+    assert field_values(user.totp_device) == field_values(expected.totp_device)
+    assert field_values(user.role) == field_values(expected.role)
+    assert row[plan.position("username")] == enrolled.user.username
+    assert row[plan.position("id", related="totp_device")] is not None
+    assert row[plan.position("key", related="role")] == expected.role.key
+    with pytest.raises(KeyError):
+        plan.position("id", related="groups")
+
+
+def test_only_some_fields_the_rest_deferred(enrolled: Member) -> None:
+    """``only``: the primary keys and the named fields in the statement; any other field is
+    read on first use (one query), as with the ORM's only()."""
+    plan = select_plan(
+        User, "{id} = %s", related=("totp_device",), only=("username", "totp_device__last_step")
+    )
+    assert "password" not in plan.sql
+    assert "secret_sealed" not in plan.sql
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, [enrolled.user.pk])
+        user = from_row(plan, cursor.fetchone())
+    last_step = Device.objects.get(user=enrolled.user).last_step
+    with CaptureQueriesContext(connection) as queries:
+        assert (user.pk, user.username) == (enrolled.user.pk, enrolled.user.username)
+        assert user.totp_device.last_step == last_step
+    assert len(queries) == 0
+    assert user.get_deferred_fields() >= {"password", "email", "date_joined"}
+    with CaptureQueriesContext(connection) as queries:
+        assert user.email == enrolled.user.email
+    assert len(queries) == 1
+    with pytest.raises(ValueError, match="no fields"):
+        select_plan(User, "{id} = %s", only=("pasword",))
 
 
 def test_no_row_is_none(db: None) -> None:

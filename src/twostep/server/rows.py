@@ -9,6 +9,9 @@ shape, from the same model metadata the ORM uses, and give back ordinary model i
 - :func:`select_one` (model, where, params, related=...) -> instance or None: one row by a
   ``WHERE`` written with ``{column}`` names, with to-one relations (forward foreign keys and
   reverse one-to-ones) joined in and cached on the instance as ``select_related`` would.
+- :func:`select_plan` / :func:`from_row`: the same read as parts, for a statement that reads
+  the row and writes something else at once (``WITH u AS (<select>) ...``): the ``SELECT`` text,
+  the position of each column, and the instances made from the columns read back.
 - :func:`insert` (model, **values) -> primary key: one ``INSERT`` of the given fields (values
   prepared by the fields themselves, ``get_db_prep_save``), the new key read back with it.
 - :func:`insert_parts` (model, **values) -> (columns, placeholders, params): the same, for a
@@ -26,7 +29,7 @@ from typing import Any, TypeVar
 from django.db import connections, models
 from django.db.models.fields.related import ForeignObjectRel
 
-__all__ = ["insert", "insert_parts", "select_one"]
+__all__ = ["Plan", "from_row", "insert", "insert_parts", "select_one", "select_plan"]
 
 M = TypeVar("M", bound=models.Model)
 
@@ -42,21 +45,59 @@ class _Part:
 
 
 @dataclass(frozen=True)
-class _Plan:
+class Plan:
+    """One row's ``SELECT`` (``sql``: ``width`` columns, ``LIMIT 1``) and how to read it."""
+
     sql: str
     parts: tuple[_Part, ...]
     # (index in the row, column expression, converter functions) for columns that need them
     converters: tuple[tuple[int, Any, tuple[Any, ...]], ...]
 
+    @property
+    def width(self) -> int:
+        last = self.parts[-1]
+        return last.start + len(last.attnames)
 
-def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    return list(model._meta.concrete_fields)
+    def position(self, name: str, related: str | None = None) -> int:
+        """The index in the row of field ``name`` of the model (or of the relation
+        ``related``)."""
+        for part in self.parts:
+            if (related is None and part.relation is None) or (
+                part.relation is not None and part.relation.name == related
+            ):
+                field = part.model._meta.get_field(name)
+                return part.start + part.attnames.index(field.attname)  # type: ignore[union-attr]
+        raise KeyError(related)
+
+
+def _columns(
+    model: type[models.Model], only: tuple[str, ...], prefix: str = ""
+) -> list[models.Field[Any, Any]]:
+    """The concrete fields to read: all of them, or (``only`` given) the primary key and the
+    fields ``only`` names for this model (``prefix`` + name: ``"totp_device__"`` for a related
+    one)."""
+    fields = list(model._meta.concrete_fields)
+    if not only:
+        return fields
+    wanted = {
+        n[len(prefix) :] for n in only if n.startswith(prefix) and "__" not in n[len(prefix) :]
+    }
+    unknown = wanted - {f.name for f in fields}
+    if unknown:
+        raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+    return [f for f in fields if f.primary_key or f.name in wanted]
 
 
 @functools.cache
-def _plan(model: type[models.Model], where: str, related: tuple[str, ...], alias: str) -> _Plan:
+def _plan(
+    model: type[models.Model],
+    where: str,
+    related: tuple[str, ...],
+    alias: str,
+    only: tuple[str, ...] = (),
+) -> Plan:
     quote = connections[alias].ops.quote_name
-    main = _columns(model)
+    main = _columns(model, only)
     select = [f"t0.{quote(f.column)}" for f in main]
     parts = [_Part(model, tuple(main), tuple(f.attname for f in main), 0, None, None)]
     joins = []
@@ -77,17 +118,34 @@ def _plan(model: type[models.Model], where: str, related: tuple[str, ...], alias
             on = f"r{n}.{quote(field.target_field.column)} = t0.{quote(field.column)}"
             reverse = None
         joins.append(f"LEFT JOIN {table} r{n} ON {on}")
-        fields = _columns(target)
+        fields = _columns(target, only, f"{name}__")
         attnames = tuple(f.attname for f in fields)
         parts.append(_Part(target, tuple(fields), attnames, len(select), field, reverse))
         select += [f"r{n}.{quote(f.column)}" for f in fields]
-    names = {f.name: f"t0.{quote(f.column)}" for f in main}
-    names.update({f.attname: f"t0.{quote(f.column)}" for f in main})
+    every = model._meta.concrete_fields  # the condition may use any column
+    names = {f.name: f"t0.{quote(f.column)}" for f in every}
+    names.update({f.attname: f"t0.{quote(f.column)}" for f in every})
     sql = (
         f"SELECT {', '.join(select)} FROM {quote(model._meta.db_table)} t0 "  # noqa: S608
         f"{' '.join(joins)} WHERE {where.format(**names)} LIMIT 1"
     )
-    return _Plan(sql, tuple(parts), _converters(parts, connections[alias]))
+    return Plan(sql, tuple(parts), _converters(parts, connections[alias]))
+
+
+def select_plan(
+    model: type[models.Model],
+    where: str,
+    *,
+    related: tuple[str, ...] = (),
+    only: tuple[str, ...] = (),
+    using: str = "default",
+) -> Plan:
+    """The :class:`Plan` of :func:`select_one` with the same arguments (made once).
+
+    ``only``: read just the primary keys and these fields (``name`` of the model,
+    ``relation__name`` of a related one); the others are deferred, as with the ORM's
+    ``only()``: read on first use, one query each."""
+    return _plan(model, where, related, using, only)
 
 
 def select_one(
@@ -105,14 +163,19 @@ def select_one(
     ``"LOWER({username}) = LOWER(%s)"``; only field names are put into the text.
     """
     plan = _plan(model, where, related, using)
-    connection = connections[using]
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(plan.sql, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else from_row(plan, row, using=using)
+
+
+def from_row(plan: Plan, row: Any, *, using: str = "default") -> Any:
+    """The instance (with its related instances cached) from the first ``plan.width`` values
+    of ``row``, as :func:`select_one` makes it."""
+    connection = connections[using]
     main = plan.parts[0]
-    converted = list(row)
+    model = main.model
+    converted = list(row[: plan.width])
     for index, expression, funcs in plan.converters:
         value = converted[index]
         for func in funcs:
