@@ -210,3 +210,134 @@ def test_status_needs_exactly_one_identifier(rp: ApiClient, enrolled: Member) ->
         rp.get("/status", username="bob", email="bob@example.com"), 422, "validation_error"
     )
     assert_error(rp.get("/status", username="ghost"), 404, "user_not_found")
+
+
+# -- what an attempt costs and leaves behind ----------------------------------------------------
+# On PostgreSQL the user is read in the statement that claims the attempt and logs it
+# (mfa.services.verify_any_by); elsewhere, and whenever that statement claims nothing, the
+# usual path runs. These pin down that both give the same outcome.
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        ("nobody", 404, "user_not_found"),
+        ("bob", 403, "user_inactive"),
+        ("alice", 409, "not_enrolled"),
+    ],
+)
+def test_refused_users_leave_nothing_behind(
+    rp: ApiClient, enrolled: Member, member: Member, refusal: tuple[str, int, str]
+) -> None:
+    """Unknown, deactivated and not enrolled are answered before anything is counted or logged,
+    even when the account's throttle row exists (so a claim would match)."""
+    from datetime import UTC, datetime
+
+    from twostep.server.mfa.models import Throttle
+
+    name, status, code = refusal
+    enrolled.user.is_active = name != "bob"
+    enrolled.user.save()
+    for user in (enrolled.user, member.user):
+        Throttle.objects.create(
+            scope=Throttle.CODE,
+            key=str(user.pk),
+            user=user,
+            failures=0,
+            next_attempt_at=datetime(2000, 1, 1, tzinfo=UTC),
+        )
+    rows = list(Throttle.objects.order_by("id").values_list("key", "failures", "next_attempt_at"))
+    events = Event.objects.count()
+    assert_error(rp.post("/verify", {"username": name, "code": "123456"}), status, code)
+    assert Event.objects.count() == events
+    assert (
+        list(Throttle.objects.order_by("id").values_list("key", "failures", "next_attempt_at"))
+        == rows
+    )
+
+
+def test_attempts_are_counted_and_logged_alike_from_the_first(
+    rp: ApiClient, enrolled: Member, clock: FakeClock
+) -> None:
+    """The first attempt makes the account's throttle row (the usual path); the later ones are
+    claimed in the statement that reads the user. Both count and log the same way."""
+    from twostep.server.mfa.models import Throttle
+
+    user = enrolled.user
+    for _ in range(3):
+        body = {"username": "BOB", "code": wrong(enrolled.code(clock))}
+        response = rp.post("/verify", {**body, "client_address": "203.0.113.9"})
+        assert response.json()["valid"] is False
+        clock.advance(seconds=10)  # past the delay of up to 4 s
+    rows = Event.objects.filter(event="mfa.code_failed").order_by("id")
+    assert [
+        (r.actor_id, r.actor_label, r.subject_id, r.subject_label, r.address, r.details)
+        for r in rows
+    ] == [
+        (user.pk, "bob", user.pk, "bob", "203.0.113.9", {"purpose": "api", "failures": n})
+        for n in (1, 2, 3)
+    ]
+    assert Throttle.objects.get(scope=Throttle.CODE, key=str(user.pk)).failures == 3
+    assert rp.post("/verify", {"username": "bob", "code": enrolled.code(clock)}).json()["valid"]
+    assert Throttle.objects.get(scope=Throttle.CODE, key=str(user.pk)).failures == 0
+    assert Event.objects.filter(event="mfa.code_ok", subject=user).count() == 1
+
+
+def test_statements_of_a_wrong_code(rp: ApiClient, enrolled: Member, clock: FakeClock) -> None:
+    """After the API key's, one statement on PostgreSQL (read, claim and log in one); the
+    separate read, claim and log elsewhere."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rp.post("/verify", {"username": "bob", "code": wrong(enrolled.code(clock))})  # first use
+    clock.advance(seconds=5)
+    with CaptureQueriesContext(connection) as ctx:
+        response = rp.post("/verify", {"username": "bob", "code": wrong(enrolled.code(clock))})
+    assert response.json()["valid"] is False
+    statements = [q["sql"].split()[0] for q in ctx.captured_queries]
+    expected = {
+        "postgresql": ["SELECT", "WITH"],
+        "sqlite": ["SELECT", "SELECT", "UPDATE", "INSERT"],
+    }
+    assert statements == expected[connection.vendor]
+
+
+def test_throttled_network_is_429_and_logged_with_the_user(
+    rp: ApiClient, enrolled: Member, clock: FakeClock
+) -> None:
+    from twostep.server.mfa import throttle
+    from twostep.server.mfa.models import Throttle
+
+    for _ in range(throttle.ADDRESS_FREE_FAILURES + 1):
+        throttle.fail_address("203.0.113.9", clock=clock)
+    body = {"username": "bob", "code": enrolled.code(clock), "client_address": "203.0.113.9"}
+    assert_error(rp.post("/verify", body), 429, "throttled")
+    event = Event.objects.get(event="mfa.code_throttled")
+    assert (event.subject_id, event.address) == (enrolled.user.pk, "203.0.113.9")
+    assert not Throttle.objects.filter(scope=Throttle.CODE).exists()  # the account: untouched
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_the_claim_skips_waiting_for_the_disk(
+    rp: ApiClient, enrolled: Member, clock: FakeClock
+) -> None:
+    """The claim of a wrong code commits without waiting for the write-ahead log (PostgreSQL,
+    for its own transaction only): the next statements on the connection, such as the one that
+    accepts a code, wait again."""
+    from django.db import connection
+
+    def setting() -> str:
+        if connection.vendor != "postgresql":
+            return "on"  # SQLite: no such setting, every commit is the same
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    for _ in range(2):  # the first makes the throttle row, the second is the one statement
+        response = rp.post("/verify", {"username": "bob", "code": wrong(enrolled.code(clock))})
+        assert response.json()["valid"] is False
+        assert setting() == "on"
+        clock.advance(seconds=5)
+    assert rp.post("/verify", {"username": "bob", "code": enrolled.code(clock)}).json()["valid"]
+    assert setting() == "on"
+    assert Event.objects.filter(event="mfa.code_failed", subject=enrolled.user).count() == 2

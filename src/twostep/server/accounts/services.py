@@ -15,7 +15,8 @@ for the system; ``address``: the client address for the audit log):
   validators, as ``InvalidUserDataError("password", ...)``.
 - ``set_password(user, password, *, actor, clock, address=None)`` validates, sets, signs the
   user out of other sessions (``session_epoch`` + 1).
-- ``find_user(identifier) -> User | None`` by username or email, case-insensitive.
+- ``find_user(identifier) -> User | None`` by username or email, case-insensitive;
+  ``user_lookup(identifier)`` the same as a condition for ``rows.select_one``.
 - ``check_password_for_sign_in(identifier, password, *, clock, address=None) -> User``
   throttled per account (or per typed name) and per client network; unknown names cost the same
   time as known ones; raises ``SignInFailedError`` (uniform) or ``ThrottledError``.
@@ -61,6 +62,7 @@ __all__ = [
     "normalize_username",
     "set_password",
     "sign_out_everywhere",
+    "user_lookup",
     "validate_password_for",
 ]
 
@@ -84,20 +86,22 @@ def needs_owner() -> bool:
     return not (org and org.owner_created) and not User.objects.exists()
 
 
-def find_user(identifier: str, *, with_device: bool = False) -> User | None:
-    """``with_device``: fetch the user's TOTP device in the same query, instead of the role
-    (the API's verify, which needs the one and not the other)."""
+def user_lookup(identifier: str) -> tuple[str, list[Any]] | None:
+    """The condition that finds the user with this username or email, as ``rows.select_one``
+    takes it (``({field}-style where, params)``); None when no user can have it."""
     text = normalize_username(identifier)
     if not text or len(text) > 254:
         return None
     # LOWER(column) = LOWER(value), the expression of the unique indexes (models.py): Django's
     # iexact compiles to UPPER(...) on PostgreSQL, which no index covers (a scan per lookup).
     field = "email" if "@" in text else "username"
-    related = ("totp_device",) if with_device else ("role",)
-    user = select_one(User, f"LOWER({{{field}}}) = LOWER(%s)", [text], related=related)
-    if user is not None and with_device:
-        user.device_fetched = True  # mfa.services.device_for may use it
-    return user
+    return f"LOWER({{{field}}}) = LOWER(%s)", [text]
+
+
+def find_user(identifier: str) -> User | None:
+    """The user with this username or email (case-insensitive), with the role."""
+    lookup = user_lookup(identifier)
+    return None if lookup is None else select_one(User, *lookup, related=("role",))
 
 
 def validate_password_for(

@@ -8,7 +8,7 @@ from typing import Any
 from twostep.otp import make_qr_png
 
 from ..accounts.models import User
-from ..accounts.services import find_user
+from ..accounts.services import user_lookup as accounts_lookup
 from ..mfa.services import Enrolment, recovery_codes_left
 from ..policy.services import Decision
 from ..rows import select_one
@@ -20,29 +20,36 @@ __all__ = [
     "enrolment_out",
     "mfa_status_out",
     "mfa_summary",
+    "no_such_user",
     "resolve_user",
     "user_brief",
     "user_by_id",
+    "user_lookup",
 ]
 
 
-def resolve_user(ref: Any, *, with_device: bool = False) -> User:
-    """The user named by a :class:`~.schemas.UserRef` (404 ``user_not_found`` otherwise);
-    ``with_device`` fetches the TOTP device in the same query."""
-    user: User | None = None
+def user_lookup(ref: Any) -> tuple[str, list[Any]] | None:
+    """The condition that finds the user named by a :class:`~.schemas.UserRef`, as
+    ``rows.select_one`` takes it; None when no user can match (a username with an ``@``, an
+    email without one)."""
     if ref.username is not None:
-        if "@" not in ref.username:
-            user = find_user(ref.username, with_device=with_device)
-    elif ref.email is not None:
-        if "@" in ref.email:
-            user = find_user(ref.email, with_device=with_device)
-    else:
-        related = ("totp_device",) if with_device else ("role",)
-        user = select_one(User, "{external_id} = %s", [ref.external_id.strip()], related=related)
-        if user is not None and with_device:
-            user.device_fetched = True  # mfa.services.device_for may use it
+        return None if "@" in ref.username else accounts_lookup(ref.username)
+    if ref.email is not None:
+        return accounts_lookup(ref.email) if "@" in ref.email else None
+    return "{external_id} = %s", [ref.external_id.strip()]
+
+
+def no_such_user() -> ApiError:
+    return ApiError("user_not_found", "There is no user with that username, email or id.")
+
+
+def resolve_user(ref: Any) -> User:
+    """The user named by a :class:`~.schemas.UserRef`, with the role (404 ``user_not_found``
+    otherwise)."""
+    lookup = user_lookup(ref)
+    user = None if lookup is None else select_one(User, *lookup, related=("role",))
     if user is None:
-        raise ApiError("user_not_found", "There is no user with that username, email or id.")
+        raise no_such_user()
     return user
 
 

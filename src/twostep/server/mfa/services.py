@@ -27,7 +27,9 @@ Verification (throttled per account and per client network, see :mod:`.throttle`
   -> Verification`` a recovery code, used up atomically.
 - ``mark_step_used(device_id, step, now) -> bool`` the conditional UPDATE itself.
 - ``verify_any(user, code, ...) -> Verification`` whichever of the two the input looks like
-  (``Verification.method`` is ``"totp"`` or ``"recovery"``): what the API's verify uses.
+  (``Verification.method`` is ``"totp"`` or ``"recovery"``).
+- ``verify_any_by(lookup, code, *, accept, ...) -> Verification`` the same for a user not
+  read yet (what the API's verify uses: on PostgreSQL the read is part of the claim).
 - ``check_step_up(user, *, code, verified_at, clock, address=None) -> datetime`` the rule
   for sensitive actions: a code verified in the last 10 minutes (``verified_at``) or a fresh
   ``code`` now; returns the new verification time; raises ``StepUpRequiredError``.
@@ -56,6 +58,7 @@ import dataclasses
 import functools
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -80,7 +83,7 @@ from twostep.otp import (
 )
 
 from ..audit.models import Event
-from ..audit.services import Events, record, relabel, row_values
+from ..audit.services import Events, check_details, record, relabel, row_values
 from ..clock import Clock
 from ..crypto import DecryptionError, Keyring
 from ..errors import (
@@ -95,7 +98,7 @@ from ..errors import (
     ThrottledError,
 )
 from ..mail import send_to_user
-from ..rows import insert_parts
+from ..rows import Plan, from_row, insert_parts, select_one, select_plan
 from . import throttle
 from .models import Device, PendingEnrolment, RecoveryCode, Throttle
 from .recovery import (
@@ -130,6 +133,7 @@ __all__ = [
     "start_enrolment",
     "unlock_user",
     "verify_any",
+    "verify_any_by",
     "verify_code",
     "verify_recovery_code",
 ]
@@ -240,9 +244,10 @@ def is_enrolled(user: Any) -> bool:
 
 
 def device_for(user: Any) -> Device | None:
-    """The user's device; the one fetched with the user if ``accounts.services.find_user``
-    was asked for it (``with_device``: one query less per API verify). Only then: Django also
-    caches the device when one is created for this object, and does not forget it on delete."""
+    """The user's device; the one read with the user if the reader marked it so
+    (``device_fetched``: :func:`verify_any_by`, one query less per API verify). Only then:
+    Django also caches the device when one is created for this object, and does not forget it
+    on delete."""
     fetched = getattr(getattr(user, "_state", None), "fields_cache", {})
     if getattr(user, "device_fetched", False) and "totp_device" in fetched:
         return fetched["totp_device"]  # type: ignore[no-any-return]  # Device, or None: none
@@ -366,18 +371,28 @@ def diagnose_setup_code(user: Any, enrolment_id: Any, code: str, *, clock: Clock
 
 
 def _claim(
-    user: Any, *, clock: Clock, address: str | None, purpose: str, failure: str
+    user: Any,
+    *,
+    clock: Clock,
+    address: str | None,
+    purpose: str,
+    failure: str,
+    tried: bool = False,
 ) -> throttle.Claim:
     """Reserve one attempt of ``user``'s code lane (raises ThrottledError or LockedOutError)
     and write its audit row at once, as the failure ``failure`` with the count. An attempt is
     a failure until shown otherwise, in the log as in the throttle (a request that dies half-way
     stays one); a success or a reuse rewrites the row (:func:`_settle`). On PostgreSQL the
-    claim and the row are one statement: a wrong code costs one write."""
+    claim and the row are one statement: a wrong code costs one write. ``tried``: the caller
+    checked the address and ran that statement already (:func:`verify_any_by`), which matched
+    no row."""
     try:
-        throttle.check_address(address, clock=clock)
-        claimed = _claim_logged_in_one(user, clock(), failure, address, purpose)
-        if claimed is None:
+        claimed = None
+        if not tried:
+            throttle.check_address(address, clock=clock)
+            claimed = _claim_logged_in_one(user, clock(), failure, address, purpose)
             tried = connection.vendor == "postgresql"  # the statement above matched no row
+        if claimed is None:
             claimed = throttle.claim(
                 Throttle.CODE, str(user.pk), clock=clock, user=user, fast=not tried
             )
@@ -399,12 +414,34 @@ def _claim(
         raise
 
 
+# The audit details of a claimed attempt: the given ones (a parameter) and the new count.
+_FAILURES_ADDED: Final = "%s::jsonb || jsonb_build_object('failures', c.failures)"
+
+
+def _no_flush() -> str:
+    """The last column of a statement that claims an attempt and logs it as a failure: its
+    commit does not wait for the disk (see :func:`_claim_logged_in_one`). Only when the
+    statement is a transaction of its own: inside a larger one the setting would last until
+    that one commits, which might accept a code."""
+    if connection.in_atomic_block:
+        return "NULL"
+    return "set_config('synchronous_commit', 'off', true)"
+
+
 def _claim_logged_in_one(
     user: Any, now: datetime, event: str, address: str | None, purpose: str
 ) -> throttle.Claim | None:
     """PostgreSQL: the claim (``throttle.claim_statement``) and the audit row in one statement
     (``WITH``); the row gets the new count from the claim. None when the claim matched no row
-    (no row yet, a delay, a lockout: ``throttle.claim`` sorts it out) or on other databases."""
+    (no row yet, a delay, a lockout: ``throttle.claim`` sorts it out) or on other databases.
+
+    Its commit does not wait for the write-ahead log to reach the disk (``synchronous_commit``
+    off for this one transaction): other requests see the claim at once, as always; only a
+    crash of PostgreSQL itself within 0.6 s (3 x ``wal_writer_delay``, by default) could
+    forget it and its audit row. After a failure an account waits at least a second before
+    its next attempt, so such a crash gives back at most one attempt per account. Everything
+    that accepts a code (:func:`_settle`) or locks an account waits for the disk as usual, and
+    with it all that came before."""
     if connection.vendor != "postgresql":
         return None
     statement = throttle.claim_statement(Throttle.CODE, str(user.pk), now)
@@ -420,9 +457,8 @@ def _claim_logged_in_one(
     # Only quoted names and "%s" placeholders are put into the text.
     sql = (
         f"WITH c AS ({claim_sql}), e AS (INSERT INTO {quote(Event._meta.db_table)} "  # noqa: S608
-        f"({columns}, {quote('details')}) SELECT {marks}, "
-        f"%s::jsonb || jsonb_build_object('failures', c.failures) FROM c RETURNING id) "
-        f"SELECT c.id, c.failures, (SELECT id FROM e) FROM c"
+        f"({columns}, {quote('details')}) SELECT {marks}, {_FAILURES_ADDED} "
+        f"FROM c RETURNING id) SELECT c.id, c.failures, (SELECT id FROM e), {_no_flush()} FROM c"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*claim_params, *params, details])
@@ -432,6 +468,89 @@ def _claim_logged_in_one(
     return throttle.Claim(
         lane=Throttle.CODE, key=str(user.pk), row_id=found[0], failures=found[1], logged=found[2]
     )
+
+
+def _find_and_claim(
+    lookup: tuple[str, list[Any]], now: datetime, *, event: str, address: str | None, purpose: str
+) -> tuple[Any, throttle.Claim | None]:
+    """PostgreSQL: :func:`_claim_logged_in_one` for a user not read yet, in the same statement
+    as the read (``rows.select_one``'s, with the device). The attempt is claimed only for an
+    active user with a device. Returns the user (None if none matched) and the claim (None if
+    nothing was claimed: the user is unknown, deactivated or not enrolled, or the claim did not
+    apply: no row yet, a delay, a lockout)."""
+    where, params = lookup
+    plan, key, before, after = _find_and_claim_sql(where, _no_flush())
+    statement = throttle.claim_statement(Throttle.CODE, None, now, key_sql=key)
+    assert statement is not None  # PostgreSQL
+    claim_sql, claim_params = statement
+    check_details({"purpose": purpose})
+    values = insert_parts(Event, at=now, event=event, address=address or None)[2]
+    details = _details_param({"purpose": purpose})
+    with connection.cursor() as cursor:
+        cursor.execute(before + claim_sql + after, [*params, *claim_params, *values, details])
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    user = from_row(plan, row)
+    user.device_fetched = True  # device_for may use it
+    row_id, failures, logged = row[plan.width : plan.width + 3]
+    if row_id is None:
+        return user, None
+    claimed = throttle.Claim(
+        lane=Throttle.CODE, key=str(user.pk), row_id=row_id, failures=failures, logged=logged
+    )
+    return user, claimed
+
+
+# What a verification reads of the user and the device (the rest, such as the password hash,
+# stays in the database; a rare path that needs more reads it then): the checks, the audit
+# label, mail (email, display name) and the device's code parameters.
+_VERIFY_FIELDS: Final = (
+    "username",
+    "email",
+    "display_name",
+    "is_active",
+    *(
+        f"totp_device__{name}"
+        for name in (
+            "user",
+            "secret_sealed",
+            "key_id",
+            "algorithm",
+            "digits",
+            "period",
+            "last_step",
+        )
+    ),
+)
+
+
+@functools.cache
+def _find_and_claim_sql(where: str, no_flush: str) -> tuple[Plan, str, str, str]:
+    """The parts of :func:`_find_and_claim`'s statement that do not change (made once per
+    lookup): the read's plan, the claim's key expression, and the text before and after the
+    claim."""
+    plan = select_plan(get_user_model(), where, related=("totp_device",), only=_VERIFY_FIELDS)
+    user_id, active, name = (f"u.c{plan.position(n)}" for n in ("id", "is_active", "username"))
+    device = f"u.c{plan.position('id', related='totp_device')}"
+    key = f"(SELECT {user_id}::text FROM u WHERE {active} AND {device} IS NOT NULL)"  # noqa: S608
+    quote = connection.ops.quote_name
+    columns, marks, _ = insert_parts(Event, at=None, event="", address=None)
+    names = ", ".join(
+        quote(Event._meta.get_field(f).column)  # type: ignore[union-attr]
+        for f in ("actor", "actor_label", "subject", "subject_label", "details")
+    )
+    label = f"left({name}, 150)"  # audit.services: the username, at most 150 characters
+    # Only quoted names, "%s" placeholders and the column names u.c0, u.c1 ... are put into
+    # the text (the lookup's own text comes from rows.select_plan, made the same way).
+    before = f"WITH u ({', '.join(f'c{i}' for i in range(plan.width))}) AS ({plan.sql}), c AS ("
+    after = (
+        f"), e AS (INSERT INTO {quote(Event._meta.db_table)} "  # noqa: S608
+        f"({columns}, {names}) SELECT {marks}, {user_id}, {label}, {user_id}, {label}, "
+        f"{_FAILURES_ADDED} FROM c, u RETURNING id) "
+        f"SELECT u.*, c.id, c.failures, (SELECT id FROM e), {no_flush} FROM u LEFT JOIN c ON true"
+    )
+    return plan, key, before, after
 
 
 def _details_param(details: dict[str, Any]) -> Any:
@@ -491,14 +610,24 @@ def verify_code(
     clock: Clock,
     address: str | None = None,
     purpose: str = "sign-in",
+    claimed: throttle.Claim | None = None,
+    tried: bool = False,
 ) -> Verification:
+    """``claimed``, ``tried``: the attempt was claimed already, or tried and not claimed, by
+    :func:`verify_any_by` (with the address checked)."""
     text = _normalize_totp(code)
     device = device_for(user)
     if device is None:
         raise NotEnrolledError()
-    claimed = _claim(
-        user, clock=clock, address=address, purpose=purpose, failure=Events.CODE_FAILED
-    )
+    if claimed is None:
+        claimed = _claim(
+            user,
+            clock=clock,
+            address=address,
+            purpose=purpose,
+            failure=Events.CODE_FAILED,
+            tried=tried,
+        )
     now = clock()
     try:
         secret = _open(device.secret_sealed, device.key_id, device.aad())
@@ -613,15 +742,65 @@ def verify_any(
     address: str | None = None,
     purpose: str = "sign-in",
 ) -> Verification:
-    try:
-        normalize_code(code if isinstance(code, str) else "", DIGITS)
-    except MalformedCodeError:
+    if not _is_totp(code):
         if normalize_recovery_code(code) is not None:
             return verify_recovery_code(user, code, clock=clock, address=address, purpose=purpose)
         raise MalformedCodeInputError(
             "Enter the 6-digit code from your authenticator app, or a recovery code."
-        ) from None
+        )
     return verify_code(user, code, clock=clock, address=address, purpose=purpose)
+
+
+def verify_any_by(
+    lookup: tuple[str, list[Any]],
+    code: str,
+    *,
+    accept: Callable[[Any], Any],
+    clock: Clock,
+    address: str | None = None,
+    purpose: str = "sign-in",
+) -> Verification:
+    """:func:`verify_any` for the user that ``lookup`` finds (a condition as
+    ``rows.select_one`` takes it: ``(where, params)``). ``accept(user or None)`` returns the
+    user or raises the caller's error (no such user, deactivated): nothing is counted then.
+
+    On PostgreSQL a one-time code costs one statement less: the user and the device are read
+    in the statement that claims the attempt and logs it (:func:`_find_and_claim`)."""
+    if connection.vendor == "postgresql" and _is_totp(code) and _address_free(address, clock):
+        user, claimed = _find_and_claim(
+            lookup, clock(), event=Events.CODE_FAILED, address=address, purpose=purpose
+        )
+        user = accept(user)
+        return verify_code(
+            user,
+            code,
+            clock=clock,
+            address=address,
+            purpose=purpose,
+            claimed=claimed,
+            tried=claimed is None,
+        )
+    user = accept(select_one(get_user_model(), *lookup, related=("totp_device",)))
+    user.device_fetched = True  # device_for may use it
+    return verify_any(user, code, clock=clock, address=address, purpose=purpose)
+
+
+def _is_totp(code: Any) -> bool:
+    try:
+        normalize_code(code if isinstance(code, str) else "", DIGITS)
+    except MalformedCodeError:
+        return False
+    return True
+
+
+def _address_free(address: str | None, clock: Clock) -> bool:
+    """True if the client network may try now (when it may not, the usual path answers, and
+    logs the refusal with the user)."""
+    try:
+        throttle.check_address(address, clock=clock)
+    except ThrottledError:
+        return False
+    return True
 
 
 def check_step_up(

@@ -25,8 +25,9 @@ gets at most :data:`CODE_LOCKOUT_FAILURES` guesses before the lockout (the 30-da
 and printed by ``tests/server/test_bruteforce.py``): 20 x 3 / 10^6 = 6e-5 < 1e-4.
 
 Functions: ``claim(lane, key, *, clock, user=None, fast=True) -> Claim``,
-``claim_statement(lane, key, now) -> (sql, params) | None`` (the usual claim as one statement,
-for a caller that writes more in it), ``succeed(claim, *, clock)``,
+``claim_statement(lane, key, now, *, key_sql="%s") -> (sql, params) | None`` (the usual claim
+as one statement, for a caller that writes more in it or finds the account in it),
+``succeed(claim, *, clock)``,
 ``fail(claim, *, clock) -> bool`` (True when this failure locked the account),
 ``status(lane, key, *, clock) -> Status``, ``unlock(user, *, clock)``,
 ``check_address(address, *, clock)``, ``fail_address(address, *, clock)``,
@@ -151,20 +152,24 @@ def _claim_in_one(lane: str, key: str, now: datetime) -> Claim | None:
     return Claim(lane=lane, key=key, row_id=found[0], failures=found[1])
 
 
-def claim_statement(lane: str, key: str, now: datetime) -> tuple[str, list[Any]] | None:
+def claim_statement(
+    lane: str, key: str | None, now: datetime, *, key_sql: str = "%s"
+) -> tuple[str, list[Any]] | None:
     """``(sql, params)`` of the one-statement claim (``RETURNING id, failures``; no row when
     it does not apply), for :func:`claim` and for a caller that writes more in the same
-    statement; None when the database cannot return rows from an UPDATE."""
+    statement; None when the database cannot return rows from an UPDATE. ``key_sql``: an SQL
+    expression for the key instead of the parameter ``key`` (which is then None), for a
+    statement that finds the account too."""
     if not _returning_supported():
         return None
-    sql, per_count = _claim_sql(lane, connection.vendor)
+    sql, per_count = _claim_sql(lane, connection.vendor, key_sql)
     adapt = connection.ops.adapt_datetimefield_value
     at = adapt(now)
     if per_count:  # SQLite: one parameter per possible next time
         params = [adapt(now + timedelta(seconds=s)) for s in _delay_steps(lane)[1]]
     else:  # PostgreSQL: now + the delay in seconds, computed in SQL
         params = [at]
-    params += [at, lane, key, at]
+    params += [at, lane, *([key] if key_sql == "%s" else []), at]
     if lane == Throttle.CODE:
         params.append(CODE_LOCKOUT_FAILURES)
     return sql, params
@@ -182,9 +187,10 @@ def _delay_steps(lane: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 
 @functools.cache
-def _claim_sql(lane: str, vendor: str) -> tuple[str, bool]:
-    """The claim statement for ``lane`` (text made once); True if it takes one parameter per
-    possible next time (SQLite keeps datetimes as text, so no date arithmetic in SQL there)."""
+def _claim_sql(lane: str, vendor: str, key_sql: str = "%s") -> tuple[str, bool]:
+    """The claim statement for ``lane`` (text made once per key expression); True if it takes
+    one parameter per possible next time (SQLite keeps datetimes as text, so no date
+    arithmetic in SQL there)."""
     counts, delays = _delay_steps(lane)
     per_count = vendor != "postgresql"
     if per_count:
@@ -196,11 +202,12 @@ def _claim_sql(lane: str, vendor: str) -> tuple[str, bool]:
     table = connection.ops.quote_name(Throttle._meta.db_table)
     key = connection.ops.quote_name("key")
     limit = "AND failures < %s" if lane == Throttle.CODE else ""
-    # Only quoted names, integers made here and "%s" placeholders are put into the text.
+    # Only quoted names, integers made here, "%s" placeholders and the caller's key expression
+    # (made of the same) are put into the text.
     sql = (
         f"UPDATE {table} SET failures = failures + 1, "  # noqa: S608
         f"next_attempt_at = {next_time}, last_failure_at = %s "
-        f"WHERE scope = %s AND {key} = %s AND next_attempt_at <= %s "
+        f"WHERE scope = %s AND {key} = {key_sql} AND next_attempt_at <= %s "
         f"AND locked_at IS NULL {limit} RETURNING id, failures"
     )
     return sql, per_count

@@ -33,12 +33,19 @@ from ...mfa.services import (
     format_recovery_code,
     get_enrolment,
     start_enrolment,
-    verify_any,
+    verify_any_by,
 )
 from ...policy.services import decide
 from ..auth import AnyKey, VerifyKey
 from ..errors import ApiError
-from ..present import enrolment_out, mfa_status_out, resolve_user, user_brief
+from ..present import (
+    enrolment_out,
+    mfa_status_out,
+    no_such_user,
+    resolve_user,
+    user_brief,
+    user_lookup,
+)
 from ..schemas import (
     AppUserIn,
     ConfirmIn,
@@ -66,6 +73,12 @@ def _usable(user: User) -> User:
     return user
 
 
+def _found(user: User | None) -> User:
+    if user is None:
+        raise no_such_user()
+    return _usable(user)
+
+
 @ping_router.get(
     "/ping",
     response={200: PingOut, **errors(401)},
@@ -89,10 +102,17 @@ def verify(request: HttpRequest, body: VerifyIn) -> Any:
     404 ``user_not_found``, 403 ``user_inactive``, 409 ``not_enrolled``, 422 ``malformed_code``
     (not a code at all: not counted as an attempt), 429 ``throttled`` (with ``Retry-After``).
     """
-    user = _usable(resolve_user(body, with_device=True))
+    lookup = user_lookup(body)
+    if lookup is None:
+        raise no_such_user()
     try:
-        result = verify_any(
-            user, body.code, clock=get_clock(), address=body.client_address, purpose="api"
+        result = verify_any_by(
+            lookup,
+            body.code,
+            accept=_found,
+            clock=get_clock(),
+            address=body.client_address,
+            purpose="api",
         )
     except (CodeRejectedError, LockedOutError):
         return {"valid": False, "method": None, "reason": "rejected", "message": REJECTED}
