@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -107,8 +108,13 @@ Method = Literal["totp", "recovery"]
 MfaStatus = Literal["not_required", "enrolled", "setup_now", "setup_by_deadline", "locked"]
 
 
-class Body(Schema):
-    """A request body: JSON types are taken as they are (``0`` is not ``false``)."""
+class Body(BaseModel):
+    """A request body: JSON types are taken as they are (``0`` is not ``false``).
+
+    A plain pydantic model, not a ninja ``Schema``: a body is parsed JSON, never a Django object,
+    so it needs none of ``Schema``'s wrapping of its input for attribute access, which made
+    validating ``VerifyIn`` four times slower (13.8 vs 3.2 us). The OpenAPI document is the
+    same."""
 
     model_config = ConfigDict(strict=True)
 
@@ -126,8 +132,9 @@ class ErrorOut(Schema):
 # -- who ----------------------------------------------------------------------------------------
 
 
-class UserRef(Schema):
-    """Exactly one of ``username``, ``email`` or ``external_id``."""
+class UserRef(BaseModel):
+    """Exactly one of ``username``, ``email`` or ``external_id`` (a plain model, as
+    :class:`Body`: it comes from a body or a query string)."""
 
     username: Username | None = None
     email: Email | None = None
