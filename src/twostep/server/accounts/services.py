@@ -49,7 +49,7 @@ from ..errors import InvalidUserDataError, OwnerExistsError, SignInFailedError, 
 from ..mfa import throttle
 from ..mfa.models import Throttle
 from ..rows import select_one
-from .models import MEMBER, OWNER, Organisation, Role, User
+from .models import MEMBER, OWNER, Organisation, Role, User, same_text
 
 __all__ = [
     "check_password_for_sign_in",
@@ -127,7 +127,7 @@ def _validated(
             "username",
             "Use 1 to 150 letters, digits and . + - _ (no spaces, no @).",
         )
-    if User.objects.filter(username__iexact=username).exists():
+    if User.objects.filter(same_text("username", username)).exists():
         raise InvalidUserDataError("username", "That username is taken.")
     if email:
         email = unicodedata.normalize("NFKC", email).strip()
@@ -139,7 +139,7 @@ def _validated(
             ) from None
         local, _, domain = email.rpartition("@")
         email = f"{local}@{domain.lower()}"
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.filter(same_text("email", email)).exists():
             raise InvalidUserDataError("email", "An account with that email already exists.")
     else:
         email = None

@@ -32,7 +32,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.text import slugify
 
-from ..accounts.models import OWNER, Group, Role, User
+from ..accounts.models import OWNER, Group, Role, User, same_text
 from ..audit.services import record
 from ..clock import Clock
 from ..errors import InvalidUserDataError, ServiceError
@@ -119,7 +119,7 @@ def _clean_email(email: str | None, user: User) -> str | None:
         ) from None
     local, _, domain = email.rpartition("@")
     email = f"{local}@{domain.lower()}"
-    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+    if User.objects.filter(same_text("email", email)).exclude(pk=user.pk).exists():
         raise InvalidUserDataError("email", "Another account has that email address.")
     return email
 

@@ -23,7 +23,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from ...accounts.models import User
+from ...accounts.models import User, same_text
 from ...accounts.services import create_user
 from ...clock import get_clock
 from ...errors import CodeRejectedError, EnrolmentExpiredError, LockedOutError
@@ -201,7 +201,7 @@ _NOT_USERNAME = re.compile(r"[^\w.+-]+")
 
 def _username_for(external_id: str) -> str:
     base = _NOT_USERNAME.sub("-", external_id).strip("-.")[:120] or "user"
-    if not User.objects.filter(username__iexact=base).exists():
+    if not User.objects.filter(same_text("username", base)).exists():
         return base
     return f"{base}-{hashlib.sha256(external_id.encode()).hexdigest()[:10]}"
 
