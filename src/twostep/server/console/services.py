@@ -325,7 +325,7 @@ def _unique_name(
     name = unicodedata.normalize("NFKC", name or "").strip()
     if not name or len(name) > longest:
         raise InvalidUserDataError("name", f"Give the {what} a name of 1 to {longest} characters.")
-    if model.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
+    if model.objects.filter(same_text("name", name)).exclude(pk=exclude).exists():
         raise _name_taken(what)
     return name
 
