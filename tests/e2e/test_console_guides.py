@@ -200,7 +200,7 @@ def site(tmp_path: Path, smtp: tuple[Inbox, int]) -> Iterator[tuple[Site, Inbox]
         TWOSTEP_FAKE_CLOCK_FILE=str(clock.path),
     )
     with ServerProcess(env, workers=1, threads=4) as server, sync_playwright() as pw:
-        key = enrol_owner_over_http(server.url)
+        key = enrol_owner_over_http(server)
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
             yield Site(server.url, browser, clock, key, env), inbox

@@ -102,7 +102,7 @@ def test_seed_flow_in_chromium(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
     problems: list[str] = []
     with ServerProcess(env) as server, sync_playwright() as pw:
         base = server.url
-        assert any("No accounts yet: open" in line for line in server.lines)
+        link = server.setup_link
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context(
             accept_downloads=True, viewport={"width": 1100, "height": 900}
@@ -111,10 +111,14 @@ def test_seed_flow_in_chromium(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
 
-        # 1. First visit: create the owner account.
+        # 1. First visit: without the setup link the page says where to find it; with the link
+        # that twostep serve printed, create the owner account.
         page.goto(base)
         expect(page).to_have_url(base + "welcome/")
         expect(page.get_by_role("heading", name="Welcome to twostep")).to_be_visible()
+        expect(page.get_by_text("twostep setup-link")).to_be_visible()
+        expect(page.get_by_role("button", name="Create owner account")).to_have_count(0)
+        page.goto(link)
         every_field_is_labelled(page)
         shoot(page, "01-welcome")
         page.get_by_label("Username").fill("owner")

@@ -81,6 +81,16 @@ class ServerProcess:
                 self._ready.set()
         self._ready.set()
 
+    @property
+    def setup_link(self) -> str:
+        """The one-time link for creating the owner that a first start prints (it comes right
+        after the URL, before any worker answers, so it is here once ``start`` returned)."""
+        for line in self.lines:
+            match = re.search(r"No accounts yet: open (http://\S+) to create", line)
+            if match:
+                return match.group(1)
+        raise AssertionError("no setup link was printed:\n" + "\n".join(self.lines))
+
     def start(self, timeout: float = 90) -> ServerProcess:
         self.proc = subprocess.Popen(
             self.args,
@@ -166,13 +176,15 @@ class Browser:
 
 
 def enrol_owner_over_http(
-    base_url: str, *, username: str = "owner", clock_offset: float = 0
+    server: ServerProcess, *, username: str = "owner", clock_offset: float = 0
 ) -> str:
-    """Create the owner on the first visit, sign in, set up 2FA; returns the base32 key."""
-    browser = Browser(base_url)
+    """Create the owner with the setup link the server printed, sign in, set up 2FA; returns
+    the base32 key."""
+    browser = Browser(server.url)
+    setup_path = "/" + server.setup_link.removeprefix(server.url)
     try:
         response = browser.submit(
-            "/welcome/",
+            setup_path,
             {
                 "username": username,
                 "email": f"{username}@example.com",

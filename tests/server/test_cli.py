@@ -133,6 +133,42 @@ def test_createuser_and_its_errors(tmp_path: Path) -> None:
     assert out.stderr.strip() == "twostep: There is no role 'nosuchrole'."
 
 
+def test_setup_link_replaces_the_printed_link_until_there_is_an_owner(tmp_path: Path) -> None:
+    import re
+
+    import httpx
+
+    from .support import ServerProcess
+
+    env = base_env(tmp_path)
+    with ServerProcess(env, workers=1, threads=2) as server:
+        printed = server.setup_link
+        assert printed.startswith(server.url + "welcome/?token=")
+        assert httpx.get(printed).status_code == 200  # the owner form
+        out = run(env, "setup-link", "--port", server.url.rsplit(":", 1)[1].rstrip("/"))
+        assert out.returncode == 0, out.stderr
+        found = re.search(r"Open (http://\S+) to create the owner account", out.stdout)
+        assert found
+        assert found.group(1).startswith(server.url + "welcome/?token=")
+        assert httpx.get(printed).status_code == 403  # replaced
+        assert httpx.get(found.group(1)).status_code == 200
+    owner = run(
+        env,
+        "createuser",
+        "olga",
+        "--email",
+        "o@example.com",
+        "--role",
+        "owner",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    assert owner.returncode == 0, owner.stderr
+    out = run(env, "setup-link")
+    assert out.returncode == 1
+    assert out.stderr.strip() == "twostep: The owner account already exists. Sign in instead."
+
+
 @pytest.mark.slow
 def test_rotate_keys_re_encrypts_and_codes_still_work(tmp_path: Path) -> None:
     env = base_env(tmp_path)

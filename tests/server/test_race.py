@@ -85,7 +85,7 @@ print(sum(wins), Device.objects.get().last_step == step + 1, ok)
 def two_servers(env: dict[str, str]) -> Iterator[tuple[ServerProcess, ServerProcess]]:
     with ServerProcess(env) as first:
         key_holder.clear()
-        key_holder.append(enrol_owner_over_http(first.url))
+        key_holder.append(enrol_owner_over_http(first))
         # The second process starts on the same database (migrations already applied).
         with ServerProcess(env) as second:
             yield first, second

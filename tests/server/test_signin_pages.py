@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -10,9 +11,11 @@ from django.test import Client
 
 from twostep.otp import Secret, generate_totp
 from twostep.server.accounts.models import User
+from twostep.server.accounts.services import create_owner, new_setup_token, setup_token_valid
 from twostep.server.audit.models import Event
 from twostep.server.audit.services import Events
 from twostep.server.clock import FakeClock
+from twostep.server.errors import OwnerExistsError, SetupLinkError
 from twostep.server.mfa import services as mfa
 from twostep.server.policy.services import require_user, set_org_policy
 
@@ -40,15 +43,31 @@ def setup_key(client: Client) -> Secret:
 # -- first start --------------------------------------------------------------------------------
 
 
-def test_first_visitor_creates_the_owner(web: Client, clock: FakeClock) -> None:
+OWNER_FORM = {
+    "username": "owner",
+    "email": "o@example.com",
+    "password": PASSWORD,
+    "password2": PASSWORD,
+}
+
+
+@pytest.fixture
+def setup_url(db: None) -> str:
+    """The one-time setup link that ``twostep serve`` prints on the first start (its path)."""
+    return f"/welcome/?token={new_setup_token()}"
+
+
+def test_first_visitor_with_the_setup_link_creates_the_owner(
+    web: Client, clock: FakeClock, setup_url: str
+) -> None:
     assert web.get("/")["Location"] == "/welcome/"
     assert web.get("/signin/")["Location"] == "/welcome/"
-    page = web.get("/welcome/")
+    page = web.get(setup_url)
     for label in ("Username", "Your name", "Email", "Password", "Password again"):
         assert re.search(rf"<label for=\"id_\w+\">{label}", text(page)), label
     response = post_form(
         web,
-        "/welcome/",
+        setup_url,
         {
             "username": "owner",
             "email": "Owner@Example.COM",
@@ -62,15 +81,74 @@ def test_first_visitor_creates_the_owner(web: Client, clock: FakeClock) -> None:
     assert owner.is_owner
     assert owner.email == "Owner@example.com"
     assert owner.password.startswith("argon2$argon2id$")
-    # The welcome page is gone once the owner exists.
-    assert web.get("/welcome/")["Location"] == "/signin/"
+    # The welcome page is gone once the owner exists, and the link is spent.
+    assert web.get(setup_url)["Location"] == "/signin/"
+    assert not setup_token_valid(setup_url.split("=", 1)[1])
     assert Event.objects.filter(event=Events.OWNER_CREATED).count() == 1
 
 
-def test_owner_form_explains_problems(web: Client, clock: FakeClock) -> None:
+def test_without_the_setup_link_nobody_can_create_the_owner(
+    web: Client, clock: FakeClock, setup_url: str
+) -> None:
+    # Whoever reaches a fresh server first over the network must not become its owner.
+    page = web.get("/welcome/")
+    assert page.status_code == 200
+    assert "<form" not in text(page)
+    assert "twostep setup-link" in text(page)
+    # A form posted without the link's token, or with another one, creates nothing (the CSRF
+    # token comes from the real form, as an attacker could get one from any page).
+    token = setup_url.split("=", 1)[1]
+    for path, sent in (
+        ("/welcome/", {}),
+        ("/welcome/", {"setup_token": "x" * len(token)}),
+        ("/welcome/", {"setup_token": token[:-1] + ("A" if token[-1] != "A" else "B")}),
+        ("/welcome/?token=" + "y" * len(token), {}),
+    ):
+        response = post_form(web, path, {**OWNER_FORM, **sent}, form_path=setup_url)
+        assert response.status_code in (200, 403), (path, sent, response.status_code)
+        assert "<form" not in text(response)
+    response = web.get("/welcome/?token=not-the-token")
+    assert response.status_code == 403
+    assert "setup link" in text(response)
+    assert not User.objects.exists()
+
+
+def test_a_new_setup_link_replaces_the_old_one(
+    web: Client, clock: FakeClock, setup_url: str
+) -> None:
+    newer = f"/welcome/?token={new_setup_token()}"
+    assert web.get(setup_url).status_code == 403
+    assert post_form(web, newer, OWNER_FORM)["Location"] == "/signin/"
+    assert User.objects.get().is_owner
+
+
+def test_create_owner_needs_the_current_link_and_spends_it(db: None, clock: FakeClock) -> None:
+    old = new_setup_token()
+    token = new_setup_token()
+    owner: dict[str, Any] = {
+        "username": "owner",
+        "email": "o@example.com",
+        "password": PASSWORD,
+        "clock": clock,
+    }
+    for wrong in (old, "", token + "x"):
+        with pytest.raises(SetupLinkError):
+            create_owner(**owner, setup_token=wrong)
+    assert not User.objects.exists()
+    assert create_owner(**owner, setup_token=token).is_owner
+    assert not setup_token_valid(token)
+    with pytest.raises(OwnerExistsError):
+        create_owner(**{**owner, "username": "two"}, setup_token=token)
+    with pytest.raises(OwnerExistsError):  # the command line too, once there is an owner
+        create_owner(**{**owner, "username": "two"}, setup_token=None)
+    with pytest.raises(OwnerExistsError):
+        new_setup_token()
+
+
+def test_owner_form_explains_problems(web: Client, clock: FakeClock, setup_url: str) -> None:
     response = post_form(
         web,
-        "/welcome/",
+        setup_url,
         {"username": "a b", "email": "nope", "password": "short", "password2": "other"},
     )
     body = text(response)
@@ -79,18 +157,11 @@ def test_owner_form_explains_problems(web: Client, clock: FakeClock) -> None:
     assert not User.objects.exists()
 
 
-def test_owner_then_forced_setup_then_enabled(web: Client, clock: FakeClock, outbox: list) -> None:
+def test_owner_then_forced_setup_then_enabled(
+    web: Client, clock: FakeClock, outbox: list, setup_url: str
+) -> None:
     """The seed flow: create the owner, sign in, set up with the QR data, "enabled"."""
-    post_form(
-        web,
-        "/welcome/",
-        {
-            "username": "owner",
-            "email": "o@example.com",
-            "password": PASSWORD,
-            "password2": PASSWORD,
-        },
-    )
+    post_form(web, setup_url, OWNER_FORM)
     response = post_form(web, "/signin/", {"identifier": "owner", "password": PASSWORD})
     assert response["Location"] == "/two-step/setup/"  # administrators must use 2FA
     page = web.get("/two-step/setup/")

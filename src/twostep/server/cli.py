@@ -23,6 +23,7 @@ examples:
   twostep serve                          start on http://127.0.0.1:8000/ (SQLite in the data dir)
   twostep serve --host 0.0.0.0 --port 8080 --workers 4
   twostep createuser alice --email alice@example.com --role admin
+  twostep setup-link                     a new link for creating the owner in the browser
   twostep check                          explain configuration problems
   twostep rotate-keys                    re-encrypt secrets after adding a new first key
 
@@ -65,9 +66,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.no_migrate:
         print("Preparing the database and static files...", flush=True)
         _prepare()
-    from .accounts.services import needs_owner
+    from .accounts.services import needs_owner, new_setup_token
 
-    first_start = needs_owner()
+    # First start: a one-time setup link, so that whoever reaches the server first over the
+    # network cannot make themselves its owner; only who sees this output can.
+    setup_token = new_setup_token() if needs_owner() else None
     connections.close_all()  # never share a connection with the forked workers
 
     from gunicorn.app.base import BaseApplication
@@ -81,10 +84,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         shown = f"[{name[0]}]" if ":" in name[0] else name[0]
         url = f"http://{shown}:{name[1]}/"
         print(f"twostep is running at {url}  (press Ctrl+C to stop)", flush=True)
-        if first_start:
-            print(f"No accounts yet: open {url} to create the owner account.", flush=True)
-        if os.environ.get("TWOSTEP_BASE_URL") and url != settings.TWOSTEP_BASE_URL + "/":
-            print(f"Public URL (TWOSTEP_BASE_URL): {settings.TWOSTEP_BASE_URL}/", flush=True)
+        public = os.environ.get("TWOSTEP_BASE_URL") and settings.TWOSTEP_BASE_URL + "/"
+        if public and url != public:
+            print(f"Public URL (TWOSTEP_BASE_URL): {public}", flush=True)
+        if setup_token:
+            print(
+                f"No accounts yet: open {public or url}{_setup_path(setup_token)} to create "
+                "the owner account (this link works once; `twostep setup-link` makes a new one).",
+                flush=True,
+            )
 
     options = {
         "bind": bind,
@@ -139,6 +147,23 @@ def _read_password(args: argparse.Namespace) -> str | None:
     return first
 
 
+def _setup_path(token: str) -> str:
+    return f"welcome/?token={token}"
+
+
+def cmd_setup_link(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from .accounts.services import new_setup_token
+
+    token = new_setup_token()  # OwnerExistsError once there is an account
+    public = os.environ.get("TWOSTEP_BASE_URL") and settings.TWOSTEP_BASE_URL
+    base = (public or f"http://127.0.0.1:{args.port}") + "/"
+    print(f"Open {base}{_setup_path(token)} to create the owner account.")
+    print("The link works once; links printed before no longer work.")
+    return 0
+
+
 def cmd_createuser(args: argparse.Namespace) -> int:
     from .accounts.models import OWNER
     from .accounts.services import create_owner, create_user, needs_owner
@@ -154,6 +179,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
             email=args.email or "",
             password=password,
             display_name=args.name or "",
+            setup_token=None,  # the command line runs on the server: no setup link needed
             clock=clock,
         )
     else:
@@ -322,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="migrate the database and serve the pages and the API (gunicorn)",
         description="Apply database migrations, collect static files and serve with gunicorn. "
-        "On first start, open the printed URL to create the owner account.",
+        "On first start, open the printed one-time setup link to create the owner account.",
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
@@ -335,6 +361,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
     serve.add_argument("--no-migrate", action="store_true", help="do not migrate or collect static")
     serve.set_defaults(handler=cmd_serve)
+
+    link = sub.add_parser(
+        "setup-link",
+        help="print a new one-time link for creating the owner account in the browser",
+        description="Before the first account exists, creating the owner in the browser needs "
+        "the one-time setup link that twostep serve prints when it starts. This prints a new "
+        "one (the URL from TWOSTEP_BASE_URL, else 127.0.0.1 and --port); older links stop "
+        "working. Or create the owner here: twostep createuser NAME --role owner.",
+    )
+    link.add_argument(
+        "--port", type=int, default=8000, help="the server's port, for the URL (default 8000)"
+    )
+    link.set_defaults(handler=cmd_setup_link)
 
     migrate = sub.add_parser("migrate", help="apply database migrations and collect static files")
     migrate.set_defaults(handler=cmd_migrate)

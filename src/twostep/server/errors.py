@@ -36,6 +36,7 @@ __all__ = [
     "RequiredByPolicyError",
     "ServiceError",
     "SetupDeadlinePassedError",
+    "SetupLinkError",
     "SignInFailedError",
     "StepUpRequiredError",
     "ThrottledError",
@@ -135,6 +136,15 @@ class RequiredByPolicyError(ServiceError):
 class OwnerExistsError(ServiceError):
     code = "owner_exists"
     default_message = "The owner account already exists. Sign in instead."
+
+
+class SetupLinkError(ServiceError):
+    code = "setup_link_invalid"
+    default_message = (
+        "Creating the owner account needs the setup link that twostep serve printed when it "
+        "started (a newer link replaces older ones). On the server, twostep setup-link prints "
+        "a new one."
+    )
 
 
 class InvalidUserDataError(ServiceError):

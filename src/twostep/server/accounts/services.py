@@ -4,9 +4,14 @@ Functions (``clock``: callable returning an aware datetime; ``actor``: the user 
 for the system; ``address``: the client address for the audit log):
 
 - ``needs_owner() -> bool`` True until the first (owner) account exists.
-- ``create_owner(*, username, email, password, display_name="", clock, address=None) -> User``
-  the first account (role Owner); raises ``OwnerExistsError`` once one was made (atomic: two
-  visitors racing cannot both become owner).
+- ``new_setup_token() -> str`` the one-time token of the setup link (``twostep serve`` prints
+  it on the first start, ``twostep setup-link`` on demand); it replaces the one before; only
+  its SHA-256 is stored. ``setup_token_valid(token) -> bool``.
+- ``create_owner(*, username, email, password, display_name="", setup_token, clock,
+  address=None) -> User`` the first account (role Owner); raises ``OwnerExistsError`` once one
+  was made (atomic: two visitors racing cannot both become owner) and ``SetupLinkError`` unless
+  ``setup_token`` is the current setup link's token (None: the command line, run on the
+  server). The token is spent with it.
 - ``create_user(*, username, email, password=None, display_name="", role="member",
   external_id=None, email_verified=False, groups=(), actor=None, clock, address=None) -> User``
   validates every field (``InvalidUserDataError`` with ``field``); ``password=None`` makes a
@@ -29,8 +34,10 @@ for the system; ``address``: the client address for the audit log):
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import re
+import secrets
 import unicodedata
 from collections.abc import Iterable
 from typing import Any, Final
@@ -45,7 +52,13 @@ from django.db.models import F
 
 from ..audit.services import Events, record
 from ..clock import Clock
-from ..errors import InvalidUserDataError, OwnerExistsError, SignInFailedError, ThrottledError
+from ..errors import (
+    InvalidUserDataError,
+    OwnerExistsError,
+    SetupLinkError,
+    SignInFailedError,
+    ThrottledError,
+)
 from ..mfa import throttle
 from ..mfa.models import Throttle
 from ..rows import select_one
@@ -59,8 +72,10 @@ __all__ = [
     "find_user",
     "get_role",
     "needs_owner",
+    "new_setup_token",
     "normalize_username",
     "set_password",
+    "setup_token_valid",
     "sign_out_everywhere",
     "user_lookup",
     "validate_password_for",
@@ -207,15 +222,41 @@ def create_user(
     return user
 
 
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def new_setup_token() -> str:
+    """A new one-time token for the setup link (``/welcome/?token=...``), which replaces the one
+    before. Raises ``OwnerExistsError`` once there is an account."""
+    if not needs_owner():
+        raise OwnerExistsError()
+    token = secrets.token_urlsafe(32)
+    Organisation.objects.get_or_create(pk=1)
+    Organisation.objects.filter(pk=1).update(setup_token_hash=_token_digest(token))
+    return token
+
+
+def setup_token_valid(token: str | None) -> bool:
+    """True if ``token`` is the current setup link's (compared in constant time)."""
+    if not token or len(token) > 128:
+        return False
+    stored = Organisation.objects.filter(pk=1).values_list("setup_token_hash", flat=True).first()
+    return bool(stored) and hmac.compare_digest(stored, _token_digest(token))
+
+
 def create_owner(
     *,
     username: str,
     email: str,
     password: str,
     display_name: str = "",
+    setup_token: str | None,
     clock: Clock,
     address: str | None = None,
 ) -> User:
+    """``setup_token``: the setup link's token, from the pages; None from the command line (it
+    runs on the server, as whoever can read its database)."""
     if not email:
         raise InvalidUserDataError("email", "Enter your email address.")
     if password is None:
@@ -224,8 +265,14 @@ def create_owner(
         Organisation.objects.get_or_create(pk=1)
         if User.objects.exists():
             raise OwnerExistsError()
-        # The flag flips once: of two visitors racing, only one gets rowcount 1.
-        if Organisation.objects.filter(pk=1, owner_created=False).update(owner_created=True) != 1:
+        if setup_token is not None and not setup_token_valid(setup_token):
+            raise SetupLinkError()
+        # The flag flips once: of two visitors racing, only one gets rowcount 1. The setup
+        # link is spent with it.
+        flipped = Organisation.objects.filter(pk=1, owner_created=False).update(
+            owner_created=True, setup_token_hash=""
+        )
+        if flipped != 1:
             raise OwnerExistsError()
         user = create_user(
             username=username,

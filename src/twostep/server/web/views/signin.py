@@ -8,7 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from ...accounts.services import client_address, create_owner, needs_owner
+from ...accounts.services import (
+    client_address,
+    create_owner,
+    needs_owner,
+    setup_token_valid,
+)
 from ...accounts.signin import NextStep, start_sign_in
 from ...audit.services import Events, record
 from ...clock import get_clock
@@ -19,6 +24,7 @@ from ...errors import (
     OwnerExistsError,
     ServiceError,
     SetupDeadlinePassedError,
+    SetupLinkError,
 )
 from ...mfa.services import recovery_codes_left, verify_code, verify_recovery_code
 from .. import state
@@ -43,9 +49,20 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def welcome(request: HttpRequest) -> HttpResponse:
-    """First start: the first visitor creates the owner account."""
+    """First start: who opens the setup link that ``twostep serve`` printed creates the owner
+    account. Without the link the page explains where to find it (and creates nothing)."""
     if not needs_owner():
         return redirect("web:signin")
+    # The link's token: from the form's hidden field, else from the link itself.
+    token = request.POST.get("setup_token") or request.GET.get("token")
+    if not setup_token_valid(token):
+        refused = SetupLinkError.default_message if token else ""
+        return render(
+            request,
+            "web/welcome.html",
+            {"form": None, "link_refused": refused},
+            status=403 if token else 200,
+        )
     form = OwnerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -55,18 +72,19 @@ def welcome(request: HttpRequest) -> HttpResponse:
                 email=data["email"],
                 password=data["password"],
                 display_name=data["display_name"],
+                setup_token=token,
                 clock=get_clock(),
                 address=client_address(request),
             )
         except InvalidUserDataError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        except OwnerExistsError as exc:
+        except (OwnerExistsError, SetupLinkError) as exc:
             messages.info(request, exc.message)
-            return redirect("web:signin")
+            return redirect("web:signin" if isinstance(exc, OwnerExistsError) else "web:welcome")
         else:
             messages.success(request, "The owner account is ready. Sign in to continue.")
             return redirect("web:signin")
-    return render(request, "web/welcome.html", {"form": form})
+    return render(request, "web/welcome.html", {"form": form, "setup_token": token})
 
 
 @require_http_methods(["GET", "POST"])
