@@ -101,6 +101,25 @@ def test_init_creates_a_private_vault_and_refuses_a_second_one(env: Env) -> None
     assert Vault.unlock(env.vault, PASSWORD).read_entries() == []
 
 
+def test_a_vault_with_test_key_derivation_says_so_until_passwd_makes_it_strong(env: Env) -> None:
+    # The tests' TWOSTEP_TEST_INSECURE_KDF=1 gives new vaults the cheapest Argon2id settings; a
+    # user who had it set must hear that the vault file is cheap to attack, and how to fix it.
+    made = env.ok("init", "--password-stdin", input=PASSWORD + "\n")
+    assert "cheap to guess" in made.err
+    assert "twostep-auth passwd" in made.err
+    assert "cheap to guess" in env.ok("unlock", "--password-stdin", input=PASSWORD + "\n").err
+    real = {"TWOSTEP_TEST_INSECURE_KDF": "0"}
+    changed = env.ok(
+        "passwd", "--password-stdin", input=f"{PASSWORD}\nnew {PASSWORD}\n", extra=real
+    )
+    assert "cheap to guess" not in changed.err
+    params = Vault.unlock(env.vault, f"new {PASSWORD}").kdf_params()
+    assert params.memory_kib >= 64 * 1024
+    assert params.passes >= 3
+    unlocked = env.ok("unlock", "--password-stdin", input=f"new {PASSWORD}\n", extra=real)
+    assert "cheap to guess" not in unlocked.err
+
+
 def test_init_refuses_an_empty_password(env: Env) -> None:
     result = env.run("init", "--password-stdin", input="\n")
     assert result.code == 2

@@ -82,6 +82,20 @@ def _table(entries: list[Entry]) -> None:
 
 
 # -- init / unlock / lock / passwd ------------------------------------------------------------
+def _warn_if_weak(auth: services.Authenticator) -> None:
+    """Said on stderr whenever the password is used: a vault whose key derivation is below
+    the floor (made with TWOSTEP_TEST_INSECURE_KDF=1, which only tests should set)."""
+    from twostep.authenticator.vault.crypto import INSECURE_TEST_ENV
+
+    params = auth.vault.kdf_params()
+    if params.weak:
+        _err(
+            f"twostep-auth: warning: this vault's password is cheap to guess from the file "
+            f"(Argon2id with {params.memory_kib} KiB, {params.passes} pass(es): test settings)."
+            f" Unset {INSECURE_TEST_ENV} and run `twostep-auth passwd` to make it strong."
+        )
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     location = services.vault_location()
     if location.exists():
@@ -94,7 +108,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     password = services.read_password(
         "New password: ", stdin=args.password_stdin, confirm=True, what="a password"
     )
-    services.create_vault(password)
+    _warn_if_weak(services.create_vault(password))
     _out(f"Created the vault at {location}.")
     _out('Next: eval "$(twostep-auth unlock)", then twostep-auth add --screen (or --qr, --uri).')
     return 0
@@ -104,6 +118,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     import shlex
 
     auth = _open_with_password(args)
+    _warn_if_weak(auth)
     token = services.start_session(auth, idle=int(args.idle * 60), max_age=int(args.max_age * 3600))
     _out(f"export TWOSTEP_SESSION={shlex.quote(token)}")
     if sys.stdout.isatty():
@@ -141,6 +156,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
         "New password: ", stdin=args.password_stdin, confirm=True, what="the new password"
     )
     auth.change_password(new)
+    _warn_if_weak(auth)
     _out("Password changed; every session was locked (unlock again).")
     return 0
 

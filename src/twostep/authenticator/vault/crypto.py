@@ -9,7 +9,8 @@
   tampered header cannot make the app allocate gigabytes before the tag check fails.
 
 Tests set ``TWOSTEP_TEST_INSECURE_KDF=1`` to make new vaults use the cheapest parameters (the
-parameters go into the header, so such a vault stays cheap to attack: never set it for real).
+parameters go into the header, so such a vault stays cheap to attack: never set it for real;
+``init``, ``unlock`` and ``passwd`` warn about a vault below the floor, :attr:`KdfParams.weak`).
 ``cryptography`` and ``argon2`` are imported on first use.
 """
 
@@ -75,6 +76,12 @@ class KdfParams:
     lanes: int
     salt: bytes
     name: str = "argon2id"
+
+    @property
+    def weak(self) -> bool:
+        """Below the floor of real vaults (64 MiB, 3 passes): the test parameters, or a vault
+        made by another program; guessing its password is cheap."""
+        return self.memory_kib < DEFAULT_MEMORY_KIB or self.passes < MIN_PASSES
 
     def to_header(self) -> dict[str, Any]:
         return {
