@@ -91,8 +91,9 @@ def _warn_if_weak(auth: services.Authenticator) -> None:
     if params.weak:
         _err(
             f"twostep-auth: warning: this vault's password is cheap to guess from the file "
-            f"(Argon2id with {params.memory_kib} KiB, {params.passes} pass(es): test settings)."
-            f" Unset {INSECURE_TEST_ENV} and run `twostep-auth passwd` to make it strong."
+            f"(Argon2id with {params.memory_kib} KiB and {params.passes} pass(es), below 64 MiB "
+            f"and 3). Unset {INSECURE_TEST_ENV} if it is set and run `twostep-auth passwd` to "
+            "make it strong."
         )
 
 

@@ -84,7 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         shown = f"[{name[0]}]" if ":" in name[0] else name[0]
         url = f"http://{shown}:{name[1]}/"
         print(f"twostep is running at {url}  (press Ctrl+C to stop)", flush=True)
-        public = os.environ.get("TWOSTEP_BASE_URL") and settings.TWOSTEP_BASE_URL + "/"
+        public = _public_url()
         if public and url != public:
             print(f"Public URL (TWOSTEP_BASE_URL): {public}", flush=True)
         if setup_token:
@@ -151,14 +151,18 @@ def _setup_path(token: str) -> str:
     return f"welcome/?token={token}"
 
 
-def cmd_setup_link(args: argparse.Namespace) -> int:
+def _public_url() -> str | None:
+    """``TWOSTEP_BASE_URL`` with a trailing slash, if it was set (settings has a default)."""
     from django.conf import settings
 
+    return settings.TWOSTEP_BASE_URL + "/" if os.environ.get("TWOSTEP_BASE_URL") else None
+
+
+def cmd_setup_link(args: argparse.Namespace) -> int:
     from .accounts.services import new_setup_token
 
     token = new_setup_token()  # OwnerExistsError once there is an account
-    public = os.environ.get("TWOSTEP_BASE_URL") and settings.TWOSTEP_BASE_URL
-    base = (public or f"http://127.0.0.1:{args.port}") + "/"
+    base = _public_url() or f"http://127.0.0.1:{args.port}/"
     print(f"Open {base}{_setup_path(token)} to create the owner account.")
     print("The link works once; links printed before no longer work.")
     return 0

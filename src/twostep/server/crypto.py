@@ -12,11 +12,13 @@ decrypt. Any failure to decrypt (wrong key, tampered bytes, wrong row) raises th
 :class:`DecryptionError`.
 
 Functions: :class:`Keyring` (``seal``, ``open``, ``current_key_id``, ``has_key``),
-:func:`derive_django_secret`.
+:func:`derive_django_secret`, :func:`link_token_hash` (what is stored of a one-time link's
+token: invitations, the owner's setup link).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 
@@ -25,7 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-__all__ = ["DecryptionError", "Keyring", "derive_django_secret"]
+__all__ = ["DecryptionError", "Keyring", "derive_django_secret", "link_token_hash"]
 
 _NONCE_BYTES = 12
 _SALT = b"twostep"
@@ -103,3 +105,9 @@ class Keyring:
             return key.aead.decrypt(bytes(sealed[:_NONCE_BYTES]), bytes(sealed[_NONCE_BYTES:]), aad)
         except InvalidTag:
             raise DecryptionError() from None
+
+
+def link_token_hash(token: str) -> str:
+    """SHA-256 (hex) of a one-time link's token, the only thing stored of it (the token has 256
+    random bits: a fast hash is as safe as a slow one)."""
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()

@@ -52,6 +52,7 @@ from django.db.models import F
 
 from ..audit.services import Events, record
 from ..clock import Clock
+from ..crypto import link_token_hash
 from ..errors import (
     InvalidUserDataError,
     OwnerExistsError,
@@ -222,10 +223,6 @@ def create_user(
     return user
 
 
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def new_setup_token() -> str:
     """A new one-time token for the setup link (``/welcome/?token=...``), which replaces the one
     before. Raises ``OwnerExistsError`` once there is an account."""
@@ -233,7 +230,7 @@ def new_setup_token() -> str:
         raise OwnerExistsError()
     token = secrets.token_urlsafe(32)
     Organisation.objects.get_or_create(pk=1)
-    Organisation.objects.filter(pk=1).update(setup_token_hash=_token_digest(token))
+    Organisation.objects.filter(pk=1).update(setup_token_hash=link_token_hash(token))
     return token
 
 
@@ -242,7 +239,7 @@ def setup_token_valid(token: str | None) -> bool:
     if not token or len(token) > 128:
         return False
     stored = Organisation.objects.filter(pk=1).values_list("setup_token_hash", flat=True).first()
-    return bool(stored) and hmac.compare_digest(stored, _token_digest(token))
+    return bool(stored) and hmac.compare_digest(stored, link_token_hash(token))
 
 
 def create_owner(

@@ -11,7 +11,6 @@ Functions: ``invite_user(user, *, actor, clock, address=None) -> (link, mailed)`
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from typing import Any
 
@@ -21,6 +20,7 @@ from ..accounts.models import User
 from ..accounts.services import set_password
 from ..audit.services import record
 from ..clock import Clock
+from ..crypto import link_token_hash
 from ..errors import InvalidUserDataError
 from ..mail import send_to_user
 from ..policy.services import restart_enrolment_period
@@ -28,10 +28,6 @@ from .models import INVITATION_LIFETIME, Invitation
 from .services import ActionRefusedError, ConsoleEvents
 
 __all__ = ["accept_invitation", "find_invitation", "invite_user"]
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def invite_user(
@@ -53,7 +49,7 @@ def invite_user(
     Invitation.objects.update_or_create(
         user=user,
         defaults={
-            "token_hash": _token_hash(token),
+            "token_hash": link_token_hash(token),
             "created_at": now,
             "expires_at": now + INVITATION_LIFETIME,
             "created_by": actor,
@@ -78,7 +74,7 @@ def find_invitation(token: str, *, clock: Clock) -> Invitation | None:
         return None
     invitation = (
         Invitation.objects.select_related("user")
-        .filter(token_hash=_token_hash(token), accepted_at__isnull=True)
+        .filter(token_hash=link_token_hash(token), accepted_at__isnull=True)
         .first()
     )
     if invitation is None or invitation.expires_at <= clock() or not invitation.user.is_active:
