@@ -6,6 +6,7 @@ test KDF (``TWOSTEP_TEST_INSECURE_KDF=1``) unless a test removes it to check the
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import shutil
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,23 @@ PASSWORD = "correct horse battery staple"
 # RFC 6238's SHA1 key and a few more, as base32.
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 URI = f"otpauth://totp/ACME%20Co:alice@example.com?secret={SECRET}&issuer=ACME%20Co"
+
+
+def with_md5_account(uri: str, issuer: str, name: str) -> str:
+    """A Google Authenticator export URI with one more account at its end, one with the MD5
+    algorithm (the format's enum value 4), which twostep cannot use. Written by hand (the
+    protobuf wire format, formats.md 2.2), as twostep's own writer refuses such accounts."""
+
+    def field(number: int, value: bytes | int) -> bytes:
+        if isinstance(value, int):
+            return bytes([number << 3, value])
+        return bytes([number << 3 | 2, len(value)]) + value
+
+    account = field(1, b"md5-secret-bytes") + field(2, name.encode()) + field(3, issuer.encode())
+    account += field(4, 4) + field(6, 2)
+    head, _, data = uri.partition("data=")
+    payload = base64.b64decode(urllib.parse.unquote(data)) + field(1, account)
+    return head + "data=" + urllib.parse.quote(base64.b64encode(payload).decode(), safe="")
 
 
 @dataclass

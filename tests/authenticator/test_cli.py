@@ -25,7 +25,7 @@ from twostep.otp import (
     read_qr,
 )
 
-from .conftest import PASSWORD, SECRET, URI, Env
+from .conftest import PASSWORD, SECRET, URI, Env, with_md5_account
 
 AT = 2_000_000_000  # a fixed time: codes are compared with oathtool's
 GH_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"
@@ -386,6 +386,20 @@ def test_add_google_authenticator_export_spread_over_two_images(
     assert sorted(e["issuer"] for e in listed) == [f"Service{i}" for i in range(5)]
     code = unlocked.ok("code", "service3", "--at", str(AT)).out.strip()
     assert code == totp(accounts[3].secret.base32)
+
+
+def test_add_google_export_with_an_md5_account_adds_the_others_and_says_which(
+    unlocked: Env, tmp_path: Path
+) -> None:
+    accounts = [Account(Secret.generate(), issuer=f"Svc{i}", name="me") for i in range(2)]
+    (uri,) = build_migration_uris(accounts)
+    path = tmp_path / "export.png"
+    path.write_bytes(make_qr_png(with_md5_account(uri, "Legacy", "old@example.com")))
+    result = unlocked.ok("add", "--qr", str(path))
+    assert "account 3 (Legacy:old@example.com)" in result.err
+    assert "MD5 is not supported" in result.err
+    listed = json.loads(unlocked.ok("list", "--json").out)
+    assert sorted(e["issuer"] for e in listed) == ["Svc0", "Svc1"]
 
 
 def test_add_from_an_image_without_qr_code_fails_clearly(unlocked: Env, tmp_path: Path) -> None:

@@ -181,6 +181,24 @@ def test_google_export_as_several_images(unlocked, tmp_path):
     assert [f[1] for f in vault_fields()] == [f"S{i}" for i in range(15)]
 
 
+def test_google_export_with_an_md5_account_imports_the_rest(unlocked, tmp_path):
+    from twostep.authenticator.entry import Entry
+    from twostep.otp import Account, Secret
+
+    from .conftest import with_md5_account
+
+    entries = [Entry(Account(Secret.generate(), issuer=f"S{i}", name="me")) for i in range(12)]
+    first, second = [read_qr(png)[0] for png in google_migration.write(entries)]
+    second = with_md5_account(second, "Legacy", "old@example.com")
+    path = write(tmp_path, "ga.txt", f"{first}\n{second}\n".encode())
+    result = unlocked.ok("import", path)
+    assert "Google Authenticator export: 13 accounts in the file" in result.out
+    assert "  12 new" in result.out
+    assert "1 could not be read" in result.out
+    assert "account 13 (Legacy:old@example.com): algorithm: MD5 is not supported" in result.out
+    assert [f[1] for f in vault_fields()] == [f"S{i}" for i in range(12)]
+
+
 def test_locked_vault_without_password_fails_before_reading_the_file(vault, tmp_path):
     result = vault.run("import", write(tmp_path, "l.txt", B.uri_list()))
     assert result.code == 3

@@ -24,6 +24,7 @@ from twostep.otp import (
     combine_batches,
     is_representable,
     parse_migration_uri,
+    skipped_in_export,
 )
 
 from .strategies import migration_accounts
@@ -259,15 +260,9 @@ MALFORMED = [
     (_uri(b"\x0b"), "data"),  # wire type 3 (groups)
     (_uri(b"\x08" + b"\xff" * 11), "data"),  # varint too long
     (_uri(_field(1, _otp(secret=SECRET)[:-3])), "data"),  # truncated account
-    (_uri(_field(1, _field(2, b"no secret"))), "account 1 secret"),
-    (_uri(_field(1, _otp(secret=SECRET, algorithm=4))), "account 1 algorithm"),  # MD5
-    (_uri(_field(1, _otp(secret=SECRET, algorithm=9))), "account 1 algorithm"),
-    (_uri(_field(1, _otp(secret=SECRET, digits=3))), "account 1 digits"),
-    (_uri(_field(1, _otp(secret=SECRET, type=3))), "account 1 type"),
     (_uri(_field(1, _otp(secret=SECRET, name=b"\xff\xfe"))), "account 1 name"),
     (_uri(_field(1, _otp(secret=SECRET, issuer=b"\xc3"))), "account 1 issuer"),
     (_uri(_field(1, _otp(secret=SECRET, name=5))), "account 1 name"),  # type: ignore[arg-type]
-    (_uri(_field(1, _otp(secret=SECRET, type=1, counter=2**64 + 5))), "account 1"),
     (_uri(_field(1, _otp(secret=SECRET)) + _field(3, 2) + _field(4, 2)), "batch_index"),
     (_uri(_field(1, _otp(secret=SECRET)) + _field(3, 2**62)), "batch_size"),
     (_uri(_field(1, _otp(secret=SECRET)) + _field(3, b"x")), "batch_size"),
@@ -283,6 +278,50 @@ def test_malformed_exports_raise_invalid_migration(uri: str, field: str) -> None
     message = str(caught.value)
     for form in (SECRET.hex(), base64.b32encode(SECRET).decode().rstrip("="), "SECRET-BYTES"):
         assert form not in message
+
+
+# -- accounts twostep cannot use: left out, the rest of the code kept --------------------------
+UNUSABLE = [
+    (_field(2, b"Shop:no-secret"), "secret", "Shop:no-secret"),
+    (_otp(secret=SECRET, name=b"md5", issuer=b"Old", algorithm=4), "algorithm", "Old:md5"),
+    (_otp(secret=SECRET, name=b"Odd:x", algorithm=9), "algorithm", "Odd:x"),
+    (_otp(secret=SECRET, digits=3), "digits", "alice"),
+    (_otp(secret=SECRET, type=3), "type", "alice"),
+    (_otp(secret=SECRET, type=1, counter=2**64 + 5), "counter", "alice"),
+]
+
+
+@pytest.mark.parametrize(("account", "field", "label"), UNUSABLE)
+def test_an_unusable_account_is_left_out_and_the_others_kept(
+    account: bytes, field: str, label: str
+) -> None:
+    good = _otp(secret=b"Hello!\xde\xad\xbe\xef", name=b"bob", issuer=b"Example")
+    batch = parse_migration_uri(_uri(_field(1, good) + _field(1, account) + _field(1, good)))
+    assert [a.name for a in batch.accounts] == ["bob", "bob"]
+    assert batch.size == 3
+    (left_out,) = batch.skipped
+    assert (left_out.number, left_out.field, left_out.label) == (2, field, label)
+    assert left_out.reason
+    for form in (SECRET.hex(), base64.b32encode(SECRET).decode().rstrip("="), "SECRET-BYTES"):
+        assert form not in repr(left_out)
+
+
+def test_md5_is_named_in_the_reason() -> None:
+    batch = parse_migration_uri(_uri(_field(1, _otp(secret=SECRET, algorithm=4))))
+    assert batch.accounts == ()
+    assert "MD5" in batch.skipped[0].reason
+
+
+def test_skipped_accounts_are_numbered_across_the_export() -> None:
+    good, md5 = _otp(name=b"ok"), _otp(secret=SECRET, name=b"md5", algorithm=4)
+    parts = [
+        _field(1, good) + _field(1, good) + _field(3, 3) + _field(4, 0) + _field(5, 7),
+        _field(1, md5) + _field(1, good) + _field(3, 3) + _field(4, 1) + _field(5, 7),
+        _field(1, good) + _field(1, md5) + _field(3, 3) + _field(4, 2) + _field(5, 7),
+    ]
+    batches = [parse_migration_uri(_uri(p)) for p in reversed(parts)]  # any order
+    assert len(combine_batches(batches)) == 4
+    assert [(s.number, s.label) for s in skipped_in_export(batches)] == [(3, "md5"), (6, "md5")]
 
 
 def test_non_text_is_refused() -> None:

@@ -24,6 +24,7 @@ from twostep.otp import (
     parse_migration_uri,
     parse_uri,
     read_qr,
+    skipped_in_export,
 )
 
 __all__ = ["NoQRCodeError", "ScanResult", "accounts_from_texts", "scan_images", "scan_screen"]
@@ -59,6 +60,12 @@ def accounts_from_texts(texts: Iterable[str], *, where: str) -> ScanResult:
             notes.append(f"ignored an unreadable otpauth QR code ({exc})")
     if batches:
         accounts.extend(combine_batches(batches))  # InvalidMigrationError names missing parts
+        for left_out in skipped_in_export(batches):
+            label = f" ({left_out.label})" if left_out.label else ""
+            notes.append(
+                f"left out account {left_out.number}{label} of the Google Authenticator export: "
+                f"{left_out.field}: {left_out.reason}"
+            )
     if not accounts:
         found = f"{seen} QR code(s), none with an OTP account" if seen else "no QR code"
         raise NoQRCodeError(f"{found} in {where}", detail="; ".join(notes))

@@ -29,10 +29,12 @@ from .errors import (
 from .hotp import STEAM_ALPHABET, generate_hotp, normalize_code, verify_hotp
 from .migration import (
     MigrationBatch,
+    SkippedAccount,
     build_migration_uris,
     combine_batches,
     is_representable,
     parse_migration_uri,
+    skipped_in_export,
 )
 from .qr import make_qr_png, make_qr_svg, make_qr_text, read_qr
 from .secret import DEFAULT_SECRET_BITS, RFC4226_MINIMUM_BITS, Secret
@@ -68,6 +70,7 @@ __all__ = [
     "QRError",
     "ReusedCodeError",
     "Secret",
+    "SkippedAccount",
     "build_migration_uris",
     "build_uri",
     "combine_batches",
@@ -83,6 +86,7 @@ __all__ = [
     "parse_uri",
     "read_qr",
     "seconds_remaining",
+    "skipped_in_export",
     "time_step",
     "verify_hotp",
     "verify_totp",

@@ -3,12 +3,19 @@
 The payload is a small protobuf message; this module reads and writes its wire format directly
 (no protobuf dependency). Several QR codes of one export form a batch; :func:`combine_batches`
 checks that every index is present and reports the missing ones by number.
+
+An account twostep cannot use (an MD5 algorithm, an unknown digit count or type, no secret)
+does not spoil the rest of its QR code: it is left out and listed in ``MigrationBatch.skipped``
+(where and why, never the secret), as Aegis reports such entries one by one.
+:func:`skipped_in_export` numbers them across a whole export. A QR code whose framing or text is
+damaged is refused whole (:class:`InvalidMigrationError`).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,10 +30,12 @@ __all__ = [
     "MAX_ACCOUNTS_PER_CODE",
     "MAX_BATCH_SIZE",
     "MigrationBatch",
+    "SkippedAccount",
     "build_migration_uris",
     "combine_batches",
     "is_representable",
     "parse_migration_uri",
+    "skipped_in_export",
 ]
 
 MAX_ACCOUNTS_PER_CODE: Final = 10
@@ -46,14 +55,31 @@ _DIGIT_CODES: Final = {6: 1, 8: 2}
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedAccount:
+    """An account of an export that was left out: where it is, which field, why. No secret."""
+
+    number: int  # 1-based: its place in its QR code (in the export: skipped_in_export)
+    field: str  # "algorithm", "digits", "type", "secret", "counter"...
+    reason: str
+    label: str = ""  # issuer:name as far as the export gives them
+
+
+@dataclass(frozen=True, slots=True)
 class MigrationBatch:
-    """The accounts of one export QR code and its place in the export."""
+    """The accounts of one export QR code and its place in the export; ``skipped``: the
+    accounts of the code that twostep cannot use."""
 
     accounts: tuple[Account, ...]
     version: int = 1
     batch_size: int = 1
     batch_index: int = 0
     batch_id: int = 0
+    skipped: tuple[SkippedAccount, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """How many accounts the code holds, the skipped ones included."""
+        return len(self.accounts) + len(self.skipped)
 
 
 # -- protobuf wire format ---------------------------------------------------------------------
@@ -132,7 +158,17 @@ def _number(value: int | bytes, field: str) -> int:
     return value
 
 
+class _Unusable(Exception):
+    """An account that is well formed but that twostep cannot use (internal)."""
+
+    def __init__(self, field: str, reason: str, label: str) -> None:
+        super().__init__(reason)
+        self.field, self.reason, self.label = field, reason, label
+
+
 def _parse_account(data: bytes, index: int) -> Account:
+    """One account; :class:`_Unusable` for one to skip, :class:`InvalidMigrationError` when the
+    data itself is damaged (wrong wire types, text that is not UTF-8)."""
     where = f"account {index + 1}"
     raw_secret = b""
     name = issuer = ""
@@ -154,18 +190,21 @@ def _parse_account(data: bytes, index: int) -> Account:
             kind = _number(value, f"{where} type")
         elif number == 7:
             counter = _number(value, f"{where} counter")
-    if not raw_secret:
-        raise InvalidMigrationError(f"{where} secret", "missing")
-    if algorithm not in _ALGORITHMS:
-        raise InvalidMigrationError(f"{where} algorithm", "is not supported (MD5 or unknown)")
-    if digits not in _DIGITS:
-        raise InvalidMigrationError(f"{where} digits", "is not 6 or 8")
-    if kind not in (0, 1, 2):
-        raise InvalidMigrationError(f"{where} type", "is not TOTP or HOTP")
     if issuer and name.startswith(f"{issuer}:"):
         name = name[len(issuer) + 1 :]
     elif not issuer and ":" in name:
         issuer, _, name = name.partition(":")
+    label = f"{issuer}:{name}" if issuer else name
+    if not raw_secret:
+        raise _Unusable("secret", "missing", label)
+    if algorithm == 4:
+        raise _Unusable("algorithm", "MD5 is not supported (SHA1, SHA256, SHA512 are)", label)
+    if algorithm not in _ALGORITHMS:
+        raise _Unusable("algorithm", f"unknown algorithm number {algorithm}", label)
+    if digits not in _DIGITS:
+        raise _Unusable("digits", f"unknown digit count number {digits} (6 or 8 are)", label)
+    if kind not in (0, 1, 2):
+        raise _Unusable("type", f"unknown type number {kind} (TOTP or HOTP are)", label)
     try:
         return Account(
             secret=Secret(raw_secret),
@@ -177,7 +216,9 @@ def _parse_account(data: bytes, index: int) -> Account:
             counter=counter if kind == 1 else 0,
         )
     except (InvalidParameterError, ValueError) as exc:
-        raise InvalidMigrationError(where, str(exc)) from None
+        field = getattr(exc, "field", "") or "account"
+        reason = str(exc).removeprefix(f"{field}: ")
+        raise _Unusable(field, reason, label) from None
 
 
 def parse_migration_uri(text: str) -> MigrationBatch:
@@ -205,12 +246,17 @@ def parse_migration_uri(text: str) -> MigrationBatch:
     except (binascii.Error, ValueError):
         raise InvalidMigrationError("data", "is not valid base64") from None
     accounts: list[Account] = []
+    skipped: list[SkippedAccount] = []
     version, batch_size, batch_index, batch_id = 1, 1, 0, 0
     for number, value in _fields(payload):
         if number == 1:
             if not isinstance(value, bytes):
                 raise InvalidMigrationError("data", "has the wrong wire type")
-            accounts.append(_parse_account(value, len(accounts)))
+            index = len(accounts) + len(skipped)
+            try:
+                accounts.append(_parse_account(value, index))
+            except _Unusable as exc:
+                skipped.append(SkippedAccount(index + 1, exc.field, exc.reason, exc.label))
         elif number == 2:
             version = _number(value, "version")
         elif number == 3:
@@ -224,7 +270,9 @@ def parse_migration_uri(text: str) -> MigrationBatch:
         raise InvalidMigrationError("batch_size", f"is larger than {MAX_BATCH_SIZE}")
     if batch_index >= batch_size:
         raise InvalidMigrationError("batch_index", "is not below batch_size")
-    return MigrationBatch(tuple(accounts), version, batch_size, batch_index, batch_id)
+    return MigrationBatch(
+        tuple(accounts), version, batch_size, batch_index, batch_id, skipped=tuple(skipped)
+    )
 
 
 def combine_batches(batches: Sequence[MigrationBatch]) -> list[Account]:
@@ -252,6 +300,17 @@ def combine_batches(batches: Sequence[MigrationBatch]) -> list[Account]:
             missing=missing,
         )
     return [a for i in range(size) for a in by_index[i].accounts]
+
+
+def skipped_in_export(batches: Sequence[MigrationBatch]) -> list[SkippedAccount]:
+    """The skipped accounts of a whole export (as :func:`combine_batches` takes it), each
+    numbered by its place in the export: the accounts of the codes before it come first."""
+    out: list[SkippedAccount] = []
+    before = 0
+    for batch in sorted(batches, key=lambda b: b.batch_index):
+        out.extend(dataclasses.replace(s, number=before + s.number) for s in batch.skipped)
+        before += batch.size
+    return out
 
 
 def is_representable(account: Account) -> bool:

@@ -3,8 +3,10 @@
 Import reads ``otpauth-migration://offline?data=...`` URIs from text files, or the QR codes
 themselves from images (PNG, JPEG, GIF, BMP, WebP; several codes per image are fine). One export
 is usually several QR codes; give all of them (several files, or several lines) and they are put
-together in order. Missing codes are reported by number and nothing is imported. Images holding
-plain ``otpauth://`` QR codes (one account each) are read too.
+together in order. Missing codes are reported by number and nothing is imported. An account
+twostep cannot use (MD5, an unknown digit count) is reported by its place in the export and
+name, and the others are imported. Images holding plain ``otpauth://`` QR codes (one account
+each) are read too.
 
 Export writes one PNG per QR code, at most 10 accounts each. Accounts Google Authenticator cannot
 represent (Steam, periods other than 30 s, 7, 9 or 10 digits) are refused by name.
@@ -26,6 +28,7 @@ from twostep.otp import (
     make_qr_png,
     parse_migration_uri,
     read_qr,
+    skipped_in_export,
 )
 
 from . import otpauth_list
@@ -117,6 +120,7 @@ def read_many(
             raise DamagedFileError(f"QR code {number} cannot be read: {exc}") from None
         batches.setdefault((batch.batch_id, batch.batch_index), batch)
     accounts = []
+    skipped = 0
     if batches:
         try:
             accounts = combine_batches(list(batches.values()))
@@ -130,6 +134,11 @@ def read_many(
                     list(missing),
                 ) from None
             raise DamagedFileError(message) from None
+        for left_out in skipped_in_export(list(batches.values())):
+            problems.append(
+                Problem(left_out.number, left_out.field, left_out.reason, left_out.label, "account")
+            )
+            skipped += 1
     entries = [make_entry(account) for account in accounts]
     if plain:
         extra, plain_problems = collect_entries(
@@ -143,7 +152,8 @@ def read_many(
         problems.extend(plain_problems)
     if progress is not None:
         progress(len(uris), len(uris))
-    return ImportResult(tuple(entries), tuple(problems), total=len(accounts) + len(plain))
+    total = len(accounts) + skipped + len(plain)
+    return ImportResult(tuple(entries), tuple(problems), total=total)
 
 
 def read(
