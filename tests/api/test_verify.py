@@ -317,7 +317,7 @@ def test_throttled_network_is_429_and_logged_with_the_user(
     assert not Throttle.objects.filter(scope=Throttle.CODE).exists()  # the account: untouched
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_only_the_claim_skips_waiting_for_the_disk(
     rp: ApiClient, enrolled: Member, clock: FakeClock
 ) -> None:

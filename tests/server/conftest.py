@@ -48,6 +48,12 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings as _settings  # noqa: E402
+
+# Each test runs in a transaction that is rolled back, so a notice sent after commit would
+# never go: send at once. test_mail_smtp.py turns the background sending on and tests it.
+_settings.TWOSTEP_MAIL_IN_BACKGROUND = False
+
 import pytest  # noqa: E402
 from django.test import Client  # noqa: E402
 

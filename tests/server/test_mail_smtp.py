@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
@@ -10,7 +12,9 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import transaction
 
+from twostep.server import mail
 from twostep.server.audit.models import Event
 from twostep.server.audit.services import Events
 from twostep.server.clock import FakeClock
@@ -27,8 +31,11 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.gate = threading.Event()  # cleared: the server holds every message at DATA
+        self.gate.set()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.get_running_loop().run_in_executor(None, self.gate.wait)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.messages.append(message_from_bytes(envelope.original_content))
         return "250 OK"
@@ -100,4 +107,73 @@ def test_a_mail_server_that_is_down_does_not_break_sign_in(
     result = mfa.verify_recovery_code(enrolled.user, enrolled.recovery_codes[1], clock=clock)
     assert result.recovery_codes_left == 9
     failed = Event.objects.get(event=Events.MAIL_FAILED)
+    assert failed.details == {"template": "recovery_used", "error": "ConnectionRefusedError"}
+
+
+# -- notices in the background (the production setting) ----------------------------------------
+@pytest.fixture
+def background(settings: Any) -> Iterator[None]:
+    settings.TWOSTEP_MAIL_IN_BACKGROUND = True
+    yield
+    assert mail.wait_for_notices(10), "notices still queued after the test"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_stalled_mail_server_does_not_hold_up_a_verification(
+    background: None, smtp: Inbox, settings: Any, clock: FakeClock
+) -> None:
+    settings.EMAIL_TIMEOUT = 5
+    smtp.gate.clear()  # the server accepts the connection, then answers nothing
+    member = enrol(make_user(clock, "sam"), clock)
+    code = member.code(clock)
+    mfa.verify_code(member.user, code, clock=clock)
+    with pytest.raises(CodeRejectedError):
+        mfa.verify_code(member.user, code, clock=clock)  # reused: a notice
+    # Both calls have answered while the mail server still holds the first notice; sent in the
+    # request, the first one would have waited for EMAIL_TIMEOUT and failed.
+    assert smtp.messages == []
+    assert not Event.objects.filter(event=Events.MAIL_FAILED).exists()
+    smtp.gate.set()
+    assert mail.wait_for_notices(10)
+    assert smtp.subjects() == [
+        "Two-step verification is now on for your twostep account",
+        "A used sign-in code was entered again on twostep",
+    ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_no_notice_for_a_change_that_is_rolled_back(
+    background: None, smtp: Inbox, clock: FakeClock
+) -> None:
+    member = enrol(make_user(clock, "sam"), clock)
+
+    def reset_then_fail() -> None:
+        with transaction.atomic():
+            mfa.reset(member.user, actor=None, clock=clock)
+            raise RuntimeError("the rest of the change failed")
+
+    with pytest.raises(RuntimeError):
+        reset_then_fail()
+    assert mfa.is_enrolled(member.user)
+    mfa.reset(member.user, actor=None, clock=clock)
+    assert mail.wait_for_notices(10)
+    assert smtp.subjects() == [
+        "Two-step verification is now on for your twostep account",
+        "Two-step verification was reset for your twostep account",
+    ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_notice_that_cannot_be_sent_in_the_background_is_audited(
+    background: None, settings: Any, enrolled: Member, clock: FakeClock
+) -> None:
+    assert mail.wait_for_notices(10)  # the notice of the setup goes to the first backend
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    assert enrolled.recovery_codes
+    mfa.verify_recovery_code(enrolled.user, enrolled.recovery_codes[0], clock=clock)
+    assert mail.wait_for_notices(10)
+    failed = Event.objects.get(event=Events.MAIL_FAILED)
+    assert failed.subject_id == enrolled.user.pk
     assert failed.details == {"template": "recovery_used", "error": "ConnectionRefusedError"}

@@ -97,7 +97,7 @@ from ..errors import (
     StepUpRequiredError,
     ThrottledError,
 )
-from ..mail import send_to_user
+from ..mail import notify_user
 from ..rows import Plan, from_row, insert_parts, select_one, select_plan
 from . import throttle
 from .models import Device, PendingEnrolment, RecoveryCode, Throttle
@@ -351,7 +351,7 @@ def confirm_enrolment(
         )
         _bump_epoch(user)
     record(Events.ENABLED, clock=clock, actor=actor or user, subject=user, address=address)
-    send_to_user(user, "mfa_enabled", clock=clock, address=address)
+    notify_user(user, "mfa_enabled", clock=clock, address=address)
     return codes
 
 
@@ -584,8 +584,7 @@ def _failed(
             address=address,
             failures=claimed.failures,
         )
-    if locked:
-        send_to_user(
+        notify_user(
             user, "locked_out", {"failures": claimed.failures}, clock=clock, address=address
         )
     return CodeRejectedError()
@@ -662,7 +661,7 @@ def verify_code(
             purpose=purpose,
             relabel_as=Events.CODE_REUSED,
         )
-        send_to_user(user, "code_reused", clock=clock, address=address)
+        notify_user(user, "code_reused", clock=clock, address=address)
         raise error
     return Verification(method="totp", at=now, step=step)
 
@@ -730,7 +729,7 @@ def verify_recovery_code(
     throttle.succeed(claimed, clock=clock)
     left = recovery_codes_left(user)
     relabel(claimed.logged, Events.RECOVERY_USED, purpose=purpose, left=left)
-    send_to_user(user, "recovery_used", {"left": left}, clock=clock, address=address)
+    notify_user(user, "recovery_used", {"left": left}, clock=clock, address=address)
     return Verification(method="recovery", at=now, recovery_codes_left=left)
 
 
@@ -855,7 +854,7 @@ def disable(
         _remove_everything(user)
         _bump_epoch(user)
     record(Events.DISABLED, clock=clock, actor=actor or user, subject=user, address=address)
-    send_to_user(user, "mfa_disabled", clock=clock, address=address)
+    notify_user(user, "mfa_disabled", clock=clock, address=address)
 
 
 def regenerate_recovery_codes(
@@ -875,7 +874,7 @@ def regenerate_recovery_codes(
     record(
         Events.RECOVERY_REGENERATED, clock=clock, actor=actor or user, subject=user, address=address
     )
-    send_to_user(user, "recovery_regenerated", clock=clock, address=address)
+    notify_user(user, "recovery_regenerated", clock=clock, address=address)
     return codes
 
 
@@ -890,7 +889,7 @@ def reset(user: Any, *, actor: Any, clock: Clock, address: str | None = None) ->
     record(
         Events.RESET, clock=clock, actor=actor, subject=user, address=address, had_device=had_device
     )
-    send_to_user(user, "mfa_reset", {"actor": actor}, clock=clock, address=address)
+    notify_user(user, "mfa_reset", {"actor": actor}, clock=clock, address=address)
 
 
 def unlock_user(user: Any, *, actor: Any, clock: Clock, address: str | None = None) -> bool:
