@@ -187,6 +187,8 @@ class _Outbox:
                 work.task_done()
 
     def wait(self, timeout: float) -> bool:
+        if self._pid != os.getpid():  # nothing queued in this process (a fork's copy is not)
+            return True
         work = self._queue
         deadline = time.monotonic() + timeout
         with work.all_tasks_done:
