@@ -83,13 +83,17 @@ class ServerProcess:
 
     @property
     def setup_link(self) -> str:
-        """The one-time link for creating the owner that a first start prints (it comes right
-        after the URL, before any worker answers, so it is here once ``start`` returned)."""
-        for line in self.lines:
-            match = re.search(r"No accounts yet: open (http://\S+) to create", line)
-            if match:
-                return match.group(1)
-        raise AssertionError("no setup link was printed:\n" + "\n".join(self.lines))
+        """The one-time link for creating the owner that a first start prints (right after the
+        URL, from the same worker: here by the time ``start`` returned, or a moment later)."""
+        deadline = time.monotonic() + 10
+        while True:
+            for line in list(self.lines):
+                match = re.search(r"No accounts yet: open (http://\S+) to create", line)
+                if match:
+                    return match.group(1)
+            if time.monotonic() > deadline:
+                raise AssertionError("no setup link was printed:\n" + "\n".join(self.lines))
+            time.sleep(0.05)
 
     def start(self, timeout: float = 90) -> ServerProcess:
         self.proc = subprocess.Popen(
@@ -105,7 +109,8 @@ class ServerProcess:
         if not self._ready.wait(timeout) or not self.url:
             self.stop()
             raise RuntimeError("twostep serve did not start:\n" + "\n".join(self.lines))
-        # Wait until a worker answers (the master prints the URL before workers boot).
+        # Wait until a worker answers (the first worker prints the URL once it listens,
+        # before it has started accepting).
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
