@@ -111,8 +111,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "graceful_timeout": 10,
         # Each worker listens on its own socket and the kernel spreads new connections evenly
         # (Linux). With one shared socket the worker that wakes first takes them: the 16
-        # keep-alive connections of a load test, or a relying party's connection pool, were
-        # seen split 15 to 1, one worker saturated and the other idle, at 60% of the rate.
+        # keep-alive connections of a load test (as a relying party's connection pool) were
+        # seen split 15 to 1: one worker saturated, the other idle, the rate down by a quarter
+        # or more. The cost: a worker that dies drops the connections still queued on its
+        # socket (the master no longer holds one for the next worker).
         "reuse_port": _SPREADS_CONNECTIONS,
         "post_worker_init": announce,
         "proc_name": "twostep",
