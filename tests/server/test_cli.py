@@ -221,6 +221,16 @@ def test_serve_refuses_a_port_in_use_with_a_clear_message(tmp_path: Path) -> Non
     )
 
 
+@pytest.mark.parametrize("port", ["70000", "-1", "http"])
+def test_serve_refuses_a_port_number_out_of_range_as_a_usage_error(
+    tmp_path: Path, port: str
+) -> None:
+    out = run(base_env(tmp_path), "serve", "--no-migrate", "--port", port)
+    assert out.returncode == 2
+    assert f"argument --port: {port!r} is not a port number (0 to 65535)" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
 def _children(parent: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():

@@ -136,6 +136,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    """argparse type: a TCP port number (a usage error otherwise, not a failed bind)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return port
+
+
 # SO_REUSEPORT spreads connections over the sockets only on Linux (elsewhere it may hand them
 # all to one socket): there only.
 _SPREADS_CONNECTIONS: bool = sys.platform.startswith("linux")
@@ -397,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     serve.add_argument(
-        "--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)"
+        "--port", type=_port, default=8000, help="port (default 8000; 0 picks a free one)"
     )
     serve.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
@@ -414,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
         "working. Or create the owner here: twostep createuser NAME --role owner.",
     )
     link.add_argument(
-        "--port", type=int, default=8000, help="the server's port, for the URL (default 8000)"
+        "--port", type=_port, default=8000, help="the server's port, for the URL (default 8000)"
     )
     link.set_defaults(handler=cmd_setup_link)
 
