@@ -350,7 +350,7 @@ def _enrol_slice(args: tuple[dict[str, str], list[str]]) -> list[tuple[str, str,
     from twostep.otp import generate_totp
     from twostep.server.accounts.services import create_user
     from twostep.server.clock import system_clock
-    from twostep.server.mfa.services import confirm_enrolment, start_enrolment
+    from twostep.server.usecases.enrolment import confirm_enrolment, start_enrolment
 
     done = []
     for name in names:
@@ -938,7 +938,7 @@ def main() -> int:
             flush=True,
         )
         setup_django(env)
-        from twostep.server.api.services import create_api_key
+        from twostep.server.applications.keys import create_api_key
         from twostep.server.clock import system_clock
 
         _, key = create_api_key(name="bench", scope="verify", clock=system_clock)

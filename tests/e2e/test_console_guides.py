@@ -367,8 +367,8 @@ from twostep.otp import generate_totp
 from twostep.server.accounts.models import Role, User
 from twostep.server.accounts.services import create_user
 from twostep.server.clock import FileOffsetClock
-from twostep.server.console.services import create_group
-from twostep.server.mfa import services as mfa
+from twostep.server.accounts.directory import create_group
+from server import actions as mfa
 from twostep.server.policy.services import require_user, set_org_policy
 
 clock = FileOffsetClock(Path(sys.argv[1]))

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.test import Client
 
+from server import actions as mfa
 from twostep.otp import Secret, generate_totp
 from twostep.server.accounts.services import create_user
 from twostep.server.clock import FakeClock
-from twostep.server.mfa import services as mfa
 
 PASSWORD = "correct horse battery staple"
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from server import actions as mfa
 from twostep.server.clock import FakeClock
-from twostep.server.mfa import services as mfa
 
 from .helpers import Member, csrf, post_form, sign_in
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from server import actions as mfa
 from twostep.otp import generate_totp
+from twostep.server.attempts.throttle import CODE_LOCKOUT_FAILURES
 from twostep.server.clock import FakeClock
 from twostep.server.errors import CodeRejectedError, LockedOutError, ThrottledError
-from twostep.server.mfa import services as mfa
-from twostep.server.mfa.throttle import CODE_LOCKOUT_FAILURES
 
 from .helpers import Member
 

@@ -20,7 +20,7 @@ django.setup()
 from twostep.otp import generate_totp
 from twostep.server.accounts.models import User
 from twostep.server.clock import system_clock
-from twostep.server.mfa import services as mfa
+from server import actions as mfa
 user = User.objects.get(username="alice")
 if sys.argv[1] == "enrol":
     enrolment = mfa.start_enrolment(user, clock=system_clock)

@@ -14,13 +14,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.db import transaction
 
+from server import actions as mfa
 from twostep.server import mail
 from twostep.server.audit.models import Event
 from twostep.server.audit.services import Events
 from twostep.server.clock import FakeClock
 from twostep.server.config import mail_from_url
 from twostep.server.errors import CodeRejectedError
-from twostep.server.mfa import services as mfa
 
 from .helpers import Member, enrol, make_user
 

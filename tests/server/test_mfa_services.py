@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from server import actions as mfa
 from twostep.otp import Secret, generate_totp
+from twostep.server.attempts import throttle
+from twostep.server.attempts.models import Throttle
 from twostep.server.audit.models import Event
 from twostep.server.audit.services import Events
 from twostep.server.clock import FakeClock
@@ -19,9 +22,7 @@ from twostep.server.errors import (
     StepUpRequiredError,
     ThrottledError,
 )
-from twostep.server.mfa import services as mfa
-from twostep.server.mfa import throttle
-from twostep.server.mfa.models import Device, PendingEnrolment, RecoveryCode, Throttle
+from twostep.server.mfa.models import Device, PendingEnrolment, RecoveryCode
 from twostep.server.policy.services import require_user
 
 from .helpers import Member, enrol, make_user

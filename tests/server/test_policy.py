@@ -131,8 +131,8 @@ def test_each_way_out_of_the_lock(clock: FakeClock, db: None) -> None:
     assert decide(users[0].user, clock=clock).days_left == 7
     lift_requirement(users[1].user, actor=None, clock=clock)
     assert not decide(users[1].user, clock=clock).required
-    # An admin reset restarts the enrolment period (mfa.services.reset calls the policy).
-    from twostep.server.mfa.services import reset
+    # An admin reset restarts the enrolment period (usecases.enrolment.reset calls the policy).
+    from twostep.server.usecases.enrolment import reset
 
     reset(users[3].user, actor=None, clock=clock)
     assert decide(users[3].user, clock=clock).days_left == 1

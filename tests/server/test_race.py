@@ -44,7 +44,7 @@ django.setup()
 from django.db import connection
 from twostep.server.clock import system_clock
 from twostep.server.mfa.models import Device
-from twostep.server.mfa.services import mark_step_used
+from twostep.server.mfa.statements import mark_step_used
 device = Device.objects.get()
 step = device.last_step + 1
 barrier = threading.Barrier(50)
@@ -59,8 +59,9 @@ for t in threads: t.join()
 print(sum(wins), len(wins), Device.objects.get().last_step == step)
 
 from twostep.server.audit.services import record
-from twostep.server.mfa import services, throttle
-from twostep.server.mfa.models import Throttle
+from twostep.server.attempts import throttle
+from twostep.server.attempts.models import Throttle
+from twostep.server.mfa.statements import statements
 row = Throttle.objects.filter(scope="code").first()
 claims = [
     throttle.Claim(lane="code", key=row.key, row_id=row.pk, failures=1,
@@ -70,7 +71,7 @@ claims = [
 wins = []
 def settle(claim):
     barrier.wait()
-    wins.append(services._settle(device.pk, step + 1, system_clock(), claim, purpose="race"))
+    wins.append(statements().settle(device.pk, step + 1, system_clock(), claim, purpose="race"))
     connection.close()
 threads = [threading.Thread(target=settle, args=(claim,)) for claim in claims]
 for t in threads: t.start()

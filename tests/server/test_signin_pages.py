@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from server import actions as mfa
 from twostep.otp import Secret, generate_totp
 from twostep.server.accounts.models import User
 from twostep.server.accounts.services import create_owner, new_setup_token, setup_token_valid
@@ -16,7 +17,6 @@ from twostep.server.audit.models import Event
 from twostep.server.audit.services import Events
 from twostep.server.clock import FakeClock
 from twostep.server.errors import OwnerExistsError, SetupLinkError
-from twostep.server.mfa import services as mfa
 from twostep.server.policy.services import require_user, set_org_policy
 
 from .helpers import PASSWORD, Member, enrol, make_user, post_form, sign_in

@@ -13,11 +13,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from twostep.server.accounts.directory import _clean_email
 from twostep.server.accounts.models import User
 from twostep.server.accounts.services import create_user
 from twostep.server.api.routes.verify import _username_for
 from twostep.server.clock import FakeClock
-from twostep.server.console.services import _clean_email
 from twostep.server.errors import InvalidUserDataError
 
 from .helpers import Member

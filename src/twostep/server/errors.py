@@ -18,15 +18,24 @@ who made the request: it never holds a secret, a code, or a hint that a code was
     ├── PostponeNotAllowedError    "remind me later" is not possible (no days left)
     ├── RequiredByPolicyError      2FA cannot be turned off: the organisation requires it
     ├── OwnerExistsError           the owner account was already created
+    ├── SetupLinkError             the first start's setup link is missing, wrong or replaced
+    ├── ActionRefusedError         an admin action would break a rule protecting the organisation
+    ├── SignInExpiredError         a sign-in token of the sign-in API is unknown, used or expired
+    ├── UnknownUserError           no user has that username, email or external id
+    ├── InactiveUserError          the user is deactivated
     └── InvalidUserDataError       a user field is not acceptable (``field`` names it)
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
+    "ActionRefusedError",
     "AlreadyEnrolledError",
     "CodeRejectedError",
     "EnrolmentExpiredError",
+    "InactiveUserError",
     "InvalidUserDataError",
     "LockedOutError",
     "MalformedCodeInputError",
@@ -37,9 +46,11 @@ __all__ = [
     "ServiceError",
     "SetupDeadlinePassedError",
     "SetupLinkError",
+    "SignInExpiredError",
     "SignInFailedError",
     "StepUpRequiredError",
     "ThrottledError",
+    "UnknownUserError",
 ]
 
 
@@ -58,11 +69,29 @@ class SignInFailedError(ServiceError):
 
 
 class CodeRejectedError(ServiceError):
+    """A code was not accepted. The message is the same whatever the cause; ``reused`` (a right
+    code used before, or beaten by a concurrent request) and ``locked_after`` (this failure
+    locked the account) are for the use cases, which mail the user about them, never for the
+    person typing."""
+
     code = "invalid_code"
     default_message = (
         "That code was not accepted. Enter the code your authenticator app shows now "
         "(each code works once)."
     )
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        user: Any = None,
+        reused: bool = False,
+        locked_after: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.user = user  # whose code it was (for the notice), None for a setup code
+        self.reused = reused
+        self.locked_after = locked_after  # the failures that locked the account, if this did
 
 
 class MalformedCodeInputError(ServiceError):
@@ -153,3 +182,29 @@ class InvalidUserDataError(ServiceError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(message)
+
+
+class ActionRefusedError(ServiceError):
+    """The action would break a rule that protects the organisation (the message says which)."""
+
+    code = "not_allowed"
+
+
+class SignInExpiredError(ServiceError):
+    """A sign-in token of the sign-in API is unknown, used, expired or no longer valid."""
+
+    code = "signin_expired"
+    default_message = (
+        "This sign-in has expired (the code must follow the password within 5 minutes) or "
+        "was already used. Sign in again with the password."
+    )
+
+
+class UnknownUserError(ServiceError):
+    code = "user_not_found"
+    default_message = "There is no user with that username, email or id."
+
+
+class InactiveUserError(ServiceError):
+    code = "user_inactive"
+    default_message = "This user is deactivated."

@@ -41,6 +41,8 @@ from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 
+from .accounts.models import Organisation, User
+from .audit.services import Events, record
 from .clock import Clock
 
 __all__ = ["notify_user", "send_mail_text", "send_to_user", "wait_for_notices"]
@@ -62,7 +64,7 @@ def send_mail_text(to: str, subject: str, body: str) -> None:
 
 @dataclass(frozen=True)
 class _Message:
-    user: Any
+    user: User
     template: str
     to: str
     subject: str
@@ -71,13 +73,11 @@ class _Message:
 
 
 def _render(
-    user: Any, template: str, context: dict[str, Any] | None, clock: Clock, address: str | None
+    user: User, template: str, context: dict[str, Any] | None, clock: Clock, address: str | None
 ) -> _Message | None:
     email = getattr(user, "email", None)
     if not email:
         return None
-    from .accounts.models import Organisation
-
     org = Organisation.objects.filter(pk=1).first()
     full = {
         "user": user,
@@ -104,8 +104,6 @@ def _deliver(message: _Message) -> bool:
 
 def _failed(message: _Message, error: str) -> None:
     log.warning("mail %r to user %s failed: %s", message.template, message.user.pk, error)
-    from .audit.services import Events, record
-
     record(
         Events.MAIL_FAILED,
         clock=message.clock,
@@ -116,7 +114,7 @@ def _failed(message: _Message, error: str) -> None:
 
 
 def send_to_user(
-    user: Any,
+    user: User,
     template: str,
     context: dict[str, Any] | None = None,
     *,
@@ -128,7 +126,7 @@ def send_to_user(
 
 
 def notify_user(
-    user: Any,
+    user: User,
     template: str,
     context: dict[str, Any] | None = None,
     *,

@@ -29,7 +29,15 @@ from typing import Any, TypeVar
 from django.db import connections, models
 from django.db.models.fields.related import ForeignObjectRel
 
-__all__ = ["Plan", "from_row", "insert", "insert_parts", "select_one", "select_plan"]
+__all__ = [
+    "Plan",
+    "column_of",
+    "from_row",
+    "insert",
+    "insert_parts",
+    "select_one",
+    "select_plan",
+]
 
 M = TypeVar("M", bound=models.Model)
 
@@ -98,7 +106,7 @@ def _plan(
 ) -> Plan:
     quote = connections[alias].ops.quote_name
     main = _columns(model, only)
-    select = [f"t0.{quote(f.column)}" for f in main]
+    select = [f"t0.{quote(column_of(f))}" for f in main]
     parts = [_Part(model, tuple(main), tuple(f.attname for f in main), 0, None, None)]
     joins = []
     for n, name in enumerate(related, start=1):
@@ -110,21 +118,22 @@ def _plan(
             if not field.one_to_one:
                 raise ValueError(f"{model.__name__}.{name}: only reverse one-to-one relations")
             back = field.field
-            on = f"r{n}.{quote(back.column)} = t0.{quote(back.target_field.column)}"
+            on = f"r{n}.{quote(column_of(back))} = t0.{quote(column_of(back.target_field))}"
             reverse = back
         else:
             if not (field.many_to_one or field.one_to_one) or not field.concrete:
                 raise ValueError(f"{model.__name__}.{name}: only to-one relations")
-            on = f"r{n}.{quote(field.target_field.column)} = t0.{quote(field.column)}"
+            target_field = getattr(field, "target_field", None)  # a ForeignKey or OneToOneField
+            on = f"r{n}.{quote(column_of(target_field))} = t0.{quote(column_of(field))}"
             reverse = None
         joins.append(f"LEFT JOIN {table} r{n} ON {on}")
         fields = _columns(target, only, f"{name}__")
         attnames = tuple(f.attname for f in fields)
         parts.append(_Part(target, tuple(fields), attnames, len(select), field, reverse))
-        select += [f"r{n}.{quote(f.column)}" for f in fields]
+        select += [f"r{n}.{quote(column_of(f))}" for f in fields]
     every = model._meta.concrete_fields  # the condition may use any column
-    names = {f.name: f"t0.{quote(f.column)}" for f in every}
-    names.update({f.attname: f"t0.{quote(f.column)}" for f in every})
+    names = {f.name: f"t0.{quote(column_of(f))}" for f in every}
+    names.update({f.attname: f"t0.{quote(column_of(f))}" for f in every})
     sql = (
         f"SELECT {', '.join(select)} FROM {quote(model._meta.db_table)} t0 "  # noqa: S608
         f"{' '.join(joins)} WHERE {where.format(**names)} LIMIT 1"
@@ -212,10 +221,17 @@ def _converters(
     return tuple(out)
 
 
+def column_of(field: Any) -> str:
+    """The database column of a concrete field (Django types it ``str | None``)."""
+    column = field.column
+    assert isinstance(column, str), field
+    return column
+
+
 @functools.cache
 def _columns_sql(model: type[models.Model], names: tuple[str, ...], alias: str) -> str:
     quote = connections[alias].ops.quote_name
-    return ", ".join(quote(model._meta.get_field(name).column) for name in names)  # type: ignore[union-attr]
+    return ", ".join(quote(column_of(model._meta.get_field(name))) for name in names)
 
 
 def insert_parts(
@@ -245,9 +261,11 @@ def insert(model: type[models.Model], *, using: str = "default", **values: Any) 
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
     returning = connection.features.can_return_columns_from_insert
     if returning:
-        sql += f" RETURNING {quote(model._meta.pk.column)}"
+        sql += f" RETURNING {quote(column_of(model._meta.pk))}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if returning:
             return cursor.fetchone()[0]
-        return connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+        return connection.ops.last_insert_id(
+            cursor, model._meta.db_table, column_of(model._meta.pk)
+        )

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "twostep.server.accounts",
+    "twostep.server.attempts",
+    "twostep.server.applications",
     "twostep.server.audit",
     "twostep.server.mfa",
     "twostep.server.policy",

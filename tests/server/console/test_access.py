@@ -14,11 +14,11 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, resolve
 
+from twostep.server.accounts.directory import create_group
 from twostep.server.accounts.models import Group, Role
 from twostep.server.audit.models import Event
 from twostep.server.clock import FakeClock
 from twostep.server.console import urls as console_urls
-from twostep.server.console.services import create_group
 from twostep.server.policy.models import OrgPolicy
 from twostep.server.policy.services import get_org_policy
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from twostep.server.accounts.directory import create_group
 from twostep.server.accounts.models import Group, Role, User
 from twostep.server.clock import FakeClock
-from twostep.server.console.services import create_group
 from twostep.server.policy.services import Rule, Status, get_org_policy, set_org_policy
 
 from ..helpers import Member, make_user, sign_in

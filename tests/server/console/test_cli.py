@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
+from server import actions as mfa
+from twostep.server.accounts.directory import create_group
 from twostep.server.accounts.models import Role
+from twostep.server.attempts.models import Throttle
+from twostep.server.attempts.throttle import CODE_LOCKOUT_FAILURES
 from twostep.server.cli import main
 from twostep.server.clock import FakeClock
-from twostep.server.console.services import create_group
-from twostep.server.mfa import services as mfa
-from twostep.server.mfa.models import Throttle
-from twostep.server.mfa.throttle import CODE_LOCKOUT_FAILURES
 from twostep.server.policy.models import OrgPolicy
 from twostep.server.policy.services import Rule, Status, get_org_policy, require_user
 

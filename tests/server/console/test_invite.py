@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from twostep.server.accounts.models import Role, User
+from twostep.server.accounts.directory import create_group
+from twostep.server.accounts.models import Invitation, Role, User
 from twostep.server.clock import FakeClock
-from twostep.server.console.models import Invitation
-from twostep.server.console.services import create_group
 from twostep.server.policy.services import Status
 
 from ..helpers import PASSWORD, Member, post_form, sign_in

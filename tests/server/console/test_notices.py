@@ -12,9 +12,9 @@ from django.test import Client
 from twostep.server.accounts.models import User
 from twostep.server.cli import main
 from twostep.server.clock import FakeClock
-from twostep.server.console.models import Notice
-from twostep.server.console.notices import _send, send_due_notices
+from twostep.server.policy.models import Notice
 from twostep.server.policy.services import decide, require_user, set_org_policy
+from twostep.server.usecases.notices import _send, send_due_notices
 
 from ..helpers import Member, enrol, make_user
 from .test_user_page import save_user

@@ -9,13 +9,13 @@ from datetime import timedelta
 
 import pytest
 
+from server import actions as mfa
+from twostep.server.accounts.directory import create_group, create_role
 from twostep.server.accounts.models import Group, Role, User
+from twostep.server.attempts.models import Throttle
+from twostep.server.attempts.throttle import CODE_LOCKOUT_FAILURES
 from twostep.server.clock import FakeClock
-from twostep.server.console.queries import STATUSES, counts, filter_users
-from twostep.server.console.services import create_group, create_role
-from twostep.server.mfa import services as mfa
-from twostep.server.mfa.models import Throttle
-from twostep.server.mfa.throttle import CODE_LOCKOUT_FAILURES
+from twostep.server.policy.queries import STATUSES, counts, filter_users
 from twostep.server.policy.services import (
     Decision,
     Status,

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from twostep.server.accounts.directory import create_group
 from twostep.server.accounts.models import Role
 from twostep.server.clock import FakeClock
-from twostep.server.console.services import create_group
 from twostep.server.policy.services import (
     require_user,
     set_admin_requirement,

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from server import actions as mfa
+from twostep.server.accounts.directory import create_group
 from twostep.server.accounts.models import Role
 from twostep.server.clock import FakeClock
-from twostep.server.console.services import create_group
-from twostep.server.mfa import services as mfa
 from twostep.server.policy.models import OrgPolicy
 from twostep.server.policy.services import (
     Rule,

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from server import actions as mfa
+from twostep.server.accounts.directory import create_group
 from twostep.server.accounts.models import Role
+from twostep.server.attempts.throttle import CODE_LOCKOUT_FAILURES
 from twostep.server.clock import FakeClock
-from twostep.server.console.services import create_group
 from twostep.server.errors import CodeRejectedError, LockedOutError
-from twostep.server.mfa import services as mfa
-from twostep.server.mfa.throttle import CODE_LOCKOUT_FAILURES
 from twostep.server.policy.services import Rule, Status, get_requirement, set_org_policy
 
 from ..helpers import Member, enrol, make_user, post_form, sign_in

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from twostep.server.accounts.directory import create_group
 from twostep.server.accounts.models import Role, User
 from twostep.server.clock import FakeClock
-from twostep.server.console.services import create_group
 from twostep.server.policy.services import Rule, Status, require_user
 
 from ..helpers import Member, enrol, make_user

@@ -11,13 +11,25 @@
 - :class:`Organisation`: the single row (pk=1) for installation-wide facts: the name shown as
   the issuer in authenticator apps, and whether the owner account was created.
 
+- :class:`Invitation`: an invited user's one-time link to choose a password (and so verify the
+  email address). Only a SHA-256 hash of the link's token is stored; one open invitation per
+  user (a new one replaces the old); it expires after :data:`INVITATION_LIFETIME`.
+- :class:`SignInState`: "password accepted, second step pending" for the sign-in API (code:
+  5 minutes, setup: 10 minutes), bound to the user's session epoch; used once.
+- :class:`AccessToken`: what a first-party client gets after a completed sign-in (12 hours),
+  dead as soon as the user's session epoch moves (reset, password change, sign out
+  everywhere) or the user is deactivated. Only SHA-256 digests of both tokens are stored;
+  ``lookup`` is the public part that finds the row.
+
 ``same_text(field, value)``: the case-insensitive comparison that the unique indexes serve.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from datetime import timedelta
+from typing import Any, ClassVar, Final
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Value
@@ -30,6 +42,7 @@ OWNER = "owner"
 ADMIN = "admin"
 MEMBER = "member"
 BUILTIN_ROLES = (OWNER, ADMIN, MEMBER)
+INVITATION_LIFETIME: Final = timedelta(days=7)
 
 
 class Role(models.Model):
@@ -136,3 +149,66 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Invitation(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitation"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "console_invitation"  # made by the console app's first migration
+
+    def __str__(self) -> str:
+        return f"invitation of user {self.user_id}"
+
+
+class SignInState(models.Model):
+    CODE = "code"
+    SETUP = "setup"
+    STAGES = ((CODE, "code"), (SETUP, "setup"))
+
+    lookup = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=8, choices=STAGES)
+    epoch = models.PositiveIntegerField()
+    enrolment_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "api_signinstate"  # made by the api app's first migration
+        indexes: ClassVar = [models.Index(fields=["expires_at"], name="api_signin_expires_idx")]
+
+    def __str__(self) -> str:
+        return f"sign-in of user {self.user_id} at {self.stage}"
+
+
+class AccessToken(models.Model):
+    lookup = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    epoch = models.PositiveIntegerField()
+    method = models.CharField(max_length=16)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        db_table = "api_accesstoken"  # made by the api app's first migration
+        indexes: ClassVar = [
+            models.Index(fields=["user", "expires_at"], name="api_access_user_idx"),
+            models.Index(fields=["expires_at"], name="api_access_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"access token tsa_{self.lookup}_... of user {self.user_id}"

@@ -26,7 +26,8 @@ for the system; ``address``: the client address for the audit log):
   throttled per account (or per typed name) and per client network; unknown names cost the same
   time as known ones; raises ``SignInFailedError`` (uniform) or ``ThrottledError``.
 - ``sign_out_everywhere(user, *, actor, clock, address=None)`` ends all the user's sessions
-  (the caller refreshes its own with ``update_session_auth_hash`` to keep it).
+  (the caller refreshes its own with ``update_session_auth_hash`` to keep it);
+  ``end_sessions(user)`` the same without the audit row, for changes audited themselves.
 - ``get_role(key) -> Role``; ``client_address(request) -> str | None`` (honours
   ``TWOSTEP_PROXY_COUNT``).
 """
@@ -50,6 +51,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from ..attempts import throttle
+from ..attempts.models import Throttle
 from ..audit.services import Events, record
 from ..clock import Clock
 from ..crypto import link_token_hash
@@ -60,8 +63,6 @@ from ..errors import (
     SignInFailedError,
     ThrottledError,
 )
-from ..mfa import throttle
-from ..mfa.models import Throttle
 from ..rows import select_one
 from .models import MEMBER, OWNER, Organisation, Role, User, same_text
 
@@ -70,6 +71,7 @@ __all__ = [
     "client_address",
     "create_owner",
     "create_user",
+    "end_sessions",
     "find_user",
     "get_role",
     "needs_owner",
@@ -181,7 +183,7 @@ def create_user(
     external_id: str | None = None,
     email_verified: bool = False,
     groups: Iterable[Any] = (),
-    actor: Any = None,
+    actor: User | None = None,
     clock: Clock,
     address: str | None = None,
 ) -> User:
@@ -239,7 +241,7 @@ def setup_token_valid(token: str | None) -> bool:
     if not token or len(token) > 128:
         return False
     stored = Organisation.objects.filter(pk=1).values_list("setup_token_hash", flat=True).first()
-    return bool(stored) and hmac.compare_digest(stored, link_token_hash(token))
+    return bool(stored) and hmac.compare_digest(str(stored), link_token_hash(token))
 
 
 def create_owner(
@@ -285,7 +287,7 @@ def create_owner(
 
 
 def set_password(
-    user: User, password: str, *, actor: Any, clock: Clock, address: str | None = None
+    user: User, password: str, *, actor: User | None, clock: Clock, address: str | None = None
 ) -> None:
     validate_password_for(user, password)
     user.set_password(password)
@@ -295,11 +297,16 @@ def set_password(
     record("account.password_changed", clock=clock, actor=actor, subject=user, address=address)
 
 
-def sign_out_everywhere(
-    user: User, *, actor: Any, clock: Clock, address: str | None = None
-) -> None:
+def end_sessions(user: User) -> None:
+    """Raise the user's session epoch: every session and token made before ends."""
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch"])
+
+
+def sign_out_everywhere(
+    user: User, *, actor: User | None, clock: Clock, address: str | None = None
+) -> None:
+    end_sessions(user)
     event = (
         Events.OTHERS_SIGNED_OUT
         if actor is not None and actor.pk == user.pk

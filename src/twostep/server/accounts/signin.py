@@ -1,47 +1,42 @@
-"""The sign-in flow (DESIGN.md §4 Sign-in), the same for the pages and the API.
+"""The sign-in state machine (DESIGN.md §4 Sign-in), the same for the pages and the API.
 
-1. :func:`start_sign_in` checks the password, asks the policy for the decision, and says what
-   comes next: ``code`` (2FA is set up: ask for it, whether or not it is required), ``setup``
-   (required, not set up, deadline ahead or due now), or ``done`` (not required). It raises
-   ``SetupDeadlinePassedError`` (required, not set up, the enrolment period ran out: recorded),
-   ``LockedOutError`` (too many wrong codes), ``SignInFailedError`` or ``ThrottledError``.
+The steps are driven by the use cases (:mod:`twostep.server.usecases.signin`), which check the
+password, ask the policy for the decision and hand it here; the edges only keep the state
+between requests (the pages in the session, the API in a sign-in token).
+
+1. :func:`next_step` says, from the decision, what comes after the password: ``code`` (2FA is
+   set up: ask for it, whether or not it is required), ``setup`` (required, not set up,
+   deadline ahead or due now), or ``done`` (not required). It raises
+   ``SetupDeadlinePassedError`` (required, not set up, the enrolment period ran out: recorded)
+   or ``LockedOutError`` (too many wrong codes).
 2. The caller keeps "password accepted" for at most :data:`PENDING_LIFETIME` (5 minutes) for
    the code step, or :data:`SETUP_LIFETIME` (10 minutes, the life of a pending secret) for
    setup, under a new session id.
-3. Then ``mfa.services.verify_code`` / ``verify_recovery_code``, or setup with
-   ``mfa.services.start_enrolment`` / ``confirm_enrolment``, or :func:`postpone_setup` when the
-   decision allows "Remind me later".
+3. Then the code (or a recovery code), or setup, or :func:`postpone` when the decision allows
+   "Remind me later"; when a pending step resumes the decision is asked again (:func:`next_step`).
 4. :func:`finish_sign_in` records the completed sign-in and how it was made.
-
-Functions: ``start_sign_in(identifier, password, *, clock, address=None) -> PasswordAccepted``,
-``postpone_setup(user, *, clock, address=None) -> Decision``,
-``finish_sign_in(user, method, *, clock, address=None)``,
-``recheck(user, *, clock) -> NextStep`` (re-asks the policy when a pending step resumes).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final, Protocol
 
 from ..audit.services import Events, record
 from ..clock import Clock
 from ..errors import LockedOutError, PostponeNotAllowedError, SetupDeadlinePassedError
-from ..policy.services import Decision, decide
 from .models import User
-from .services import check_password_for_sign_in
 
 __all__ = [
     "PENDING_LIFETIME",
     "SETUP_LIFETIME",
     "NextStep",
-    "PasswordAccepted",
+    "Standing",
     "finish_sign_in",
-    "postpone_setup",
-    "recheck",
-    "start_sign_in",
+    "next_step",
+    "postpone",
 ]
 
 PENDING_LIFETIME: Final = timedelta(minutes=5)
@@ -54,14 +49,31 @@ class NextStep(StrEnum):
     DONE = "done"
 
 
-@dataclass(frozen=True)
-class PasswordAccepted:
-    user: User
-    next: NextStep
-    decision: Decision
+class Standing(Protocol):
+    """What the machine needs of the policy's decision for a user (``policy.Decision``)."""
+
+    @property
+    def enrolled(self) -> bool: ...
+    @property
+    def locked_out(self) -> bool: ...
+    @property
+    def locked(self) -> bool: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def can_postpone(self) -> bool: ...
+    @property
+    def days_left(self) -> int: ...
+    @property
+    def deadline(self) -> datetime | None: ...
+    @property
+    def rules(self) -> Sequence[str]: ...
 
 
-def _next(user: User, decision: Decision, *, clock: Clock, address: str | None) -> NextStep:
+def next_step(
+    user: User, decision: Standing, *, clock: Clock, address: str | None = None
+) -> NextStep:
+    """What the user must do now, given the policy's decision."""
     if decision.enrolled:
         if decision.locked_out:
             record(
@@ -85,21 +97,8 @@ def _next(user: User, decision: Decision, *, clock: Clock, address: str | None) 
     return NextStep.DONE
 
 
-def start_sign_in(
-    identifier: str, password: str, *, clock: Clock, address: str | None = None
-) -> PasswordAccepted:
-    user = check_password_for_sign_in(identifier, password, clock=clock, address=address)
-    decision = decide(user, clock=clock)
-    return PasswordAccepted(user, _next(user, decision, clock=clock, address=address), decision)
-
-
-def recheck(user: User, *, clock: Clock, address: str | None = None) -> NextStep:
-    """What the user must do now (the policy may have changed since the password step)."""
-    return _next(user, decide(user, clock=clock), clock=clock, address=address)
-
-
-def postpone_setup(user: User, *, clock: Clock, address: str | None = None) -> Decision:
-    decision = decide(user, clock=clock)
+def postpone(user: User, decision: Standing, *, clock: Clock, address: str | None = None) -> None:
+    """ "Remind me later": allowed while every requiring rule's deadline is ahead."""
     if not decision.can_postpone:
         raise PostponeNotAllowedError()
     record(
@@ -110,8 +109,7 @@ def postpone_setup(user: User, *, clock: Clock, address: str | None = None) -> D
         address=address,
         days_left=decision.days_left,
     )
-    return decision
 
 
-def finish_sign_in(user: Any, method: str, *, clock: Clock, address: str | None = None) -> None:
+def finish_sign_in(user: User, method: str, *, clock: Clock, address: str | None = None) -> None:
     record(Events.SIGNED_IN, clock=clock, actor=user, subject=user, address=address, method=method)

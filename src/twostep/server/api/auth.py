@@ -17,10 +17,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from ..accounts.client_tokens import authenticate_access_token
+from ..accounts.models import AccessToken
+from ..applications.keys import authenticate_api_key
+from ..applications.models import ApiKey
 from ..clock import get_clock
 from .errors import ApiError
-from .models import AccessToken, ApiKey
-from .services import authenticate_access_token, authenticate_api_key
 
 __all__ = ["AccessTokenAuth", "ApiKeyAuth", "acting_user"]
 

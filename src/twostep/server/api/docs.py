@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import ninja
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from ninja.openapi.docs import DocsBase
 
@@ -85,7 +86,7 @@ class LocalSwagger(DocsBase):
         return response
 
 
-def docs_asset(request: HttpRequest, name: str) -> HttpResponse:
+def docs_asset(request: HttpRequest, name: str) -> HttpResponseBase:
     """One of the Swagger UI files shipped with django-ninja (a fixed list, nothing else)."""
     content_type = ASSETS.get(name)
     if content_type is None or request.method not in {"GET", "HEAD"}:

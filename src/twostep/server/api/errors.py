@@ -49,6 +49,7 @@ into responses.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
@@ -262,14 +263,18 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def install(api: NinjaAPI) -> None:
     """Make ``api`` answer every exception with the JSON error shape."""
-    api.add_exception_handler(ApiError, _api_error)
-    api.add_exception_handler(ServiceError, _service_error)
-    api.add_exception_handler(NinjaValidationError, _validation_error)
-    api.add_exception_handler(HttpError, _http_error)
-    api.add_exception_handler(Http404, _not_found)
-    api.add_exception_handler(RequestDataTooBig, _too_large)
-    api.add_exception_handler(SuspiciousOperation, _suspicious)
-    api.add_exception_handler(PermissionDenied, _forbidden)
-    api.add_exception_handler(IntegrityError, _integrity)
-    api.add_exception_handler(DatabaseError, _database)
-    api.add_exception_handler(Exception, _unexpected)
+    handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+        (ApiError, _api_error),
+        (ServiceError, _service_error),
+        (NinjaValidationError, _validation_error),
+        (HttpError, _http_error),
+        (Http404, _not_found),
+        (RequestDataTooBig, _too_large),
+        (SuspiciousOperation, _suspicious),
+        (PermissionDenied, _forbidden),
+        (IntegrityError, _integrity),
+        (DatabaseError, _database),
+        (Exception, _unexpected),
+    ]
+    for exc_type, handler in handlers:
+        api.add_exception_handler(exc_type, handler)

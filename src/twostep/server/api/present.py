@@ -9,11 +9,12 @@ from twostep.otp import make_qr_png
 
 from ..accounts.models import User
 from ..accounts.services import user_lookup as accounts_lookup
-from ..mfa.services import Enrolment, recovery_codes_left
+from ..applications.models import ApiKey
+from ..mfa.devices import recovery_codes_left
+from ..mfa.enrolment import Enrolment
 from ..policy.services import Decision
 from ..rows import select_one
 from .errors import ApiError
-from .models import ApiKey
 
 __all__ = [
     "api_key_out",

@@ -24,7 +24,16 @@ from ..clock import Clock
 from ..rows import insert
 from .models import Event
 
-__all__ = ["FORBIDDEN_DETAIL_KEYS", "Events", "events_for", "record", "relabel", "row_values"]
+__all__ = [
+    "FORBIDDEN_DETAIL_KEYS",
+    "ApiEvents",
+    "ConsoleEvents",
+    "Events",
+    "events_for",
+    "record",
+    "relabel",
+    "row_values",
+]
 
 FORBIDDEN_DETAIL_KEYS = frozenset(
     {"code", "secret", "password", "token", "key", "recovery_code", "otp", "uri", "seed"}
@@ -32,7 +41,7 @@ FORBIDDEN_DETAIL_KEYS = frozenset(
 
 
 class Events:
-    """The event names used by the server (the console and the API add their own)."""
+    """The event names of sign-in, two-step verification, sessions and the policy."""
 
     OWNER_CREATED = "account.owner_created"
     USER_CREATED = "account.created"
@@ -71,6 +80,33 @@ class Events:
     ENROLMENT_EXTENDED = "policy.enrolment_extended"
     REQUIREMENT_LIFTED = "policy.user_requirement_lifted"
     ADMIN_REQUIREMENT_SET = "policy.admin_required"
+
+
+class ConsoleEvents:
+    """The administrators' actions on users, groups and roles, and the console's mails."""
+
+    PROFILE_CHANGED = "console.profile_changed"
+    ROLE_CHANGED = "console.role_changed"
+    ACTIVE_CHANGED = "console.active_changed"
+    GROUPS_CHANGED = "console.groups_changed"
+    USER_DELETED = "console.user_deleted"
+    GROUP_CREATED = "console.group_created"
+    GROUP_CHANGED = "console.group_changed"
+    GROUP_DELETED = "console.group_deleted"
+    ROLE_CREATED = "console.role_created"
+    ROLE_UPDATED = "console.role_updated"
+    ROLE_DELETED = "console.role_deleted"
+    INVITED = "console.invited"
+    INVITATION_ACCEPTED = "console.invitation_accepted"
+    NOTICE_SENT = "console.notice_sent"
+    AUDIT_EXPORTED = "console.audit_exported"
+
+
+class ApiEvents:
+    """API keys made and revoked."""
+
+    KEY_CREATED = "api.key_created"
+    KEY_REVOKED = "api.key_revoked"
 
 
 def _label(user: Any) -> str:

@@ -4,7 +4,7 @@
   (and back afterwards), a signed-in user whose role is not an administrator role gets 403.
 - :func:`confirm_mode` / :func:`confirm_admin`: every change made in the console needs the
   administrator to have proven it is them recently: with 2FA, a code verified in the last
-  10 minutes (``mfa.services.check_step_up``: the sign-in code counts); without 2FA, the
+  10 minutes (``usecases.verification.check_step_up``: the sign-in code counts); without 2FA, the
   password entered in the last 10 minutes. Forms show the field that is needed
   (``console/_confirm.html``) and the view calls :func:`confirm_admin` before acting.
 """
@@ -17,12 +17,15 @@ from typing import Any, Final
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from ..accounts.services import check_password_for_sign_in, client_address
 from ..clock import get_clock
 from ..errors import SignInFailedError, StepUpRequiredError
-from ..mfa.services import STEP_UP_WINDOW, check_step_up, is_enrolled
+from ..mfa.devices import is_enrolled
+from ..mfa.verification import STEP_UP_WINDOW
+from ..usecases.verification import check_step_up
 from ..web import state
 
 __all__ = ["CODE_FIELD", "PASSWORD_FIELD", "admin_required", "confirm_admin", "confirm_mode"]
@@ -31,9 +34,11 @@ CODE_FIELD: Final = "confirm_code"
 PASSWORD_FIELD: Final = "confirm_password"  # noqa: S105 - a form field name
 
 
-def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def admin_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -48,7 +53,7 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 def confirm_mode(request: HttpRequest) -> str | None:
     """None when the admin confirmed recently, else ``"code"`` or ``"password"``."""
     now = get_clock()()
-    if is_enrolled(request.user):
+    if is_enrolled(state.signed_in(request)):
         verified = state.verified_at(request)
         if verified is not None and now - STEP_UP_WINDOW <= verified <= now:
             return None
@@ -69,7 +74,7 @@ def confirm_admin(request: HttpRequest) -> None:
         return
     clock = get_clock()
     address = client_address(request)
-    user = request.user
+    user = state.signed_in(request)
     if mode == "code":
         code = str(request.POST.get(CODE_FIELD, "")).strip()
         at = check_step_up(
@@ -86,7 +91,7 @@ def confirm_admin(request: HttpRequest) -> None:
         raise StepUpRequiredError("Enter your password to confirm it is you.")
     try:
         check_password_for_sign_in(
-            user.username,  # type: ignore[union-attr]
+            user.username,
             password,
             clock=clock,
             address=address,

@@ -8,7 +8,7 @@ from django import forms
 
 from ..accounts.models import Group, Role
 from ..policy.models import MAX_DAYS, OrgPolicy
-from .queries import STATUSES
+from ..policy.queries import STATUSES
 
 DEFAULT_DAYS = 7
 

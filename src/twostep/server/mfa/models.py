@@ -1,4 +1,4 @@
-"""Two-step verification state: devices, pending enrolments, recovery codes, throttles.
+"""Two-step verification state: devices, pending enrolments, recovery codes.
 
 - :class:`Device`: a confirmed TOTP authenticator (one per user). The secret is stored only
   encrypted (AES-256-GCM, see :mod:`twostep.server.crypto`), bound to the row by
@@ -7,8 +7,6 @@
 - :class:`PendingEnrolment`: a secret being set up; not a credential until confirmed with a code;
   expires after 10 minutes; at most one per user (a new one replaces the old).
 - :class:`RecoveryCode`: single-use codes, stored as salted PBKDF2 hashes only.
-- :class:`Throttle`: failure counters and delays per lane (``code`` and ``password`` per account,
-  ``address`` per client network when Redis is not configured).
 """
 
 from __future__ import annotations
@@ -76,34 +74,3 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code {self.pk} of user {self.user_id}"
-
-
-class Throttle(models.Model):
-    CODE = "code"
-    PASSWORD = "password"  # noqa: S105 - a lane name
-    ADDRESS = "address"
-
-    scope = models.CharField(max_length=16)
-    key = models.CharField(max_length=128)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="throttles",
-    )
-    failures = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    last_failure_at = models.DateTimeField(null=True, blank=True)
-    locked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints: ClassVar = [
-            models.UniqueConstraint(fields=["scope", "key"], name="throttle_scope_key_unique")
-        ]
-        indexes: ClassVar = [
-            models.Index(fields=["scope", "locked_at"], name="throttle_locked_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scope}:{self.key} ({self.failures} failures)"

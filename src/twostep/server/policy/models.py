@@ -6,11 +6,17 @@
 - :class:`UserRequirement` (one row per user, created when first needed): rule 2, "Require
   two-step verification on sign-in" with its enrolment period, and rule 3's per-administrator
   checkbox.
+- :class:`Notice`: the mails about a 2FA requirement that were sent (``required``, ``reminder``,
+  ``locked``), one row per user, kind and deadline (``key``), so that ``twostep remind`` sends
+  each mail once however often it runs, and two runs at once cannot both send it (the unique
+  constraint decides).
 
 The decision is made by :func:`twostep.server.policy.services.decide`, never here.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -69,3 +75,26 @@ class UserRequirement(models.Model):
 
     def __str__(self) -> str:
         return f"2FA requirement of user {self.user_id}"
+
+
+class Notice(models.Model):
+    REQUIRED = "required"
+    REMINDER = "reminder"
+    LOCKED = "locked"
+    KINDS = ((REQUIRED, "2FA now required"), (REMINDER, "Reminder"), (LOCKED, "Deadline passed"))
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mfa_notices"
+    )
+    kind = models.CharField(max_length=16, choices=KINDS)
+    key = models.CharField(max_length=64)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "console_notice"  # made by the console app's first migration
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "kind", "key"], name="notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notice to user {self.user_id} ({self.key})"

@@ -45,11 +45,12 @@ from typing import Any
 from django.db import transaction
 
 from ..accounts.models import Role, User
+from ..attempts.models import Throttle
+from ..attempts.throttle import CODE_LOCKOUT_FAILURES
 from ..audit.services import Events, record
 from ..clock import Clock
 from ..errors import InvalidUserDataError
-from ..mfa.models import Device, Throttle
-from ..mfa.throttle import CODE_LOCKOUT_FAILURES
+from ..mfa.models import Device
 from .models import MAX_DAYS, OrgPolicy, UserRequirement
 
 __all__ = [
@@ -158,7 +159,7 @@ def get_org_policy() -> OrgPolicy:
     return policy
 
 
-def get_requirement(user: Any) -> UserRequirement:
+def get_requirement(user: User) -> UserRequirement:
     try:
         return UserRequirement.objects.get(user=user)
     except UserRequirement.DoesNotExist:
@@ -171,7 +172,7 @@ def _latest(*moments: datetime | None) -> datetime | None:
 
 
 def _requirements(
-    user: Any,
+    user: User,
     *,
     policy: OrgPolicy,
     role_ids: set[int],
@@ -245,12 +246,12 @@ def _locked_out_ids(user_ids: Iterable[int]) -> set[int]:
     return {int(key) for key in rows.values_list("key", flat=True)}
 
 
-def decide(user: Any, *, clock: Clock) -> Decision:
+def decide(user: User, *, clock: Clock) -> Decision:
     """The decision for ``user`` now."""
     return decide_many([user], clock=clock)[user.pk]
 
 
-def decide_many(users: Sequence[Any], *, clock: Clock) -> dict[int, Decision]:
+def decide_many(users: Sequence[User], *, clock: Clock) -> dict[int, Decision]:
     """Decisions for several users with a fixed number of queries."""
     now = clock()
     policy = get_org_policy()
@@ -301,7 +302,7 @@ def set_org_policy(
     groups: Iterable[Any] = (),
     grace_days: int = 0,
     require_all_admins: bool | None = None,
-    actor: Any,
+    actor: User | None,
     clock: Clock,
     address: str | None = None,
 ) -> OrgPolicy:
@@ -352,7 +353,7 @@ def set_org_policy(
     return policy
 
 
-def _save_requirement(req: UserRequirement, actor: Any, now: datetime) -> UserRequirement:
+def _save_requirement(req: UserRequirement, actor: User | None, now: datetime) -> UserRequirement:
     req.updated_at = now
     req.updated_by = actor if getattr(actor, "pk", None) else None
     req.save()
@@ -360,7 +361,7 @@ def _save_requirement(req: UserRequirement, actor: Any, now: datetime) -> UserRe
 
 
 def require_user(
-    user: Any, *, days: int = 7, actor: Any, clock: Clock, address: str | None = None
+    user: User, *, days: int = 7, actor: User | None, clock: Clock, address: str | None = None
 ) -> UserRequirement:
     return _start_period(
         user, days, Events.REQUIREMENT_SET, actor=actor, clock=clock, address=address
@@ -368,7 +369,7 @@ def require_user(
 
 
 def _start_period(
-    user: Any, days: int, event: str, *, actor: Any, clock: Clock, address: str | None
+    user: User, days: int, event: str, *, actor: User | None, clock: Clock, address: str | None
 ) -> UserRequirement:
     _check_days(days, "days")
     now = clock()
@@ -382,7 +383,7 @@ def _start_period(
 
 
 def extend_enrolment(
-    user: Any, *, days: int, actor: Any, clock: Clock, address: str | None = None
+    user: User, *, days: int, actor: User | None, clock: Clock, address: str | None = None
 ) -> UserRequirement:
     """Start the enrolment period again, now, with ``days`` days (unlocks a locked user).
 
@@ -392,7 +393,9 @@ def extend_enrolment(
     )
 
 
-def lift_requirement(user: Any, *, actor: Any, clock: Clock, address: str | None = None) -> None:
+def lift_requirement(
+    user: User, *, actor: User | None, clock: Clock, address: str | None = None
+) -> None:
     now = clock()
     req = get_requirement(user)
     if req.pk is None and not req.required:
@@ -403,7 +406,7 @@ def lift_requirement(user: Any, *, actor: Any, clock: Clock, address: str | None
 
 
 def set_admin_requirement(
-    user: Any, required: bool, *, actor: Any, clock: Clock, address: str | None = None
+    user: User, required: bool, *, actor: User | None, clock: Clock, address: str | None = None
 ) -> None:
     now = clock()
     req = get_requirement(user)
@@ -419,7 +422,7 @@ def set_admin_requirement(
     )
 
 
-def restart_enrolment_period(user: Any, *, clock: Clock) -> None:
+def restart_enrolment_period(user: User, *, clock: Clock) -> None:
     now = clock()
     req = get_requirement(user)
     req.period_restarted_at = now

@@ -25,11 +25,12 @@ from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..accounts.models import User
-from ..accounts.signin import PENDING_LIFETIME, SETUP_LIFETIME, finish_sign_in
+from ..accounts.signin import PENDING_LIFETIME, SETUP_LIFETIME
 from ..audit.services import Events, record
 from ..clock import Clock
 from ..crypto import DecryptionError
-from ..mfa.services import keyring
+from ..mfa.keys import keyring
+from ..usecases.signin import finish_sign_in
 
 PENDING = "ts_pending"
 ENROLMENT = "ts_enrolment"
@@ -38,6 +39,13 @@ VERIFIED_AT = "ts_verified_at"
 CODES = "ts_codes"
 SIGNED_IN_AT = "ts_signed_in_at"
 BACKEND = "twostep.server.accounts.backends.UserBackend"
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The signed-in user of a view that only signed-in users reach (``login_required``)."""
+    user = request.user
+    assert isinstance(user, User), "a view for signed-in users only"
+    return user
 
 
 def safe_next(request: HttpRequest, candidate: Any, default: str = "/account/") -> str:
@@ -72,7 +80,12 @@ def pending_user(
     lifetime = PENDING_LIFETIME if stage == "code" else SETUP_LIFETIME
     now = clock().timestamp()
     since = data.get("since")
-    user = User.objects.select_related("role").filter(pk=data.get("user"), is_active=True).first()
+    user_id = data.get("user")
+    user = (
+        User.objects.select_related("role").filter(pk=user_id, is_active=True).first()
+        if isinstance(user_id, int)
+        else None
+    )
     if (
         not isinstance(since, int | float)
         or not since - 60 <= now <= since + lifetime.total_seconds()

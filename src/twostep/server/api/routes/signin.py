@@ -27,25 +27,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from ...accounts.models import User
-from ...accounts.services import client_address
-from ...accounts.signin import NextStep, finish_sign_in, postpone_setup, recheck, start_sign_in
-from ...clock import get_clock
-from ...errors import AlreadyEnrolledError, EnrolmentExpiredError, LockedOutError
-from ...mfa.services import (
-    confirm_enrolment,
-    format_recovery_code,
-    get_enrolment,
-    start_enrolment,
-    verify_any,
-)
-from ...policy.services import Decision, decide
-from ..auth import AccessTokenAuth
-from ..errors import ApiError
-from ..models import SignInState
-from ..present import enrolment_out, mfa_status_out, user_brief
-from ..schemas import EnrolmentOut, MeOut, SignInCodeIn, SignInIn, SignInOut, SignInTokenIn
-from ..services import (
+from ...accounts.client_tokens import (
     begin_sign_in,
     end_sign_in,
     issue_access_token,
@@ -53,6 +35,26 @@ from ..services import (
     revoke_access_token,
     set_sign_in_enrolment,
 )
+from ...accounts.models import SignInState, User
+from ...accounts.services import client_address
+from ...clock import get_clock
+from ...errors import AlreadyEnrolledError, EnrolmentExpiredError, LockedOutError
+from ...mfa.recovery import format_recovery_code
+from ...policy.services import Decision, decide
+from ...usecases.enrolment import confirm_enrolment
+from ...usecases.signin import (
+    NextStep,
+    enter_code,
+    finish_sign_in,
+    postpone_setup,
+    recheck,
+    setup,
+    start_sign_in,
+)
+from ..auth import AccessTokenAuth
+from ..errors import ApiError
+from ..present import enrolment_out, mfa_status_out, user_brief
+from ..schemas import EnrolmentOut, MeOut, SignInCodeIn, SignInIn, SignInOut, SignInTokenIn
 from . import error_responses as errors
 
 router = Router(tags=["signin"], auth=None)
@@ -138,7 +140,7 @@ def sign_in_code(request: HttpRequest, body: SignInCodeIn) -> Any:
     state = _state(body.signin_token, SignInState.CODE, address)
     user = state.user
     try:
-        verification = verify_any(user, body.code, clock=get_clock(), address=address)
+        verification = enter_code(user, body.code, clock=get_clock(), address=address)
     except LockedOutError:
         end_sign_in(state)
         raise
@@ -165,13 +167,9 @@ def sign_in_setup(request: HttpRequest, body: SignInTokenIn) -> Any:
     if recheck(user, clock=clock, address=address) == NextStep.CODE:
         end_sign_in(state)
         raise AlreadyEnrolledError("Two-step verification is already set up. Sign in again.")
-    if state.enrolment_id is not None:
-        try:
-            return enrolment_out(get_enrolment(user, state.enrolment_id, clock=clock), user)
-        except EnrolmentExpiredError:
-            pass
-    enrolment = start_enrolment(user, clock=clock, address=address)
-    set_sign_in_enrolment(state, enrolment.id)
+    enrolment = setup(user, state.enrolment_id, clock=clock, address=address)
+    if enrolment.id != state.enrolment_id:
+        set_sign_in_enrolment(state, enrolment.id)
     return enrolment_out(enrolment, user)
 
 

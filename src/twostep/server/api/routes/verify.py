@@ -6,9 +6,9 @@ the recovery codes once), then verifies a code at each sign-in.
 
 ``POST /verify`` answers ``{"valid": true, "method": "totp"|"recovery"}`` or ``{"valid": false,
 "reason": "rejected"}``, the same whether the code was wrong, already used, beaten by a
-concurrent request, or the account is locked after too many wrong codes (security.md 2b item 7:
-an answer that differs for a locked account would tell a guesser nothing today, but one that
-differs for a reused code would confirm a right code). Only throttling is different: 429 with
+concurrent request, or the account is locked after too many wrong codes: an answer that
+differs for a reused code would confirm a right code, and one that differs for a locked account
+is a state leak (Keycloak PR #13867, privacyidea/keycloak-provider#71). Only throttling is different: 429 with
 ``Retry-After``, decided before the code is looked at. ``GET /status`` tells the relying party
 (not the person typing) whether the account is locked.
 """
@@ -26,16 +26,18 @@ from ninja import Query, Router, Status
 from ...accounts.models import User, same_text
 from ...accounts.services import create_user
 from ...clock import get_clock
-from ...errors import CodeRejectedError, EnrolmentExpiredError, LockedOutError
-from ...mfa.models import PendingEnrolment
-from ...mfa.services import (
-    confirm_enrolment,
-    format_recovery_code,
-    get_enrolment,
-    start_enrolment,
-    verify_any_by,
+from ...errors import (
+    CodeRejectedError,
+    EnrolmentExpiredError,
+    LockedOutError,
+    UnknownUserError,
 )
+from ...mfa.enrolment import get_enrolment
+from ...mfa.models import PendingEnrolment
+from ...mfa.recovery import format_recovery_code
 from ...policy.services import decide
+from ...usecases.enrolment import confirm_enrolment, start_enrolment
+from ...usecases.verification import verify_by
 from ..auth import AnyKey, VerifyKey
 from ..errors import ApiError
 from ..present import (
@@ -73,12 +75,6 @@ def _usable(user: User) -> User:
     return user
 
 
-def _found(user: User | None) -> User:
-    if user is None:
-        raise no_such_user()
-    return _usable(user)
-
-
 @ping_router.get(
     "/ping",
     response={200: PingOut, **errors(401)},
@@ -106,14 +102,11 @@ def verify(request: HttpRequest, body: VerifyIn) -> Any:
     if lookup is None:
         raise no_such_user()
     try:
-        result = verify_any_by(
-            lookup,
-            body.code,
-            accept=_found,
-            clock=get_clock(),
-            address=body.client_address,
-            purpose="api",
+        result = verify_by(
+            lookup, body.code, clock=get_clock(), address=body.client_address, purpose="api"
         )
+    except UnknownUserError:
+        raise no_such_user() from None
     except (CodeRejectedError, LockedOutError):
         return {"valid": False, "method": None, "reason": "rejected", "message": REJECTED}
     return {

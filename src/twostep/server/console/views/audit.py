@@ -14,10 +14,9 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from ...audit.models import Event
-from ...audit.services import Events, record
+from ...audit.services import ConsoleEvents, Events, record
 from ..access import admin_required
 from ..forms import AuditFilterForm
-from ..services import ConsoleEvents
 from .common import acting, page
 
 PER_PAGE: Final = 100

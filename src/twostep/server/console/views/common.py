@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from ...accounts.services import client_address
 from ...clock import Clock, get_clock
 from ...errors import ServiceError
+from ...policy.wording import StatusView, describe, plural
 from ..access import confirm_admin, confirm_mode
-from ..wording import StatusView, describe, plural
 
 
 @dataclass(frozen=True)

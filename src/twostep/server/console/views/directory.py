@@ -12,22 +12,21 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ...accounts.models import Group, Role, User
-from ...accounts.services import find_user
-from ...errors import InvalidUserDataError, ServiceError
-from ...policy.services import get_org_policy
-from ..access import admin_required
-from ..forms import GroupForm, MemberForm, RoleForm
-from ..services import (
+from ...accounts.directory import (
     add_to_group,
     create_group,
     create_role,
-    delete_group,
-    delete_role,
     remove_from_group,
     update_group,
     update_role,
 )
+from ...accounts.models import Group, Role, User
+from ...accounts.services import find_user
+from ...errors import InvalidUserDataError, ServiceError
+from ...policy.services import get_org_policy
+from ...usecases.directory import delete_group, delete_role
+from ..access import admin_required
+from ..forms import GroupForm, MemberForm, RoleForm
 from .common import acting, confirmed, page, post_action
 
 MEMBERS_PER_PAGE: Final = 50

@@ -13,11 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from ...accounts.invitations import find_invitation
 from ...accounts.services import client_address
 from ...clock import get_clock
 from ...errors import InvalidUserDataError, ServiceError
+from ...usecases.users import accept_invitation
 from ..forms import JoinForm
-from ..invitations import accept_invitation, find_invitation
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,11 +14,11 @@ from ...accounts.models import User
 from ...accounts.services import find_user
 from ...errors import InvalidUserDataError, ServiceError
 from ...policy.models import OrgPolicy
-from ...policy.services import decide_many, get_org_policy, set_admin_requirement, set_org_policy
+from ...policy.queries import counts
+from ...policy.services import decide_many, get_org_policy
+from ...usecases.requirements import save_admin_requirements, set_org_policy
 from ..access import admin_required
 from ..forms import PolicyForm, ResetForm
-from ..queries import counts
-from ..services import check_may_manage
 from .common import acting, confirmed, describe, page, plural, post_action
 from .user import reset_user
 
@@ -137,7 +136,7 @@ def administrators(request: HttpRequest) -> HttpResponse:
         failed = bool(confirm_error)
         if not confirm_error:
             try:
-                changed = _save_admins(request, policy, admins)
+                changed = _save_admins(request, admins)
             except ServiceError as exc:
                 messages.error(request, exc.message)
                 failed = True
@@ -170,36 +169,14 @@ def administrators(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _save_admins(request: HttpRequest, policy: OrgPolicy, admins: list[User]) -> list[str]:
-    act = acting(request)
-    all_admins = request.POST.get("require_all_admins") == "on"
+def _save_admins(request: HttpRequest, admins: list[User]) -> list[str]:
     wanted = {int(v) for v in request.POST.getlist("admin_required") if v.isdigit()}
-    changed = []
-    with transaction.atomic():
-        if all_admins != policy.require_all_admins:
-            set_org_policy(
-                mode=policy.mode,
-                roles=list(policy.roles.all()),
-                groups=list(policy.groups.all()),
-                grace_days=policy.grace_days,
-                require_all_admins=all_admins,
-                **act.kw,
-            )
-            changed.append(
-                "two-step verification is required for all administrators"
-                if all_admins
-                else "two-step verification is required only for the administrators checked"
-            )
-        for user in admins:
-            req = getattr(user, "mfa_requirement", None)
-            before = bool(req and req.admin_required)
-            after = user.pk in wanted
-            if before != after:
-                if not after:
-                    check_may_manage(act.actor, user, "stop requiring two-step verification of")
-                set_admin_requirement(user, after, **act.kw)
-                changed.append(f"{'required' if after else 'not required'} for {user.username}")
-    return changed
+    return save_admin_requirements(
+        admins,
+        all_admins=request.POST.get("require_all_admins") == "on",
+        wanted=wanted,
+        **acting(request).kw,
+    )
 
 
 @admin_required

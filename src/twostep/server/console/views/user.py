@@ -6,40 +6,23 @@ from __future__ import annotations
 from typing import Any, Final
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ...accounts.models import User
+from ...accounts.directory import delete_user
+from ...accounts.models import Invitation, User
 from ...accounts.services import sign_out_everywhere
 from ...audit.services import events_for
 from ...errors import InvalidUserDataError, ServiceError
-from ...mfa import services as mfa
-from ...policy.services import (
-    decide,
-    extend_enrolment,
-    get_requirement,
-    lift_requirement,
-    require_user,
-    set_admin_requirement,
-)
+from ...mfa import devices
+from ...policy.services import decide, get_requirement
+from ...usecases import enrolment, requirements
+from ...usecases.users import invite, save_user
 from ...web import state
 from ..access import admin_required
 from ..forms import DEFAULT_DAYS, DaysForm, UserForm
-from ..invitations import invite_user
-from ..models import Invitation
-from ..notices import notify_required
-from ..services import (
-    ActionRefusedError,
-    change_role,
-    check_may_manage,
-    delete_user,
-    set_active,
-    set_groups,
-    update_profile,
-)
 from .common import (
     Acting,
     acting,
@@ -47,7 +30,6 @@ from .common import (
     describe,
     invite_link_page,
     page,
-    plural,
     post_action,
 )
 
@@ -88,9 +70,9 @@ def _render(
             "decision": decision,
             "status": describe(decision),
             "requirement": get_requirement(user),
-            "device": mfa.device_for(user),
-            "recovery_left": mfa.recovery_codes_left(user),
-            "lockout": mfa.lockout_status(user, clock=act.clock),
+            "device": devices.device_for(user),
+            "recovery_left": devices.recovery_codes_left(user),
+            "lockout": devices.lockout_status(user, clock=act.clock),
             "invitation": invitation,
             "trail": list(events_for(user)[:TRAIL]),
             "days_form": DaysForm(initial={"days": DEFAULT_DAYS}),
@@ -99,38 +81,6 @@ def _render(
         },
         status=status,
     )
-
-
-def _save(user: User, data: dict[str, Any], act: Acting) -> tuple[list[str], bool]:
-    """Apply the form; returns what changed (in words) and whether to mail the user."""
-    changed: list[str] = []
-    notify = False
-    fields = update_profile(
-        user, display_name=data["display_name"], email=data["email"] or None, **act.kw
-    )
-    changed += ["name" if f == "display_name" else f for f in fields]
-    if set_active(user, data["is_active"], **act.kw):
-        changed.append("active" if data["is_active"] else "deactivated")
-    if change_role(user, data["role"], **act.kw):
-        changed.append(f"role {data['role'].name}")
-    if set_groups(user, data["groups"], **act.kw):
-        changed.append("groups")
-    req = get_requirement(user)
-    days = data["enrolment_days"]
-    if data["require_mfa"] and (not req.required or req.enrolment_days != days):
-        require_user(user, days=days, **act.kw)
-        changed.append(f"two-step verification required ({plural(days, 'day')} to set it up)")
-        notify = True
-    elif not data["require_mfa"] and req.required:
-        check_may_manage(act.actor, user, "lift the two-step verification requirement of")
-        lift_requirement(user, **act.kw)
-        changed.append("requirement lifted")
-    if user.role.is_admin and data["admin_required"] != req.admin_required:
-        if not data["admin_required"]:
-            check_may_manage(act.actor, user, "stop requiring two-step verification of")
-        set_admin_requirement(user, data["admin_required"], **act.kw)
-        changed.append("administrator requirement " + ("on" if data["admin_required"] else "off"))
-    return changed, notify
 
 
 @admin_required
@@ -147,8 +97,7 @@ def user_page(request: HttpRequest, pk: int) -> HttpResponse:
         return _render(request, user, form, status=400, confirm_error=error)
     act = acting(request)
     try:
-        with transaction.atomic():
-            changed, notify = _save(user, form.cleaned_data, act)
+        changed = save_user(user, form.cleaned_data, **act.kw)
     except InvalidUserDataError as exc:
         user = _user(pk)
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -157,8 +106,6 @@ def user_page(request: HttpRequest, pk: int) -> HttpResponse:
         user = _user(pk)
         form.add_error(None, exc.message)
         return _render(request, user, form, status=400)
-    if notify:
-        notify_required(user, **act.kw)
     if user.pk == request.user.pk:
         state.refresh_session_hash(request, user)
     messages.success(
@@ -183,8 +130,7 @@ def user_extend(request: HttpRequest, pk: int) -> HttpResponse:
             raise InvalidUserDataError("days", "Choose a number of days from 0 to 365.")
         act = acting(request)
         days = form.cleaned_data["days"]
-        extend_enrolment(user, days=days, **act.kw)
-        notify_required(user, **act.kw)
+        requirements.extend(user, days=days, **act.kw)
         decision = decide(user, clock=act.clock)
         until = describe(decision).detail
         return f"{user.username} can sign in and set up two-step verification: {until}."
@@ -199,8 +145,7 @@ def user_lift(request: HttpRequest, pk: int) -> HttpResponse:
 
     def lift() -> str:
         act = acting(request)
-        check_may_manage(act.actor, user, "lift the two-step verification requirement of")
-        lift_requirement(user, **act.kw)
+        requirements.lift(user, **act.kw)
         still = decide(user, clock=act.clock)
         if still.required:
             return (
@@ -213,12 +158,7 @@ def user_lift(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def reset_user(user: User, act: Acting) -> str:
-    if act.actor is not None and act.actor.pk == user.pk:
-        raise ActionRefusedError(
-            "You cannot reset your own two-step verification here. Ask another administrator."
-        )
-    check_may_manage(act.actor, user, "reset two-step verification of")
-    mfa.reset(user, **act.kw)
+    enrolment.reset(user, **act.kw)
     return (
         f"Two-step verification was reset for {user.username}. They set it up again at their "
         "next sign-in."
@@ -238,7 +178,7 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(pk)
 
     def unlock() -> str:
-        if mfa.unlock_user(user, **acting(request).kw):
+        if enrolment.unlock(user, **acting(request).kw):
             return f"{user.username} is unlocked and can enter codes again."
         return f"{user.username} was not locked after wrong codes."
 
@@ -267,7 +207,7 @@ def user_invite(request: HttpRequest, pk: int) -> HttpResponse:
     error = confirmed(request)
     if error is None:
         try:
-            link, mailed = invite_user(user, **acting(request).kw)
+            link, mailed = invite(user, **acting(request).kw)
         except ServiceError as exc:
             error = exc.message
         else:

@@ -8,22 +8,19 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ...accounts.models import MEMBER, Role, User
-from ...accounts.services import create_user
+from ...accounts.directory import add_to_group
+from ...accounts.models import MEMBER, Invitation, Role, User
 from ...errors import InvalidUserDataError, ServiceError
-from ...policy.services import decide_many, get_org_policy, require_user
+from ...policy.queries import counts, filter_users, status_q, users
+from ...policy.services import decide_many, get_org_policy
+from ...usecases.requirements import require_many
+from ...usecases.users import add_user
 from ..access import admin_required
 from ..forms import BulkForm, FilterForm, NewUserForm
-from ..invitations import invite_user
-from ..models import Invitation
-from ..notices import notify_required
-from ..queries import counts, filter_users, status_q, users
-from ..services import add_to_group, check_may_assign
 from .common import acting, confirmed, describe, invite_link_page, page, plural
 
 PER_PAGE: Final = 50
@@ -143,8 +140,8 @@ def users_bulk(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for problem in errors:
+                messages.error(request, str(problem))
         return redirect(back)
     error = confirmed(request)
     if error:
@@ -154,10 +151,7 @@ def users_bulk(request: HttpRequest) -> HttpResponse:
     chosen = list(User.objects.filter(pk__in=ids).select_related("role").order_by("username"))
     if form.cleaned_data["action"] == "require":
         days = form.cleaned_data["days"]
-        with transaction.atomic():
-            for user in chosen:
-                require_user(user, days=days, **act.kw)
-        mailed = sum(notify_required(u, **act.kw) for u in chosen)
+        mailed = require_many(chosen, days=days, **act.kw)
         messages.success(
             request,
             f"Two-step verification is now required for {plural(len(chosen), 'user')} "
@@ -190,33 +184,29 @@ def user_new(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             invite = data["how"] == "invite"
             try:
-                check_may_assign(act.actor, data["role"])
-                with transaction.atomic():
-                    user = create_user(
-                        username=data["username"],
-                        email=data["email"] or None,
-                        password=None if invite else data["password"],
-                        display_name=data["display_name"],
-                        role=data["role"],
-                        groups=data["groups"],
-                        **act.kw,
-                    )
-                    if data["require_mfa"]:
-                        require_user(user, days=data["enrolment_days"], **act.kw)
+                added = add_user(
+                    username=data["username"],
+                    email=data["email"] or None,
+                    password=data["password"],
+                    display_name=data["display_name"],
+                    role=data["role"],
+                    groups=data["groups"],
+                    invite_user=invite,
+                    require_days=data["enrolment_days"] if data["require_mfa"] else None,
+                    **act.kw,
+                )
             except InvalidUserDataError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             except ServiceError as exc:
                 form.add_error(None, exc.message)
             else:
+                user = added.user
+                if added.link is not None:
+                    return invite_link_page(request, user, added.link)
                 if invite:
-                    link, mailed = invite_user(user, **act.kw)
-                    if not mailed:
-                        return invite_link_page(request, user, link)
                     messages.success(request, f"Invitation sent to {user.email}.")
                 else:
                     messages.success(request, f"Created {user.username}.")
-                    if data["require_mfa"]:
-                        notify_required(user, **act.kw)
                 return redirect("console:user", pk=user.pk)
     return page(
         request,

@@ -11,15 +11,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ...accounts.services import check_password_for_sign_in, client_address, sign_out_everywhere
 from ...clock import get_clock
 from ...errors import ServiceError, SignInFailedError, StepUpRequiredError
-from ...mfa.services import (
-    STEP_UP_WINDOW,
-    device_for,
-    disable,
-    lockout_status,
-    recovery_codes_left,
-    regenerate_recovery_codes,
-)
+from ...mfa.devices import device_for, lockout_status, recovery_codes_left
+from ...mfa.verification import STEP_UP_WINDOW
 from ...policy.services import decide
+from ...usecases.enrolment import disable, regenerate_recovery_codes
 from .. import state
 from ..forms import PasswordConfirmForm, StepUpForm
 
@@ -31,7 +26,7 @@ def _recent_code(request: HttpRequest) -> bool:
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = state.signed_in(request)
     clock = get_clock()
     return render(
         request,
@@ -47,7 +42,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 def _step_up_action(request: HttpRequest, template: str, action: str) -> HttpResponse:
     """Turn off 2FA or make new recovery codes: both need a recent code (10 minutes)."""
-    user = request.user
+    user = state.signed_in(request)
     clock = get_clock()
     address = client_address(request)
     if device_for(user) is None:
@@ -84,11 +79,11 @@ def _step_up_action(request: HttpRequest, template: str, action: str) -> HttpRes
             if code:
                 request.session[state.VERIFIED_AT] = clock().timestamp()
             if action == "disable":
-                state.refresh_session_hash(request, user)  # type: ignore[arg-type]
+                state.refresh_session_hash(request, user)
                 request.session.pop(state.VERIFIED_AT, None)
                 messages.success(request, "Two-step verification is off.")
                 return redirect("web:account")
-            state.stash_codes(request, user, codes, "regenerated")  # type: ignore[arg-type]
+            state.stash_codes(request, user, codes, "regenerated")
             return redirect("web:enabled")
     elif request.method == "POST":
         status = 400
@@ -110,9 +105,9 @@ def regenerate_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def sign_out_others(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    sign_out_everywhere(user, actor=user, clock=get_clock(), address=client_address(request))  # type: ignore[arg-type]
-    state.refresh_session_hash(request, user)  # type: ignore[arg-type]
+    user = state.signed_in(request)
+    sign_out_everywhere(user, actor=user, clock=get_clock(), address=client_address(request))
+    state.refresh_session_hash(request, user)
     messages.success(request, "Every other session of your account is signed out.")
     return redirect("web:account")
 
@@ -129,7 +124,7 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
             clock = get_clock()
             try:
                 check_password_for_sign_in(
-                    request.user.username,  # type: ignore[union-attr]
+                    state.signed_in(request).username,
                     form.cleaned_data["password"],
                     clock=clock,
                     address=client_address(request),

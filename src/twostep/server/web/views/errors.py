@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 
 def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     try:
-        body = render_to_string(
+        body: str = render_to_string(
             "web/error.html",
             {"title": title, "message": message, "status": status},
             request=request,

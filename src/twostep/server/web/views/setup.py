@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 
 from ...accounts.models import User
 from ...accounts.services import client_address
-from ...accounts.signin import NextStep, postpone_setup, recheck
 from ...clock import Clock, get_clock
 from ...errors import (
     AlreadyEnrolledError,
@@ -25,16 +24,13 @@ from ...errors import (
     ServiceError,
     SetupDeadlinePassedError,
 )
-from ...mfa.services import (
-    Enrolment,
-    confirm_enrolment,
-    diagnose_setup_code,
-    format_recovery_code,
-    get_enrolment,
-    is_enrolled,
-    start_enrolment,
-)
+from ...mfa.devices import is_enrolled
+from ...mfa.enrolment import Enrolment, diagnose_setup_code
+from ...mfa.recovery import format_recovery_code
 from ...policy.services import decide
+from ...usecases.enrolment import confirm_enrolment
+from ...usecases.signin import NextStep, postpone_setup, recheck
+from ...usecases.signin import setup as setup_step
 from .. import state
 from ..forms import CodeForm
 
@@ -44,12 +40,8 @@ RECENT_PASSWORD = timedelta(minutes=10)
 def _enrolment(request: HttpRequest, user: User, clock: Clock, address: str | None) -> Enrolment:
     """This session's pending setup, or a new one."""
     data = request.session.get(state.ENROLMENT)
-    if isinstance(data, dict) and data.get("user") == user.pk:
-        try:
-            return get_enrolment(user, data.get("id"), clock=clock)
-        except EnrolmentExpiredError:
-            pass
-    enrolment = start_enrolment(user, clock=clock, address=address)
+    known = data.get("id") if isinstance(data, dict) and data.get("user") == user.pk else None
+    enrolment = setup_step(user, known, clock=clock, address=address)
     request.session[state.ENROLMENT] = {"user": user.pk, "id": str(enrolment.id)}
     return enrolment
 
@@ -94,7 +86,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             messages.info(request, "Two-step verification is already set up. Sign in again.")
             return redirect("web:signin")
     else:
-        user = request.user  # type: ignore[assignment]
+        user = state.signed_in(request)
         if is_enrolled(user):
             messages.info(request, "Two-step verification is already on.")
             return redirect("web:account")
@@ -178,14 +170,15 @@ def setup(request: HttpRequest) -> HttpResponse:
 @login_required
 def enabled(request: HttpRequest) -> HttpResponse:
     """The recovery codes, once (after setup or after making new ones)."""
-    popped = state.pop_codes(request, request.user)  # type: ignore[arg-type]
+    user = state.signed_in(request)
+    popped = state.pop_codes(request, user)
     if popped is None:
         return render(request, "web/codes_gone.html")
     codes, purpose = popped
     shown = [format_recovery_code(c) for c in codes]
     site = request.get_host()
     text = (
-        f"Recovery codes for {request.user.username} at {site}\n"  # type: ignore[union-attr]
+        f"Recovery codes for {user.username} at {site}\n"
         "Each code signs you in once if you cannot use your authenticator app.\n\n"
         + "\n".join(shown)
         + "\n"
@@ -197,6 +190,6 @@ def enabled(request: HttpRequest) -> HttpResponse:
             "codes": shown,
             "purpose": purpose,
             "download": "data:text/plain;charset=utf-8," + quote(text),
-            "filename": f"twostep-recovery-codes-{request.user.username}.txt",  # type: ignore[union-attr]
+            "filename": f"twostep-recovery-codes-{user.username}.txt",
         },
     )

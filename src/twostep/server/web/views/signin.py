@@ -14,7 +14,6 @@ from ...accounts.services import (
     needs_owner,
     setup_token_valid,
 )
-from ...accounts.signin import NextStep, start_sign_in
 from ...audit.services import Events, record
 from ...clock import get_clock
 from ...errors import (
@@ -26,7 +25,8 @@ from ...errors import (
     SetupDeadlinePassedError,
     SetupLinkError,
 )
-from ...mfa.services import recovery_codes_left, verify_code, verify_recovery_code
+from ...mfa.devices import recovery_codes_left
+from ...usecases.signin import NextStep, enter_code, start_sign_in
 from .. import state
 from ..forms import CodeForm, OwnerForm, RecoveryForm, SignInForm
 
@@ -144,9 +144,14 @@ def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            verify = verify_recovery_code if recovery else verify_code
             try:
-                verification = verify(user, form.cleaned_data["code"], clock=clock, address=address)
+                verification = enter_code(
+                    user,
+                    form.cleaned_data["code"],
+                    kind="recovery" if recovery else "totp",
+                    clock=clock,
+                    address=address,
+                )
             except LockedOutError as exc:
                 request.session.pop(state.PENDING, None)
                 return render(

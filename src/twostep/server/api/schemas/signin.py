@@ -1,0 +1,59 @@
+"""Bodies of the sign-in API of first-party clients."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from .common import (
+    Body,
+    CodeText,
+    Identifier,
+    Password,
+    TokenText,
+)
+from .verify import MfaStatusOut, UserBrief
+
+# -- sign-in ------------------------------------------------------------------------------------
+
+
+class SignInIn(Body):
+    identifier: Identifier = Field(description="username or email")
+    password: Password
+
+
+class SignInCodeIn(Body):
+    signin_token: TokenText
+    code: CodeText
+
+
+class SignInTokenIn(Body):
+    signin_token: TokenText
+
+
+class SignInOut(Schema):
+    """One answer for every step: ``status`` says what comes next."""
+
+    status: Literal["signed_in", "code_required", "setup_required"]
+    signin_token: str | None = None
+    access_token: str | None = None
+    token_type: Literal["Bearer"] | None = None
+    expires_at: datetime
+    user: UserBrief
+    method: str | None = None
+    can_postpone: bool = False
+    days_left: int = 0
+    deadline: datetime | None = None
+    recovery_codes: list[str] | None = None
+    recovery_codes_left: int | None = None
+
+
+class MeOut(Schema):
+    user: UserBrief
+    mfa: MfaStatusOut
+    signed_in_at: datetime
+    expires_at: datetime
+    method: str

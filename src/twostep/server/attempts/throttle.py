@@ -1,0 +1,383 @@
+"""Throttling: how many attempts an account and a client network get, and how fast.
+
+Three lanes, all across sessions and processes (RFC 4226 §7.3, NIST SP 800-63B §5.2.2):
+
+``code`` (per account): one-time codes, recovery codes and step-up codes. After ``n``
+    consecutive failures the next attempt waits :func:`code_delay` (n) = min(2^(n-1), 300)
+    seconds; after :data:`CODE_LOCKOUT_FAILURES` consecutive failures the account is locked until
+    an administrator calls :func:`unlock` (``mfa.services.unlock_user``). A success resets it.
+``password`` (per account, or per typed name when no such account exists, so an unknown name
+    behaves like a known one): :func:`password_delay` (n) = 0 for the first 5 failures, then
+    min(2^(n-5), 300) seconds. Never locks (anyone who knows a username could lock it).
+``address`` (per client IPv4 address or IPv6 /64): password and code failures from anywhere on
+    it; :func:`address_delay` (n) = 0 for the first 20, then min(2^(n-20), 300) s. The count
+    starts again after an hour without failures (not on a success: anyone with an account of
+    their own could clear it). Kept in Redis when ``TWOSTEP_REDIS_URL`` is set (keys expire
+    after an hour), else in the database.
+
+Account lanes are *claimed* before a code is checked: the claim is one conditional UPDATE that
+counts the attempt as a failure in advance and sets the next allowed time; a success then
+resets the counter. So two parallel requests cannot both get an attempt in, and a request that
+dies half-way counts as a failure (fail closed).
+
+With window ±1 each guess covers at most 3 of the 10^6 codes; an attacker who has the password
+gets at most :data:`CODE_LOCKOUT_FAILURES` guesses before the lockout (the 30-day bound is tested
+and printed by ``tests/server/test_bruteforce.py``): 20 x 3 / 10^6 = 6e-5 < 1e-4.
+
+Functions: ``claim(lane, key, *, clock, user=None, fast=True) -> Claim``,
+``claim_statement(lane, key, now, *, key_sql="%s") -> (sql, params) | None`` (the usual claim
+as one statement, for a caller that writes more in it or finds the account in it),
+``succeed(claim, *, clock)``,
+``fail(claim, *, clock) -> bool`` (True when this failure locked the account),
+``status(lane, key, *, clock) -> Status``, ``unlock(user, *, clock)``,
+``check_address(address, *, clock)``, ``fail_address(address, *, clock)``,
+``network_of(address) -> str | None``.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from ..clock import Clock
+from ..errors import LockedOutError, ThrottledError
+from .models import Throttle
+
+__all__ = [
+    "CODE_DELAY_CAP",
+    "CODE_LOCKOUT_FAILURES",
+    "Claim",
+    "Status",
+    "address_delay",
+    "check_address",
+    "claim",
+    "code_delay",
+    "fail",
+    "fail_address",
+    "network_of",
+    "password_delay",
+    "status",
+    "succeed",
+    "unlock",
+]
+
+CODE_LOCKOUT_FAILURES: Final = 20
+CODE_DELAY_CAP: Final = 300
+PASSWORD_FREE_FAILURES: Final = 5
+ADDRESS_FREE_FAILURES: Final = 20
+_EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
+ADDRESS_MEMORY: Final = timedelta(hours=1)
+
+
+def code_delay(failures: int) -> int:
+    return 0 if failures <= 0 else min(int(2 ** min(failures - 1, 20)), CODE_DELAY_CAP)
+
+
+def password_delay(failures: int) -> int:
+    if failures <= PASSWORD_FREE_FAILURES:
+        return 0
+    return min(int(2 ** min(failures - PASSWORD_FREE_FAILURES, 20)), CODE_DELAY_CAP)
+
+
+def address_delay(failures: int) -> int:
+    if failures <= ADDRESS_FREE_FAILURES:
+        return 0
+    return min(int(2 ** min(failures - ADDRESS_FREE_FAILURES, 20)), CODE_DELAY_CAP)
+
+
+_DELAYS = {Throttle.CODE: code_delay, Throttle.PASSWORD: password_delay}
+_DELAY_CAP_BY_LANE = {Throttle.CODE: CODE_DELAY_CAP, Throttle.PASSWORD: CODE_DELAY_CAP}
+
+
+@dataclass(frozen=True)
+class Claim:
+    lane: str
+    key: str
+    row_id: int
+    failures: int  # counting this attempt
+    logged: Any = None  # the audit row written with the claim (mfa.services), if any
+
+
+@dataclass(frozen=True)
+class Status:
+    failures: int
+    locked: bool
+    retry_after: int  # seconds until the next attempt is allowed (0: now)
+    locked_at: datetime | None = None
+
+
+def _wait(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds()))
+
+
+def _row(lane: str, key: str, user: Any) -> Throttle:
+    # A plain read first: the row exists for every account that has ever tried, and
+    # get_or_create would wrap even that read in a transaction (BEGIN/COMMIT round trips).
+    row = Throttle.objects.filter(scope=lane, key=key).first()
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():
+            row, _ = Throttle.objects.get_or_create(
+                scope=lane, key=key, defaults={"user": user, "next_attempt_at": _EPOCH}
+            )
+    except IntegrityError:  # created by a concurrent request between the get and the insert
+        row = Throttle.objects.get(scope=lane, key=key)
+    return row
+
+
+def _claim_in_one(lane: str, key: str, now: datetime) -> Claim | None:
+    """The usual case in one statement: the row exists and allows an attempt now.
+
+    The same conditional UPDATE as :func:`claim`'s (allowed now, not locked, under the lockout
+    count), with the next allowed time chosen in SQL by the current count (``CASE``) and the
+    new count returned (``RETURNING``). None when it matched no row (no row yet, a delay, a
+    lockout: :func:`claim` then looks at the row) or the database cannot do this.
+    """
+    statement = claim_statement(lane, key, now)
+    if statement is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    return Claim(lane=lane, key=key, row_id=found[0], failures=found[1])
+
+
+def claim_statement(
+    lane: str, key: str | None, now: datetime, *, key_sql: str = "%s"
+) -> tuple[str, list[Any]] | None:
+    """``(sql, params)`` of the one-statement claim (``RETURNING id, failures``; no row when
+    it does not apply), for :func:`claim` and for a caller that writes more in the same
+    statement; None when the database cannot return rows from an UPDATE. ``key_sql``: an SQL
+    expression for the key instead of the parameter ``key`` (which is then None), for a
+    statement that finds the account too."""
+    if not _returning_supported():
+        return None
+    sql, per_count = _claim_sql(lane, connection.vendor, key_sql)
+    adapt = connection.ops.adapt_datetimefield_value
+    at = adapt(now)
+    params: list[Any]
+    if per_count:  # SQLite: one parameter per possible next time
+        params = [adapt(now + timedelta(seconds=s)) for s in _delay_steps(lane)[1]]
+    else:  # PostgreSQL: now + the delay in seconds, computed in SQL
+        params = [at]
+    params += [at, lane, *([key] if key_sql == "%s" else []), at]
+    if lane == Throttle.CODE:
+        params.append(CODE_LOCKOUT_FAILURES)
+    return sql, params
+
+
+@functools.cache
+def _delay_steps(lane: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The current counts below the cap and the delay the next failure brings for each, then
+    the cap: ``([0, 1, ...], [d1, d2, ..., cap])``."""
+    delay = _DELAYS[lane]
+    counts: list[int] = []
+    while delay(len(counts) + 1) < _DELAY_CAP_BY_LANE[lane]:
+        counts.append(len(counts))
+    return tuple(counts), (*(delay(n + 1) for n in counts), _DELAY_CAP_BY_LANE[lane])
+
+
+@functools.cache
+def _claim_sql(lane: str, vendor: str, key_sql: str = "%s") -> tuple[str, bool]:
+    """The claim statement for ``lane`` (text made once per key expression); True if it takes
+    one parameter per possible next time (SQLite keeps datetimes as text, so no date
+    arithmetic in SQL there)."""
+    counts, delays = _delay_steps(lane)
+    per_count = vendor != "postgresql"
+    if per_count:
+        whens = " ".join(f"WHEN {n} THEN %s" for n in counts)
+        next_time = f"CASE failures {whens} ELSE %s END"
+    else:
+        whens = " ".join(f"WHEN {n} THEN {d}" for n, d in zip(counts, delays, strict=False))
+        next_time = f"%s + (CASE failures {whens} ELSE {delays[-1]} END) * INTERVAL '1 second'"
+    table = connection.ops.quote_name(Throttle._meta.db_table)
+    key = connection.ops.quote_name("key")
+    limit = "AND failures < %s" if lane == Throttle.CODE else ""
+    # Only quoted names, integers made here, "%s" placeholders and the caller's key expression
+    # (made of the same) are put into the text.
+    sql = (
+        f"UPDATE {table} SET failures = failures + 1, "  # noqa: S608
+        f"next_attempt_at = {next_time}, last_failure_at = %s "
+        f"WHERE scope = %s AND {key} = {key_sql} AND next_attempt_at <= %s "
+        f"AND locked_at IS NULL {limit} RETURNING id, failures"
+    )
+    return sql, per_count
+
+
+def _returning_supported() -> bool:
+    if connection.vendor == "postgresql":
+        return True
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35)
+    return False
+
+
+def claim(lane: str, key: str, *, clock: Clock, user: Any = None, fast: bool = True) -> Claim:
+    """Reserve one attempt; raises :class:`ThrottledError` or :class:`LockedOutError`.
+    ``fast=False``: the caller ran :func:`claim_statement` already and it matched no row."""
+    if fast:
+        claimed = _claim_in_one(lane, key, clock())
+        if claimed is not None:
+            return claimed
+    delay = _DELAYS[lane]
+    for _ in range(5):
+        now = clock()
+        row = _row(lane, key, user)
+        if lane == Throttle.CODE and (
+            row.locked_at is not None or row.failures >= CODE_LOCKOUT_FAILURES
+        ):
+            raise LockedOutError()
+        if row.next_attempt_at > now:
+            raise ThrottledError(_wait(row.next_attempt_at, now))
+        failures = row.failures + 1
+        updated = Throttle.objects.filter(
+            pk=row.pk,
+            failures=row.failures,
+            next_attempt_at__lte=now,
+            locked_at__isnull=True,
+        ).update(
+            failures=failures,
+            next_attempt_at=now + timedelta(seconds=delay(failures)),
+            last_failure_at=now,
+        )
+        if updated == 1:
+            return Claim(lane=lane, key=key, row_id=row.pk, failures=failures)
+        # Another request claimed first: look again (it may have set a delay).
+    raise ThrottledError(1)
+
+
+def succeed(claimed: Claim, *, clock: Clock) -> None:
+    Throttle.objects.filter(pk=claimed.row_id).update(failures=0, next_attempt_at=clock())
+
+
+def fail(claimed: Claim, *, clock: Clock) -> bool:
+    """Record that the claimed attempt failed (already counted); True if it now locks."""
+    if claimed.lane != Throttle.CODE or claimed.failures < CODE_LOCKOUT_FAILURES:
+        return False
+    return (
+        Throttle.objects.filter(pk=claimed.row_id, locked_at__isnull=True).update(locked_at=clock())
+        == 1
+    )
+
+
+def status(lane: str, key: str, *, clock: Clock) -> Status:
+    row = Throttle.objects.filter(scope=lane, key=key).first()
+    if row is None:
+        return Status(failures=0, locked=False, retry_after=0)
+    now = clock()
+    locked = lane == Throttle.CODE and (
+        row.locked_at is not None or row.failures >= CODE_LOCKOUT_FAILURES
+    )
+    wait = _wait(row.next_attempt_at, now) if row.next_attempt_at > now else 0
+    return Status(failures=row.failures, locked=locked, retry_after=wait, locked_at=row.locked_at)
+
+
+def unlock(user: Any, *, clock: Clock) -> bool:
+    """Clear the code lane of ``user``; True if it was locked."""
+    rows = Throttle.objects.filter(scope=Throttle.CODE, key=str(user.pk))
+    was_locked = (
+        rows.filter(locked_at__isnull=False).exists()
+        or rows.filter(failures__gte=CODE_LOCKOUT_FAILURES).exists()
+    )
+    rows.update(failures=0, locked_at=None, next_attempt_at=clock())
+    return was_locked
+
+
+# -- per client network -------------------------------------------------------------------------
+
+
+def network_of(address: str | None) -> str | None:
+    """The throttling key of a client address: the IPv4 address, or the IPv6 /64."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+_redis_client: Any = None
+
+
+def _redis() -> Any:
+    global _redis_client  # noqa: PLW0603 - one connection pool per process
+    url = getattr(settings, "TWOSTEP_REDIS_URL", None)
+    if not url:
+        return None
+    if _redis_client is None or getattr(_redis_client, "_twostep_url", None) != url:
+        import redis
+
+        _redis_client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        _redis_client._twostep_url = url
+    return _redis_client
+
+
+def _redis_key(network: str) -> str:
+    return f"twostep:throttle:address:{network}"
+
+
+def check_address(address: str | None, *, clock: Clock) -> None:
+    """Raise :class:`ThrottledError` when the client network must wait."""
+    network = network_of(address)
+    if network is None:
+        return
+    now = clock()
+    client = _redis()
+    if client is not None:
+        raw = client.hget(_redis_key(network), "next")
+        if raw is not None:
+            until = datetime.fromtimestamp(float(raw), UTC)
+            if until > now:
+                raise ThrottledError(_wait(until, now))
+        return
+    row = Throttle.objects.filter(scope=Throttle.ADDRESS, key=network).first()
+    if row is not None and row.next_attempt_at > now:
+        raise ThrottledError(_wait(row.next_attempt_at, now))
+
+
+def fail_address(address: str | None, *, clock: Clock) -> None:
+    network = network_of(address)
+    if network is None:
+        return
+    now = clock()
+    client = _redis()
+    if client is not None:
+        key = _redis_key(network)
+        failures = int(client.hincrby(key, "failures", 1))
+        until = now + timedelta(seconds=address_delay(failures))
+        pipe = client.pipeline()
+        pipe.hset(key, "next", until.timestamp())
+        pipe.expire(key, int(ADDRESS_MEMORY.total_seconds()))
+        pipe.execute()
+        return
+    row = _row(Throttle.ADDRESS, network, None)
+    for _ in range(5):
+        stale = row.last_failure_at is None or row.last_failure_at < now - ADDRESS_MEMORY
+        failures = 1 if stale else row.failures + 1
+        updated = Throttle.objects.filter(pk=row.pk, failures=row.failures).update(
+            failures=failures,
+            next_attempt_at=max(
+                row.next_attempt_at, now + timedelta(seconds=address_delay(failures))
+            ),
+            last_failure_at=now,
+        )
+        if updated:
+            return
+        row = Throttle.objects.get(pk=row.pk)

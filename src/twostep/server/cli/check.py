@@ -1,0 +1,114 @@
+"""``twostep check``: configuration problems, explained in words."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from .common import setup_django
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Explain the configuration and what is wrong with it, in words."""
+    from ..config import ConfigError, load_config
+
+    problems: list[str] = []
+    try:
+        config = load_config(create_key=False)
+    except ConfigError as exc:
+        print(f"problem: {exc}")
+        return 1
+    print(f"Data directory: {config.data_dir}")
+    print(f"Database: {config.database.describe()}")
+    print(f"Redis: {config.redis_url or 'not configured (throttling kept in the database)'}")
+    print(f"Mail: {config.mail.describe()}, from {config.mail_from}")
+    print(f"Base URL: {config.base_url}")
+    keys = (
+        "generated, in " + str(config.key_file)
+        if config.secret_keys_generated
+        else "from TWOSTEP_SECRET_KEYS"
+    )
+    print(f"Secret keys: {len(config.secret_keys)} ({keys})")
+    if not config.secret_keys:
+        problems.append("no secret key yet: `twostep serve` generates one on first start")
+    if config.data_dir.exists() and not os.access(config.data_dir, os.W_OK):
+        problems.append(f"the data directory {config.data_dir} is not writable")
+
+    if config.secret_keys:
+        setup_django()
+        problems += _check_database()
+        if config.redis_url:
+            problems += _check_redis(config.redis_url)
+        if config.mail.backend == "smtp":
+            problems += _check_smtp(config.mail.host, config.mail.port, config.mail.use_ssl)
+    for warning in config.warnings:
+        print(f"warning: {warning}")
+    for problem in problems:
+        print(f"problem: {problem}")
+    if problems:
+        return 1
+    print("No problems found.")
+    return 0
+
+
+def _check_database() -> list[str]:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        connection.ensure_connection()
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as exc:
+        return [f"cannot use the database: {type(exc).__name__}: {str(exc).strip()[:300]}"]
+    problems = []
+    if pending:
+        problems.append(
+            f"{len(pending)} database migrations are not applied: `twostep migrate` (or "
+            "`twostep serve`) applies them"
+        )
+        return problems
+    from ..mfa.keys import keyring
+    from ..mfa.models import Device, PendingEnrolment
+
+    ring = keyring()
+    for model in (Device, PendingEnrolment):
+        ids = set(model.objects.values_list("key_id", flat=True).distinct())
+        unknown = [k for k in ids if not ring.has_key(k)]
+        old = [k for k in ids if ring.has_key(k) and k != ring.current_key_id]
+        if unknown:
+            problems.append(
+                f"some {model.__name__} secrets are encrypted with a key that is not configured "
+                "(did TWOSTEP_SECRET_KEYS lose a key?); those users cannot sign in with a code"
+            )
+        if old:
+            print(
+                f"warning: some {model.__name__} secrets use an older key: run `twostep "
+                "rotate-keys`, then the old key can be removed from TWOSTEP_SECRET_KEYS"
+            )
+    connection.close()
+    return problems
+
+
+def _check_redis(url: str) -> list[str]:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
+        client.ping()
+        client.close()
+    except Exception as exc:
+        return [f"cannot reach Redis at {url}: {type(exc).__name__}"]
+    return []
+
+
+def _check_smtp(host: str, port: int, ssl: bool) -> list[str]:
+    import smtplib
+
+    try:
+        smtp_class = smtplib.SMTP_SSL if ssl else smtplib.SMTP
+        with smtp_class(host, port, timeout=5) as smtp:
+            smtp.noop()
+    except Exception as exc:
+        return [f"cannot reach the mail server {host}:{port}: {type(exc).__name__}"]
+    return []

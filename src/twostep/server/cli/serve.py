@@ -1,0 +1,129 @@
+"""``twostep serve`` and ``twostep migrate``: the database migrated, then gunicorn."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from .common import CommandError
+from .setup import public_url, setup_path
+
+
+def _prepare(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _prepare(verbosity=1)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.db import connections
+
+    host = args.host
+    port = _free_port(host, args.port)  # before the slow steps: a taken port fails at once
+    if not args.no_migrate:
+        print("Preparing the database and static files...", flush=True)
+        _prepare()
+    from ..accounts.services import needs_owner, new_setup_token
+
+    # First start: a one-time setup link, so that whoever reaches the server first over the
+    # network cannot make themselves its owner; only who sees this output can.
+    setup_token = new_setup_token() if needs_owner() else None
+    connections.close_all()  # never share a connection with the forked workers
+
+    from gunicorn.app.base import BaseApplication
+
+    shown = f"[{host}]" if ":" in host else host
+    bind = f"{shown}:{port}"
+    url = f"http://{shown}:{port}/"
+
+    def announce(worker: Any) -> None:
+        """In the first worker once it listens (with ``reuse_port`` the workers bind the port,
+        not the master): from here on a connection is not refused."""
+        if worker.age != 1:  # the other workers, and workers started later
+            return
+        print(f"twostep is running at {url}  (press Ctrl+C to stop)", flush=True)
+        public = public_url()
+        if public and url != public:
+            print(f"Public URL (TWOSTEP_BASE_URL): {public}", flush=True)
+        if setup_token:
+            print(
+                f"No accounts yet: open {public or url}{setup_path(setup_token)} to create "
+                "the owner account (this link works once; `twostep setup-link` makes a new one).",
+                flush=True,
+            )
+
+    options = {
+        "bind": bind,
+        "workers": args.workers,
+        "worker_class": "gthread",
+        "threads": args.threads,
+        "control_socket_disable": True,
+        "loglevel": "warning",
+        "accesslog": "-" if args.access_log else None,
+        "errorlog": "-",
+        "timeout": 60,
+        "keepalive": 5,
+        "graceful_timeout": 10,
+        # Each worker listens on its own socket and the kernel spreads new connections evenly
+        # (Linux). With one shared socket the worker that wakes first takes them: the 16
+        # keep-alive connections of a load test (as a relying party's connection pool) were
+        # seen split 15 to 1: one worker saturated, the other idle, the rate down by a quarter
+        # or more. The cost: a worker that dies drops the connections still queued on its
+        # socket (the master no longer holds one for the next worker).
+        "reuse_port": _SPREADS_CONNECTIONS,
+        "post_worker_init": announce,
+        "proc_name": "twostep",
+        "forwarded_allow_ips": "*" if settings.TWOSTEP_PROXY_COUNT else "127.0.0.1,::1",
+    }
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Callable[..., Any]:
+            from ..wsgi import application
+
+            return application
+
+    Server().run()
+    return 0
+
+
+# SO_REUSEPORT spreads connections over the sockets only on Linux (elsewhere it may hand them
+# all to one socket): there only.
+_SPREADS_CONNECTIONS: bool = sys.platform.startswith("linux")
+
+
+def _free_port(host: str, port: int) -> int:
+    """``port``, or a free one for 0, after checking that nothing listens there.
+
+    With ``reuse_port`` the workers bind the port themselves, each with SO_REUSEPORT, which
+    would let them share it with another server left running; this bind has no SO_REUSEPORT,
+    so it fails if anything listens there, and a clear message replaces gunicorn's retries."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn's sockets
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"port {port} on {host} is in use (another twostep serve?); stop that "
+                    "server or choose another --port"
+                ) from None
+            raise CommandError(f"cannot listen on {host} port {port}: {exc.strerror}") from None
+        return int(probe.getsockname()[1])

@@ -1,0 +1,301 @@
+"""Verifying a code: claim an attempt, check the code, settle (the one place that decides).
+
+Throttled per account and per client network (:mod:`twostep.server.attempts.throttle`). Every
+verification reads as three steps: **claim** one attempt (counted and logged as a failure in
+advance, so a request that dies half-way stays one), **check** the code against the device
+(constant time, window ±1, never a step at or before the last accepted one), and **settle**: a
+match raises the device's last step with one conditional UPDATE (the single-use rule across
+processes), resets the counter and rewrites the attempt's audit row to a success; a failure may
+lock the account. The database side of each step is :mod:`.statements`.
+
+- ``verify_code(user, code, *, clock, address=None, purpose="sign-in") -> Verification``
+- ``verify_recovery_code(user, code, *, clock, address=None, purpose="sign-in")``
+- ``verify_any(user, code, ...)`` whichever of the two the input looks like;
+- ``verify_by(lookup, code, ...)`` the same for a user not read yet (the API's verify: on
+  PostgreSQL the read is part of the claim); raises ``UnknownUserError`` or
+  ``InactiveUserError`` (nothing counted then);
+- ``check_step_up(user, *, code, verified_at, clock, address=None) -> datetime`` the rule for
+  sensitive actions: a code verified in the last 10 minutes or a fresh ``code`` now.
+
+A rejected code raises ``CodeRejectedError`` (the same message for a wrong, reused or raced
+code; ``reused`` and ``locked_after`` tell the use case what to mail), ``ThrottledError`` or
+``LockedOutError``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from twostep.otp import InvalidCodeError, MalformedCodeError, ReusedCodeError, normalize_code
+from twostep.otp import verify_totp as check_totp
+
+from ..accounts.models import User
+from ..attempts import throttle
+from ..audit.services import Events, record, relabel
+from ..clock import Clock
+from ..crypto import DecryptionError
+from ..errors import (
+    CodeRejectedError,
+    InactiveUserError,
+    MalformedCodeInputError,
+    NotEnrolledError,
+    StepUpRequiredError,
+    ThrottledError,
+    UnknownUserError,
+)
+from ..rows import select_one
+from .devices import device_for, is_enrolled, recovery_codes_left
+from .enrolment import DIGITS, WINDOW, normalize_totp
+from .keys import open_secret
+from .models import Device, RecoveryCode
+from .recovery import matches_recovery_code, normalize_recovery_code
+from .statements import statements
+
+__all__ = [
+    "STEP_UP_WINDOW",
+    "Verification",
+    "check_step_up",
+    "verify_any",
+    "verify_by",
+    "verify_code",
+    "verify_recovery_code",
+]
+
+log = logging.getLogger("twostep.mfa")
+
+STEP_UP_WINDOW: Final = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Verification:
+    method: str  # "totp" or "recovery"
+    at: datetime
+    step: int | None = None
+    recovery_codes_left: int | None = None
+    user: User | None = field(default=None, repr=False, compare=False)  # whose code it was
+
+
+def _device(user: User) -> Device:
+    device = device_for(user)
+    if device is None:
+        raise NotEnrolledError()
+    return device
+
+
+def _claim(
+    user: User, *, clock: Clock, address: str | None, purpose: str, failure: str
+) -> throttle.Claim:
+    try:
+        throttle.check_address(address, clock=clock)
+    except ThrottledError:
+        record(
+            Events.CODE_THROTTLED,
+            clock=clock,
+            actor=user,
+            subject=user,
+            address=address,
+            purpose=purpose,
+        )
+        raise
+    return statements().claim(user, clock(), event=failure, address=address, purpose=purpose)
+
+
+def _failed(
+    user: User,
+    claimed: throttle.Claim,
+    *,
+    clock: Clock,
+    address: str | None,
+    purpose: str,
+    reused: bool = False,
+) -> CodeRejectedError:
+    """After a claimed attempt failed: its row says so already, unless it is a failure of
+    another kind (a reuse); then the address lane and the lockout."""
+    throttle.fail_address(address, clock=clock)
+    if reused:
+        relabel(claimed.logged, Events.CODE_REUSED, purpose=purpose, failures=claimed.failures)
+    locked = throttle.fail(claimed, clock=clock)
+    if locked:
+        record(
+            Events.LOCKED_OUT,
+            clock=clock,
+            subject=user,
+            address=address,
+            failures=claimed.failures,
+        )
+    return CodeRejectedError(
+        user=user, reused=reused, locked_after=claimed.failures if locked else None
+    )
+
+
+def _check_and_settle(
+    user: User,
+    device: Device,
+    claimed: throttle.Claim,
+    text: str,
+    *,
+    clock: Clock,
+    address: str | None,
+    purpose: str,
+) -> Verification:
+    now = clock()
+    try:
+        secret = open_secret(device.secret_sealed, device.key_id, device.aad())
+    except DecryptionError:
+        log.error(
+            "device %s of user %s cannot be decrypted with the configured keys", device.pk, user.pk
+        )
+        raise _failed(user, claimed, clock=clock, address=address, purpose=purpose) from None
+    try:
+        step = check_totp(
+            secret,
+            text,
+            now.timestamp(),
+            period=device.period,
+            digits=device.digits,
+            algorithm=device.algorithm,
+            window=WINDOW,
+            last_step=device.last_step,
+        )
+    except ReusedCodeError:
+        raise _failed(
+            user, claimed, clock=clock, address=address, purpose=purpose, reused=True
+        ) from None
+    except InvalidCodeError:
+        raise _failed(user, claimed, clock=clock, address=address, purpose=purpose) from None
+    if not statements().settle(device.pk, step, now, claimed, purpose=purpose):
+        # A concurrent request with the same code won: to the user, a reuse.
+        raise _failed(user, claimed, clock=clock, address=address, purpose=purpose, reused=True)
+    return Verification(method="totp", at=now, step=step, user=user)
+
+
+def verify_code(
+    user: User, code: str, *, clock: Clock, address: str | None = None, purpose: str = "sign-in"
+) -> Verification:
+    text = normalize_totp(code)
+    device = _device(user)
+    claimed = _claim(
+        user, clock=clock, address=address, purpose=purpose, failure=Events.CODE_FAILED
+    )
+    return _check_and_settle(
+        user, device, claimed, text, clock=clock, address=address, purpose=purpose
+    )
+
+
+def verify_recovery_code(
+    user: User, code: str, *, clock: Clock, address: str | None = None, purpose: str = "sign-in"
+) -> Verification:
+    text = normalize_recovery_code(code)
+    if text is None:
+        raise MalformedCodeInputError(
+            "Enter one of your recovery codes: 16 letters and digits, like abcd-efgh-jkmn-pqrs."
+        )
+    if not is_enrolled(user):
+        raise NotEnrolledError()
+    claimed = _claim(
+        user, clock=clock, address=address, purpose=purpose, failure=Events.RECOVERY_FAILED
+    )
+    now = clock()
+    match = None
+    for row in RecoveryCode.objects.filter(user=user, used_at__isnull=True):
+        # Check every code (no early exit), so timing does not tell which one matched.
+        if matches_recovery_code(text, bytes(row.salt), bytes(row.digest)) and match is None:
+            match = row
+    if match is None or (
+        RecoveryCode.objects.filter(pk=match.pk, used_at__isnull=True).update(used_at=now) != 1
+    ):
+        raise _failed(user, claimed, clock=clock, address=address, purpose=purpose)
+    throttle.succeed(claimed, clock=clock)
+    left = recovery_codes_left(user)
+    relabel(claimed.logged, Events.RECOVERY_USED, purpose=purpose, left=left)
+    return Verification(method="recovery", at=now, recovery_codes_left=left, user=user)
+
+
+def _is_totp(code: Any) -> bool:
+    try:
+        normalize_code(code if isinstance(code, str) else "", DIGITS)
+    except MalformedCodeError:
+        return False
+    return True
+
+
+def verify_any(
+    user: User, code: str, *, clock: Clock, address: str | None = None, purpose: str = "sign-in"
+) -> Verification:
+    if not _is_totp(code):
+        if normalize_recovery_code(code) is not None:
+            return verify_recovery_code(user, code, clock=clock, address=address, purpose=purpose)
+        raise MalformedCodeInputError(
+            "Enter the 6-digit code from your authenticator app, or a recovery code."
+        )
+    return verify_code(user, code, clock=clock, address=address, purpose=purpose)
+
+
+def _usable(user: User | None) -> User:
+    if user is None:
+        raise UnknownUserError()
+    if not user.is_active:
+        raise InactiveUserError()
+    return user
+
+
+def _address_free(address: str | None, clock: Clock) -> bool:
+    """True if the client network may try now (when it may not, the usual path answers, and
+    logs the refusal with the user)."""
+    try:
+        throttle.check_address(address, clock=clock)
+    except ThrottledError:
+        return False
+    return True
+
+
+def verify_by(
+    lookup: tuple[str, list[Any]],
+    code: str,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    purpose: str = "sign-in",
+) -> Verification:
+    """:func:`verify_any` for the user that ``lookup`` finds (a condition as
+    ``rows.select_one`` takes it: ``(where, params)``). A one-time code is claimed in the
+    statement that reads the user (one statement less on PostgreSQL)."""
+    if not _is_totp(code) or not _address_free(address, clock):
+        user = _usable(select_one(User, *lookup, related=("totp_device",)))
+        user.device_fetched = True  # type: ignore[attr-defined]  # device_for may use it
+        return verify_any(user, code, clock=clock, address=address, purpose=purpose)
+    text = normalize_totp(code)
+    found, claimed = statements().find_and_claim(
+        lookup, clock(), event=Events.CODE_FAILED, address=address, purpose=purpose
+    )
+    user = _usable(found)
+    device = _device(user)
+    assert claimed is not None  # claimed for every active user with a device
+    return _check_and_settle(
+        user, device, claimed, text, clock=clock, address=address, purpose=purpose
+    )
+
+
+def check_step_up(
+    user: User,
+    *,
+    code: str | None,
+    verified_at: datetime | None,
+    clock: Clock,
+    address: str | None = None,
+) -> datetime:
+    now = clock()
+    if verified_at is not None and now - STEP_UP_WINDOW <= verified_at <= now:
+        return verified_at
+    if not code:
+        raise StepUpRequiredError()
+    try:
+        verification = verify_code(user, code, clock=clock, address=address, purpose="step-up")
+    except CodeRejectedError:
+        record(Events.STEP_UP_FAILED, clock=clock, actor=user, subject=user, address=address)
+        raise
+    record(Events.STEP_UP_OK, clock=clock, actor=user, subject=user, address=address)
+    return verification.at

@@ -1,0 +1,82 @@
+"""Signing in (DESIGN.md §4 Sign-in), the same steps for the pages and the sign-in API: the
+password, then the code (or a recovery code), or setup, or "Remind me later". The state machine
+is :mod:`twostep.server.accounts.signin`; the policy's decision drives it.
+
+- ``start_sign_in(identifier, password, *, clock, address=None) -> PasswordAccepted`` checks
+  the password (throttled per account and per network), asks the policy, and says what comes
+  next; raises ``SignInFailedError``, ``ThrottledError``, ``LockedOutError`` or
+  ``SetupDeadlinePassedError``;
+- ``recheck(user, *, clock, address=None) -> NextStep`` when a pending step resumes (the policy
+  may have changed since the password);
+- ``enter_code(user, code, *, kind="any", clock, address=None) -> Verification``;
+- ``setup(user, enrolment_id, *, clock, address=None) -> Enrolment`` the pending setup this
+  sign-in started, or a new one;
+- ``postpone_setup(user, *, clock, address=None) -> Decision``;
+- ``finish_sign_in(user, method, *, clock, address=None)`` records the completed sign-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..accounts.models import User
+from ..accounts.services import check_password_for_sign_in
+from ..accounts.signin import NextStep, finish_sign_in, next_step, postpone
+from ..clock import Clock
+from ..errors import EnrolmentExpiredError
+from ..mfa.enrolment import Enrolment, get_enrolment, start_enrolment
+from ..policy.services import Decision, decide
+from .verification import Kind, Verification, verify
+
+__all__ = [
+    "NextStep",
+    "PasswordAccepted",
+    "enter_code",
+    "finish_sign_in",
+    "postpone_setup",
+    "recheck",
+    "setup",
+    "start_sign_in",
+]
+
+
+@dataclass(frozen=True)
+class PasswordAccepted:
+    user: User
+    next: NextStep
+    decision: Decision
+
+
+def start_sign_in(
+    identifier: str, password: str, *, clock: Clock, address: str | None = None
+) -> PasswordAccepted:
+    user = check_password_for_sign_in(identifier, password, clock=clock, address=address)
+    decision = decide(user, clock=clock)
+    step = next_step(user, decision, clock=clock, address=address)
+    return PasswordAccepted(user, step, decision)
+
+
+def recheck(user: User, *, clock: Clock, address: str | None = None) -> NextStep:
+    return next_step(user, decide(user, clock=clock), clock=clock, address=address)
+
+
+def enter_code(
+    user: User, code: str, *, kind: Kind = "any", clock: Clock, address: str | None = None
+) -> Verification:
+    return verify(user, code, kind=kind, clock=clock, address=address)
+
+
+def setup(user: User, enrolment_id: Any, *, clock: Clock, address: str | None = None) -> Enrolment:
+    if enrolment_id is not None:
+        try:
+            return get_enrolment(user, enrolment_id, clock=clock)
+        except EnrolmentExpiredError:
+            pass
+    return start_enrolment(user, clock=clock, address=address)
+
+
+def postpone_setup(user: User, *, clock: Clock, address: str | None = None) -> Decision:
+    decision = decide(user, clock=clock)
+    postpone(user, decision, clock=clock, address=address)
+    return decision

@@ -1,0 +1,110 @@
+"""Verifying a code, and the notices that go with it: a reused code, a lockout and a used
+recovery code are mailed to the user (in the background, after commit: a slow mail server never
+holds up a verification, and a wrong code does not answer faster than a reused one).
+
+- ``verify(user, code, *, kind="any"|"totp"|"recovery", clock, address=None,
+  purpose="sign-in") -> Verification``;
+- ``verify_by(lookup, code, *, clock, address=None, purpose="api") -> Verification`` for a user
+  not read yet (the API's verify);
+- ``check_step_up(user, *, code, verified_at, clock, address=None) -> datetime``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from ..accounts.models import User
+from ..clock import Clock
+from ..errors import CodeRejectedError
+from ..mail import notify_user
+from ..mfa import verification
+from ..mfa.verification import Verification
+
+__all__ = ["Verification", "check_step_up", "verify", "verify_by"]
+
+Kind = Literal["any", "totp", "recovery"]
+_BY_KIND: dict[str, Callable[..., Verification]] = {
+    "any": verification.verify_any,
+    "totp": verification.verify_code,
+    "recovery": verification.verify_recovery_code,
+}
+
+
+def _notified(run: Callable[[], Any], *, clock: Clock, address: str | None) -> Any:
+    try:
+        result = run()
+    except CodeRejectedError as exc:
+        if exc.user is not None and exc.locked_after is not None:
+            notify_user(
+                exc.user,
+                "locked_out",
+                {"failures": exc.locked_after},
+                clock=clock,
+                address=address,
+            )
+        if exc.user is not None and exc.reused:
+            notify_user(exc.user, "code_reused", clock=clock, address=address)
+        raise
+    if isinstance(result, Verification) and result.method == "recovery" and result.user:
+        notify_user(
+            result.user,
+            "recovery_used",
+            {"left": result.recovery_codes_left},
+            clock=clock,
+            address=address,
+        )
+    return result
+
+
+def verify(
+    user: User,
+    code: str,
+    *,
+    kind: Kind = "any",
+    clock: Clock,
+    address: str | None = None,
+    purpose: str = "sign-in",
+) -> Verification:
+    check = _BY_KIND[kind]
+    result: Verification = _notified(
+        lambda: check(user, code, clock=clock, address=address, purpose=purpose),
+        clock=clock,
+        address=address,
+    )
+    return result
+
+
+def verify_by(
+    lookup: tuple[str, list[Any]],
+    code: str,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    purpose: str = "api",
+) -> Verification:
+    result: Verification = _notified(
+        lambda: verification.verify_by(lookup, code, clock=clock, address=address, purpose=purpose),
+        clock=clock,
+        address=address,
+    )
+    return result
+
+
+def check_step_up(
+    user: User,
+    *,
+    code: str | None,
+    verified_at: datetime | None,
+    clock: Clock,
+    address: str | None = None,
+) -> datetime:
+    at: datetime = _notified(
+        lambda: verification.check_step_up(
+            user, code=code, verified_at=verified_at, clock=clock, address=address
+        ),
+        clock=clock,
+        address=address,
+    )
+    return at

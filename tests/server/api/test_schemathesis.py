@@ -1,0 +1,104 @@
+"""Property-based tests of the whole API from its OpenAPI document (schemathesis, bounded):
+no answer is a server error, and every answer's status, content type and body are the ones
+the document declares, for valid and invalid input alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from server.helpers import enrol, make_user
+from twostep.server.accounts.client_tokens import issue_access_token
+from twostep.server.clock import FakeClock
+
+from .support import make_key
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+
+
+@pytest.fixture
+def tokens(db: None, clock: FakeClock, admin_user: Any) -> dict[str, str]:
+    member = make_user(clock, "alice", external_id="crm-1")
+    enrol(make_user(clock, "bob"), clock)
+    _, access = issue_access_token(member.user, "password", clock=clock)
+    return {
+        "verify": make_key("verify", clock, allow_create_users=True),
+        "admin": make_key("admin", clock, actor=admin_user),
+        "access": access,
+    }
+
+
+def _load_schema() -> Any:
+    from django.test import Client
+
+    from twostep.server.wsgi import application
+
+    document = Client().get("/api/v1/openapi.json").json()  # no database needed
+    loaded = schemathesis.openapi.from_dict(document)
+    loaded.app = _in_test_transaction(application)
+    return loaded
+
+
+def _in_test_transaction(app: Any) -> Any:
+    """The WSGI app as Django's test client calls it: without the request signals that close
+    the database connection (on PostgreSQL that would end the test's transaction)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    def call(environ: Any, start_response: Any) -> Any:
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = app(environ, start_response)
+            body = b"".join(response)
+            response.close()
+            return [body]
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+    return call
+
+
+schema = _load_schema()
+
+
+@pytest.fixture(autouse=True)
+def _localhost(settings: Any) -> None:
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+
+
+def token_for(path: str, tokens: dict[str, str]) -> str:
+    if path.startswith("/api/v1/admin/"):
+        return tokens["admin"]
+    if path in {"/api/v1/me", "/api/v1/signout"}:
+        return tokens["access"]
+    return tokens["verify"]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_follows_its_openapi_document(case: Any, tokens: dict[str, str]) -> None:
+    headers = {"Authorization": f"Bearer {token_for(case.path, tokens)}"}
+    case.call_and_validate(headers=headers, checks=CHECKS)
