@@ -8,9 +8,9 @@ the recovery codes once), then verifies a code at each sign-in.
 "reason": "rejected"}``, the same whether the code was wrong, already used, beaten by a
 concurrent request, or the account is locked after too many wrong codes: an answer that
 differs for a reused code would confirm a right code, and one that differs for a locked account
-is a state leak (Keycloak PR #13867, privacyidea/keycloak-provider#71). Only throttling is different: 429 with
-``Retry-After``, decided before the code is looked at. ``GET /status`` tells the relying party
-(not the person typing) whether the account is locked.
+is a state leak (Keycloak PR #13867, privacyidea/keycloak-provider#71). Only throttling is
+different: 429 with ``Retry-After``, decided before the code is looked at. ``GET /status``
+tells the relying party (not the person typing) whether the account is locked.
 """
 
 from __future__ import annotations
