@@ -99,6 +99,8 @@ def check_base_url(base_url: str) -> str:
             "base_url must be the server's http:// or https:// address, "
             "e.g. https://2fa.example.com"
         )
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ValueError(f"base_url has port {url.port}; a port is 1 to 65535")
     if url.query or url.fragment:
         raise ValueError("base_url must not have a query or a fragment")
     return str(url).rstrip("/") + "/api/v1"
