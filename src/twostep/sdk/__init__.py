@@ -2,9 +2,15 @@
 :class:`AsyncClient` (asyncio), both on httpx.
 
 - every endpoint is a method returning a typed, frozen dataclass (:mod:`.models`);
-- 429 and 503 answers are retried, honouring ``Retry-After``, at most ``max_retries`` times and
-  never waiting longer than ``max_retry_wait`` seconds at once;
-- timeouts by default: 5 s to connect, 10 s for the rest;
+- 429 and 503 answers are retried, honouring ``Retry-After``, at most ``max_retries`` times,
+  never waiting longer than ``max_retry_wait`` seconds at once nor past the call's deadline;
+- a request that met a reset or closed connection before any answer is sent once more, on a
+  fresh connection;
+- each call has a deadline for everything it does (default 10 s; 5 s for ``verify``), besides
+  the timeouts of each step (5 s to connect, 10 s for each read or write);
+- the API key is checked when the client is made (surrounding whitespace, such as the newline
+  of a key read from a file, is removed; any other character HTTP cannot carry is a
+  ``ValueError``) and never appears in an exception, a log line or a ``repr``;
 - errors raise the :class:`TwostepError` family of :mod:`.errors`, one class per API error code
   (the tree is documented there and in docs/api.md).
 
@@ -41,6 +47,7 @@ from .errors import (
     NotFoundError,
     PayloadTooLargeError,
     PermissionDeniedError,
+    RequestError,
     ServerError,
     SetupDeadlinePassedError,
     SignInExpiredError,
@@ -106,6 +113,7 @@ __all__ = [
     "PermissionDeniedError",
     "Ping",
     "Policy",
+    "RequestError",
     "Requirement",
     "RetryPolicy",
     "Role",

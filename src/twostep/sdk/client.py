@@ -10,8 +10,9 @@ methods as coroutines (a test keeps them in step).
             ...
 
 Every call sends ``Authorization: Bearer <api_key>``; 429 and 503 answers are retried
-honouring ``Retry-After`` (see :class:`RetryPolicy`); errors raise the exceptions of
-:mod:`twostep.sdk.errors`.
+honouring ``Retry-After`` (see :class:`RetryPolicy`) within the call's deadline; a request met
+by a connection reset before any answer goes once more on a fresh connection; errors raise the
+exceptions of :mod:`twostep.sdk.errors`.
 """
 
 from __future__ import annotations
@@ -26,8 +27,27 @@ import httpx
 
 from . import _ops as ops
 from . import models as m
-from ._core import DEFAULT_TIMEOUT, USER_AGENT, Call, RetryPolicy, read, transport_error
+from ._core import (
+    _DEFAULT,
+    DEFAULT_DEADLINE,
+    DEFAULT_TIMEOUT,
+    DEFAULT_VERIFY_DEADLINE,
+    USER_AGENT,
+    Call,
+    Deadline,
+    RetryPolicy,
+    _Default,
+    as_timeout,
+    build_request,
+    check_api_key,
+    check_base_url,
+    check_deadline,
+    read,
+    transport_error,
+    unanswered,
+)
 from ._ops import UNSET, _Unset
+from ._transport import DEADLINE, Connections, sync_client
 
 __all__ = ["Client"]
 
@@ -39,9 +59,15 @@ class Client:
 
     ``base_url`` is the server's address (``https://2fa.example.com``; ``/api/v1`` is added);
     ``api_key`` is a key made with ``twostep apikeys create`` (None for the sign-in endpoints
-    only); ``timeout`` seconds or an :class:`httpx.Timeout`; ``max_retries`` and
-    ``max_retry_wait`` bound the retries of 429/503 answers; ``http_client`` lets you bring
-    your own :class:`httpx.Client` (proxies, TLS settings; the SDK will not close it).
+    only; surrounding whitespace is removed, any other space, control or non-ASCII character
+    is a ``ValueError`` that does not show the key); ``timeout`` bounds each step (seconds or
+    an :class:`httpx.Timeout`; default 5 s to connect, 10 s for each read or write);
+    ``deadline`` bounds a whole call, its retries and waits included (default 10 s),
+    ``verify_deadline`` a call of :meth:`verify` (default 5 s; None: no deadline);
+    ``max_retries`` and ``max_retry_wait`` bound the retries of 429/503 answers;
+    ``http_client`` lets you bring your own :class:`httpx.Client` (proxies, TLS settings; the
+    SDK will not close it; the deadline is then checked between the pieces of an answer,
+    which a server sending headers byte by byte can stretch by up to ``timeout``).
     """
 
     def __init__(
@@ -50,20 +76,29 @@ class Client:
         api_key: str | None = None,
         *,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        verify_deadline: float | None = DEFAULT_VERIFY_DEADLINE,
         max_retries: int = 2,
         max_retry_wait: float = 10.0,
         http_client: httpx.Client | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/") + "/api/v1"
+        self.base_url = check_base_url(base_url)
+        key = check_api_key(api_key)
+        self.deadline = check_deadline("deadline", deadline)
+        self.verify_deadline = check_deadline("verify_deadline", verify_deadline)
         self.retry = RetryPolicy(max_retries=max_retries, max_wait=max_retry_wait)
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            timeout=timeout if timeout is not None else DEFAULT_TIMEOUT
-        )
+        if key is not None:
+            headers["Authorization"] = f"Bearer {key}"
         self._headers = headers
+        self._connections = Connections()
+        self._owns_http = http_client is None
+        if http_client is None:
+            self._timeout = as_timeout(timeout, DEFAULT_TIMEOUT)
+            self._http = sync_client(self._timeout, self._connections)
+        else:
+            self._timeout = as_timeout(timeout, http_client.timeout)
+            self._http = http_client
 
     def __repr__(self) -> str:
         return f"Client({self.base_url!r})"
@@ -78,22 +113,57 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, call: Call[T]) -> T:
-        kwargs = call.request_kwargs()
-        headers = {**self._headers, **kwargs.pop("headers", {})}
+    def _call(self, call: Call[T], deadline: float | _Default | None = _DEFAULT) -> T:
+        clock = Deadline(self.deadline if isinstance(deadline, _Default) else deadline)
+        token = DEADLINE.set(clock.end)
+        try:
+            return self._attempts(call, clock)
+        finally:
+            DEADLINE.reset(token)
+
+    def _attempts(self, call: Call[T], clock: Deadline) -> T:
         attempt = 0
+        resent = False
         while True:
+            request = build_request(
+                self._http, call, self.base_url, self._headers, clock.timeout(self._timeout)
+            )
             try:
-                response = self._http.request(
-                    call.method, self.base_url + call.path, headers=headers, **kwargs
-                )
+                response = self._http.send(request, stream=True)
             except httpx.HTTPError as exc:
-                raise transport_error(call, exc) from exc
-            wait = self.retry.delay(response, attempt)
+                if not resent and unanswered(exc) and not clock.passed():
+                    resent = True  # once, on a fresh connection
+                    self._connections.retire()
+                    continue
+                raise transport_error(call, exc, clock) from exc
+            response = self._read(call, request, response, clock)
+            wait = self.retry.delay(response, attempt, clock.left())
             if wait is None:
                 return read(call, response)
             attempt += 1
             time.sleep(wait)
+
+    def _read(
+        self, call: Call[T], request: httpx.Request, response: httpx.Response, clock: Deadline
+    ) -> httpx.Response:
+        """The whole answer, within the deadline (checked after each piece that comes)."""
+        if response.is_stream_consumed:  # read already (a transport that does not stream)
+            return response
+        chunks = []
+        try:
+            for chunk in response.iter_raw():
+                chunks.append(chunk)
+                clock.check(request)
+        except httpx.HTTPError as exc:
+            raise transport_error(call, exc, clock) from exc
+        finally:
+            response.close()
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=b"".join(chunks),
+            request=request,
+        )
 
     # -- meta and the authentication service (verify scope) ---------------------------------
 
@@ -115,7 +185,8 @@ class Client:
         reused or locked-out attempt is ``valid=False`` (not an exception). Pass the end user's
         IP as ``client_address`` for per-network throttling and the audit log. Raises
         :class:`ThrottledError` (retry after ``retry_after`` s), :class:`NotEnrolledError`,
-        :class:`UserNotFoundError`, :class:`MalformedCodeError`."""
+        :class:`UserNotFoundError`, :class:`MalformedCodeError`; :class:`TransportError` once
+        ``verify_deadline`` (5 s) passed."""
         return self._call(
             ops.verify(
                 code,
@@ -123,7 +194,8 @@ class Client:
                 email=email,
                 external_id=external_id,
                 client_address=client_address,
-            )
+            ),
+            self.verify_deadline,
         )
 
     def status(

@@ -3,7 +3,9 @@
 ::
 
     TwostepError                     anything this SDK raises
-    ├── TransportError               no usable answer: connection refused, timeout, bad JSON
+    ├── RequestError                 not sent: an argument HTTP cannot carry (also a ValueError)
+    ├── TransportError               no usable answer: connection refused, timeout, deadline
+    │                                passed, bad JSON
     └── ApiError                     the server answered with an error: .status .code .message
         ├── BadRequestError          400 bad_request
         │   └── InvalidCodeError     400 invalid_code: the code was not accepted
@@ -29,6 +31,10 @@
         ├── ThrottledError           429 throttled (.retry_after seconds)
         └── ServerError              5xx internal_error (and any 5xx without our JSON)
 
+Arguments are checked before anything is sent: a missing or doubled user reference, a malformed
+id, a key or token that cannot be sent in a header raise :class:`ValueError` (:class:`RequestError`
+once a call has started), and no message, log line or ``repr`` contains the API key or a token.
+
 A wrong or reused code given to :meth:`Client.verify` is not an exception: it is
 ``VerifyResult(valid=False)``. Exceptions are for what the caller must handle differently.
 """
@@ -53,6 +59,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "RequestError",
     "ServerError",
     "SetupDeadlinePassedError",
     "SignInExpiredError",
@@ -70,8 +77,14 @@ class TwostepError(Exception):
     """Base of everything the SDK raises."""
 
 
+class RequestError(TwostepError, ValueError):
+    """The request was not sent: an argument cannot be carried by HTTP (a URL longer than
+    64 KiB, a control or non-ASCII character in a token). A ``ValueError`` too."""
+
+
 class TransportError(TwostepError):
-    """No usable answer from the server (network, timeout, or not our JSON)."""
+    """No usable answer from the server (network, timeout, the call's deadline passed, or not
+    our JSON)."""
 
 
 class ApiError(TwostepError):
