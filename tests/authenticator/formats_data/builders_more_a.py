@@ -173,18 +173,24 @@ def freeotp_token(s, *, v2: bool) -> dict[str, Any]:
     return token
 
 
+def _android_escape(text: str) -> str:
+    """Text content as Android's XmlSerializer writes it (quotes too)."""
+    return escape(text, {'"': "&quot;"})
+
+
 def freeotp_tokens_xml(samples) -> bytes:
     """SharedPreferences ``tokens.xml`` (FreeOTP 1 and FreeOTP+ write the same)."""
+    return freeotp_xml_of([(f"{s.issuer}:{s.name}", freeotp_token(s, v2=False)) for s in samples])
+
+
+def freeotp_xml_of(named_tokens: list[tuple[str, dict[str, Any]]]) -> bytes:
+    """The XML for (name, token JSON) pairs; written in reverse, ``tokenOrder`` gives the order."""
     lines = ["<?xml version='1.0' encoding='utf-8' standalone='yes' ?>", "<map>"]
-    names = []
-    for s in reversed(samples):  # SharedPreferences are unordered; tokenOrder gives the order
-        token = freeotp_token(s, v2=False)
-        name = f"{s.issuer}:{s.name}"
-        names.append(name)
+    for name, token in reversed(named_tokens):
         text = json.dumps(token, ensure_ascii=False, separators=(",", ":"))
-        lines.append(f"    <string name={quoteattr(name)}>{escape(text)}</string>")
-    order = json.dumps(list(reversed(names)), ensure_ascii=False, separators=(",", ":"))
-    lines.append(f'    <string name="tokenOrder">{escape(order)}</string>')
+        lines.append(f"    <string name={quoteattr(name)}>{_android_escape(text)}</string>")
+    order = json.dumps([n for n, _ in named_tokens], ensure_ascii=False, separators=(",", ":"))
+    lines.append(f'    <string name="tokenOrder">{_android_escape(order)}</string>')
     lines.append("</map>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -244,6 +250,13 @@ def freeotp_backup(
     samples, password: str = PASSWORD, *, iterations: int = 1000, kdf: str = "SHA512"
 ) -> bytes:
     """FreeOTP 2's ``externalBackup.xml``. (The app uses 100000 iterations; the file says.)"""
+    return java_string_map(freeotp_backup_pairs(samples, password, iterations=iterations, kdf=kdf))
+
+
+def freeotp_backup_pairs(
+    samples, password: str = PASSWORD, *, iterations: int = 1000, kdf: str = "SHA512"
+) -> list[tuple[str, str]]:
+    """The map's (key, value) pairs: ``<uuid>-token``, ``<uuid>`` per token, then masterKey."""
     master = secrets.token_bytes(32)
     salt = secrets.token_bytes(32)
     password_key = hashlib.pbkdf2_hmac(kdf.lower(), password.encode(), salt, iterations, 32)
@@ -260,7 +273,7 @@ def freeotp_backup(
         pairs.append((f"{token_id}-token", json.dumps(freeotp_token(s, v2=True))))
         pairs.append((token_id, json.dumps({"key": json.dumps(key)})))
     pairs.append(("masterKey", json.dumps(master_json)))
-    return java_string_map(pairs)
+    return pairs
 
 
 # -- Proton Authenticator ---------------------------------------------------------------------

@@ -51,6 +51,9 @@ TITLE: Final = "a FreeOTP backup or tokens.xml"
 _KDFS: Final = {"PBKDF2withHmacSHA1": "sha1", "PBKDF2withHmacSHA512": "sha512"}
 _GCM: Final = "AES/GCM/NoPadding"
 _DTD: Final = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_FIRST_TOKEN: Final = re.compile(
+    rb'\s*<string name="(tokenOrder"|[^"]*">\{&quot;(algo|counter|digits|issuerExt)&quot;)'
+)
 _TOKEN_KEYS: Final = frozenset({"issuerExt", "label", "type"})
 
 
@@ -83,10 +86,20 @@ def _is_token(value: Any) -> bool:
     return isinstance(value, dict) and "secret" in value and _TOKEN_KEYS <= value.keys()
 
 
+def _looks_like_tokens_xml(data: bytes) -> bool:
+    """The start of a SharedPreferences map holding FreeOTP tokens, even if cut short later:
+    a ``<map>`` root and, in its first ``<string>``, ``tokenOrder`` or a token's JSON keys."""
+    head = data[:8192]
+    start = head.find(b"<map>")
+    if start < 0 or not head[:start].lstrip().startswith((b"<?xml", b"<map")):
+        return False
+    return bool(_FIRST_TOKEN.match(head, start + len(b"<map>")))
+
+
 def _is_tokens_xml(data: bytes) -> bool:
     prefs = _preferences(data)
-    if not prefs:
-        return False
+    if prefs is None:
+        return _looks_like_tokens_xml(data)
     return any(name == "tokenOrder" for name, _ in prefs) or any(
         _is_token(_token_json(text)) for _, text in prefs
     )
@@ -134,7 +147,8 @@ def _label(token: Any) -> str:
 
 def _read_tokens_xml(data: bytes, progress: Progress | None) -> ImportResult:
     prefs = _preferences(data)
-    assert prefs is not None
+    if prefs is None:
+        raise DamagedFileError("the tokens.xml file is not valid XML (truncated or damaged?)")
     by_name = {name: text for name, text in prefs if name != "tokenOrder"}
     order_text = next((text for name, text in prefs if name == "tokenOrder"), "[]")
     order = _token_json(order_text)

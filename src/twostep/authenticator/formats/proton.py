@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import urllib.parse
 from typing import Any, Final
 
 from twostep.authenticator.entry import Entry
@@ -134,8 +135,17 @@ def _entry(item: Any) -> Entry:
 
 
 def _label(item: Any) -> str:
+    """issuer:name, the issuer from the URI's label (never from its query, which holds the
+    secret)."""
     content = item.get("content") if isinstance(item.get("content"), dict) else {}
-    return str(content.get("name") or "")
+    name, uri = str(content.get("name") or ""), content.get("uri")
+    if isinstance(uri, str) and uri.lower().startswith("otpauth://"):
+        label = urllib.parse.unquote(urllib.parse.urlsplit(uri).path.lstrip("/"))
+        issuer, colon, account = label.partition(":")
+        if colon:
+            return f"{issuer.strip()}:{name or account.strip()}"
+        name = name or label
+    return name
 
 
 def read(
