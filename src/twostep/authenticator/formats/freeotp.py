@@ -90,6 +90,8 @@ def _looks_like_tokens_xml(data: bytes) -> bool:
     """The start of a SharedPreferences map holding FreeOTP tokens, even if cut short later:
     a ``<map>`` root and, in its first ``<string>``, ``tokenOrder`` or a token's JSON keys."""
     head = data[:8192]
+    if _DTD.search(head):
+        return False
     start = head.find(b"<map>")
     if start < 0 or not head[:start].lstrip().startswith((b"<?xml", b"<map")):
         return False
