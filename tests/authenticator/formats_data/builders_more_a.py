@@ -38,7 +38,7 @@ _STRATUM_ALGORITHMS = {"SHA1": 0, "SHA256": 1, "SHA512": 2}
 
 def _short_id(data: bytes) -> str:
     """Stratum's ids: the first 8 hex digits of a SHA-1 (of a category name or icon data)."""
-    return hashlib.sha1(data).hexdigest()[:8]
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()[:8]
 
 
 def stratum_doc(samples) -> dict[str, Any]:
@@ -75,7 +75,8 @@ def stratum_doc(samples) -> dict[str, Any]:
     return {
         "Authenticators": authenticators,
         "Categories": [
-            {"Id": cid, "Name": name, "Ranking": n} for n, (cid, name) in enumerate(categories.items())
+            {"Id": cid, "Name": name, "Ranking": n}
+            for n, (cid, name) in enumerate(categories.items())
         ],
         "AuthenticatorCategories": bindings,
         "CustomIcons": [{"Id": iid, "Data": data} for iid, data in icons.items()],
@@ -90,7 +91,12 @@ def stratum_encrypted(samples, password: str = PASSWORD) -> bytes:
     """``AUTHENTICATORPRO | salt | iv | AES-GCM(JSON)``, Argon2id 3 passes, 64 MiB, 4 lanes."""
     salt, iv = secrets.token_bytes(16), secrets.token_bytes(12)
     key = hash_secret_raw(
-        password.encode(), salt, time_cost=3, memory_cost=65536, parallelism=4, hash_len=32,
+        password.encode(),
+        salt,
+        time_cost=3,
+        memory_cost=65536,
+        parallelism=4,
+        hash_len=32,
         type=Type.ID,
     )
     return b"AUTHENTICATORPRO" + salt + iv + AESGCM(key).encrypt(iv, stratum_plain(samples), None)
@@ -130,9 +136,20 @@ def stratum_database(samples) -> bytes:
         for a in doc["Authenticators"]:
             db.execute(
                 "INSERT INTO authenticator VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (a["Type"], a["Icon"], a["Issuer"], a["Username"], a["Secret"], a["Pin"],
-                 a["Algorithm"], a["Digits"], a["Period"], a["Counter"], a["CopyCount"],
-                 a["Ranking"]),
+                (
+                    a["Type"],
+                    a["Icon"],
+                    a["Issuer"],
+                    a["Username"],
+                    a["Secret"],
+                    a["Pin"],
+                    a["Algorithm"],
+                    a["Digits"],
+                    a["Period"],
+                    a["Counter"],
+                    a["CopyCount"],
+                    a["Ranking"],
+                ),
             )
         for c in doc["Categories"]:
             db.execute("INSERT INTO category VALUES (?,?,?)", (c["Id"], c["Name"], c["Ranking"]))
@@ -298,7 +315,12 @@ def proton_encrypted(samples, password: str = PASSWORD) -> bytes:
     """Argon2id (2 passes, 19 MiB, 1 lane) + AES-256-GCM with Proton's associated data."""
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
     key = hash_secret_raw(
-        password.encode(), salt, time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32,
+        password.encode(),
+        salt,
+        time_cost=2,
+        memory_cost=19 * 1024,
+        parallelism=1,
+        hash_len=32,
         type=Type.ID,
     )
     sealed = nonce + AESGCM(key).encrypt(nonce, proton_plain(samples), PROTON_AAD)

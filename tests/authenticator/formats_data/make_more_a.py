@@ -16,7 +16,8 @@ HERE = Path(__file__).resolve().parent
 
 def _load(name: str):
     spec = importlib.util.spec_from_file_location(f"twostep_tests_{name}", HERE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

@@ -122,9 +122,11 @@ def _hashmap_descriptor(stream: _Stream) -> None:
 
 def is_java_stream(data: bytes) -> bool:
     """The serialisation magic followed by a ``java.util.HashMap`` object."""
-    return data.startswith(STREAM_MAGIC + bytes([_TC_OBJECT, _TC_CLASSDESC])) and data[
-        8 : 8 + len(_HASHMAP)
-    ] == _HASHMAP and data[6:8] == len(_HASHMAP).to_bytes(2, "big")
+    return (
+        data.startswith(STREAM_MAGIC + bytes([_TC_OBJECT, _TC_CLASSDESC]))
+        and data[8 : 8 + len(_HASHMAP)] == _HASHMAP
+        and data[6:8] == len(_HASHMAP).to_bytes(2, "big")
+    )
 
 
 def read_string_map(data: bytes, what: str) -> list[tuple[str, str]]:

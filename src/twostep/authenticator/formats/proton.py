@@ -35,7 +35,7 @@ from .base import (
 )
 from .errors import DamagedFileError, PasswordRequiredError, UnsupportedFileError
 
-__all__ = ["FORMAT", "AAD", "detect", "is_encrypted", "read"]
+__all__ = ["AAD", "FORMAT", "detect", "is_encrypted", "read"]
 
 TITLE: Final = "a Proton Authenticator export"
 AAD: Final = b"proton.authenticator.export.v1"
@@ -124,9 +124,7 @@ def _entry(item: Any) -> Entry:
     if kind == "Steam" or uri.lower().startswith("steam://"):
         if not uri.lower().startswith("steam://"):
             raise EntryError("uri", "a Steam entry's uri is not steam://")
-        account = Account(
-            secret=_steam_secret(uri), type=OtpType.STEAM, issuer="Steam", name=name
-        )
+        account = Account(secret=_steam_secret(uri), type=OtpType.STEAM, issuer="Steam", name=name)
     else:
         account = parse_uri(uri)
         if name:
