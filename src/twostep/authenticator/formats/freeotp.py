@@ -68,7 +68,7 @@ def _preferences(data: bytes) -> tuple[tuple[str, str], ...] | None:
         # Safe here: a DTD was refused above, so no entity can be declared (and ElementTree
         # never fetches external ones); expat also bounds entity expansion.
         root = ET.fromstring(data)  # noqa: S314
-    except (ET.ParseError, ValueError):
+    except (ET.ParseError, ValueError, LookupError):  # LookupError: an unknown encoding
         return None
     if root.tag != "map":
         return None
@@ -158,7 +158,7 @@ def _read_tokens_xml(data: bytes, progress: Progress | None) -> ImportResult:
     order = _token_json(order_text)
     if not isinstance(order, list):
         raise DamagedFileError("tokenOrder is not a JSON list")
-    names = [n for n in dict.fromkeys(order) if isinstance(n, str) and n in by_name]
+    names = [n for n in dict.fromkeys(n for n in order if isinstance(n, str)) if n in by_name]
     names += [n for n in by_name if n not in names]
     tokens = [_token_json(by_name[n]) for n in names]
 
@@ -201,7 +201,8 @@ def _open_sealed(sealed: Any, key: bytes, where: str) -> bytes:
 def _master_key(master: Any, password: str) -> bytes:
     if not isinstance(master, dict):
         raise DamagedFileError("masterKey is not a JSON object")
-    hash_name = _KDFS.get(master.get("mAlgorithm"))  # type: ignore[arg-type]
+    algorithm = master.get("mAlgorithm")
+    hash_name = _KDFS.get(algorithm) if isinstance(algorithm, str) else None
     if hash_name is None:
         raise UnsupportedFileError("the FreeOTP backup uses a key derivation twostep does not know")
     try:

@@ -162,7 +162,7 @@ def _read_database(data: bytes) -> dict[str, Any]:
             ),
             "CustomIcons": _rows(db, "customicon", {"id": "Id", "data": "Data"}),
         }
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):  # the app writes UTF-8 text only
         raise DamagedFileError("the Stratum database is damaged (truncated?)") from None
     finally:
         db.close()
@@ -197,7 +197,7 @@ def _groups_by_secret(doc: dict[str, Any]) -> dict[str, list[str]]:
         if not isinstance(binding, dict):
             continue
         secret, category = binding.get("AuthenticatorSecret"), binding.get("CategoryId")
-        if isinstance(secret, str) and category in names:
+        if isinstance(secret, str) and isinstance(category, str) and category in names:
             groups.setdefault(secret, []).append(names[category])
     return groups
 
