@@ -193,12 +193,16 @@ def test_stratum_database_of_another_app_is_not_taken_for_stratum(tmp_path):
 
 
 # -- FreeOTP ----------------------------------------------------------------------------------
+FREEOTP_FILES = ["freeotp-externalBackup.xml", "freeotp-tokenBackup.xml", "freeotp-tokens.xml"]
+
+
 def freeotp_expected(samples=B.SAMPLES) -> list[tuple]:
     return [B.expected(s, B.Carried()) for s in samples]
 
 
-def test_freeotp_2_backup_keeps_every_field():
-    data = sample_file("freeotp-externalBackup.xml")
+@pytest.mark.parametrize("name", ["freeotp-externalBackup.xml", "freeotp-tokenBackup.xml"])
+def test_freeotp_2_backup_keeps_every_field(name):
+    data = sample_file(name)
     assert freeotp.is_encrypted(data)
     fmt, result = formats.read_files([data], B.PASSWORD)
     assert fmt.name == "freeotp"
@@ -222,17 +226,17 @@ def test_freeotp_tokens_not_in_token_order_come_last():
     assert [e.account.issuer for e in result.entries] == ["SPDX", "Airbnb", "Deno"]
 
 
-@pytest.mark.parametrize("name", ["freeotp-externalBackup.xml", "freeotp-tokens.xml"])
+@pytest.mark.parametrize("name", FREEOTP_FILES)
 def test_freeotp_files_are_detected_as_freeotp_only(name):
     assert_detected(sample_file(name), "freeotp")
 
 
-@pytest.mark.parametrize("name", ["freeotp-externalBackup.xml", "freeotp-tokens.xml"])
+@pytest.mark.parametrize("name", FREEOTP_FILES)
 def test_freeotp_round_trip_through_twostep_export(name):
     round_trip(formats.read_files([sample_file(name)], B.PASSWORD)[1])
 
 
-@pytest.mark.parametrize("name", ["freeotp-externalBackup.xml", "freeotp-tokens.xml"])
+@pytest.mark.parametrize("name", FREEOTP_FILES)
 def test_freeotp_truncated_files_give_a_format_error_and_nothing_else(name):
     assert_truncations_fail_cleanly(sample_file(name), "freeotp")
 
@@ -260,12 +264,16 @@ def _tampered_backup(target: str) -> bytes:
 
 
 def test_freeotp_wrong_password_and_tampering_are_told_alike():
-    data = M.freeotp_backup(B.SAMPLES[:2], iterations=10)
-    with pytest.raises(PasswordRequiredError):
-        freeotp.read(data)
-    with pytest.raises(WrongPasswordError) as wrong:
-        freeotp.read(data, B.WRONG_PASSWORD)
-    messages = {str(wrong.value)}
+    messages = set()
+    for data in (
+        M.freeotp_backup(B.SAMPLES[:2], iterations=10),
+        M.freeotp_backup_xml(B.SAMPLES[:2], iterations=10),
+    ):
+        with pytest.raises(PasswordRequiredError):
+            freeotp.read(data)
+        with pytest.raises(WrongPasswordError) as wrong:
+            freeotp.read(data, B.WRONG_PASSWORD)
+        messages.add(str(wrong.value))
     for target in ("master", "token"):
         with pytest.raises(WrongPasswordError) as altered:
             freeotp.read(_tampered_backup(target), B.PASSWORD)

@@ -69,8 +69,9 @@ formats:
   freeotp-plus   FreeOTP+ .json export (its URI-list export is the otpauth format)
   stratum        Stratum / Authenticator Pro backup, plain or encrypted (also the old
                  "AuthenticatorPro" encryption), or the app's authenticator.db3 database
-  freeotp        FreeOTP 2 backup (externalBackup.xml, asks for the backup password), or
-                 the tokens.xml of FreeOTP 1 or FreeOTP+ (from the app's data, rooted phones)
+  freeotp        FreeOTP 2 backup (externalBackup.xml or tokenBackup.xml, asks for the
+                 backup password), or the tokens.xml of FreeOTP 1 or FreeOTP+ (from the
+                 app's data: rooted phones, Android backups)
   proton         Proton Authenticator export .json, plain or password-protected
   bitwarden      Bitwarden unencrypted .json or .csv export (the TOTP field of logins)
   ente           ente Auth encrypted export (its plain export is the otpauth format)

@@ -247,6 +247,15 @@ def java_string_map(pairs: list[tuple[str, str]]) -> bytes:
     return bytes(out)
 
 
+def shared_preferences_xml(pairs: list[tuple[str, str]]) -> bytes:
+    """String preferences as Android writes ``shared_prefs/NAME.xml``."""
+    lines = ["<?xml version='1.0' encoding='utf-8' standalone='yes' ?>", "<map>"]
+    for name, text in pairs:
+        lines.append(f"    <string name={quoteattr(name)}>{_android_escape(text)}</string>")
+    lines.append("</map>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 def _gcm_parameters(nonce: bytes) -> bytes:
     """DER ``GCMParameters``: SEQUENCE { OCTET STRING nonce, INTEGER 16 }."""
     body = b"\x04" + bytes([len(nonce)]) + nonce + b"\x02\x01\x10"
@@ -268,6 +277,11 @@ def freeotp_backup(
 ) -> bytes:
     """FreeOTP 2's ``externalBackup.xml``. (The app uses 100000 iterations; the file says.)"""
     return java_string_map(freeotp_backup_pairs(samples, password, iterations=iterations, kdf=kdf))
+
+
+def freeotp_backup_xml(samples, password: str = PASSWORD, *, iterations: int = 1000) -> bytes:
+    """The app's own ``shared_prefs/tokenBackup.xml``: the same pairs as the backup file."""
+    return shared_preferences_xml(freeotp_backup_pairs(samples, password, iterations=iterations))
 
 
 def freeotp_backup_pairs(
@@ -349,6 +363,7 @@ def all_fixtures(samples) -> dict[str, list[tuple[str, bytes]]]:
         "freeotp": [
             ("backup", freeotp_backup(samples, iterations=10)),
             ("tokens-xml", freeotp_tokens_xml(samples)),
+            ("backup-xml", freeotp_backup_xml(samples, iterations=10)),
         ],
         "proton": [
             ("plain", proton_plain(proton_samples(samples))),

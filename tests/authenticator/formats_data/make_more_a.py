@@ -34,6 +34,7 @@ def files() -> dict[str, bytes]:
         "authenticatorpro-legacy.authpro": m.stratum_legacy(b.SAMPLES, b.PASSWORD),
         "stratum-authenticator.db3": m.stratum_database(b.SAMPLES),
         "freeotp-externalBackup.xml": m.freeotp_backup(b.SAMPLES, b.PASSWORD),
+        "freeotp-tokenBackup.xml": m.freeotp_backup_xml(b.SAMPLES, b.PASSWORD),
         "freeotp-tokens.xml": m.freeotp_tokens_xml(b.SAMPLES),
         "proton-plain.json": m.proton_plain(proton),
         "proton-encrypted.json": m.proton_encrypted(proton, b.PASSWORD),

@@ -16,7 +16,8 @@ aegis           yes     yes     Aegis JSON, plain or encrypted; groups, note, fa
 2fas            yes             2FAS .2fas, plain or encrypted, schema 1-4+; groups
 andotp          yes             andOTP .json / .json.aes (current and old scheme); tags
 freeotp-plus    yes             FreeOTP+ JSON
-freeotp         yes             FreeOTP 2 encrypted backup; FreeOTP 1 / FreeOTP+ tokens.xml
+freeotp         yes             FreeOTP 2 backup (externalBackup.xml / tokenBackup.xml); FreeOTP 1
+                                and FreeOTP+ tokens.xml
 stratum         yes             Stratum / Authenticator Pro backup (plain, encrypted, legacy
                                 encrypted) or authenticator.db3; categories, custom icons
 proton          yes             Proton Authenticator export, plain or password-protected; note

@@ -8,6 +8,8 @@ GCMParameters) and ``mToken`` as associated data. Each token has two keys: ``<uu
 secret encrypted the same way under the master key, ``<uuid>-token`` its JSON description
 (``issuerExt``, ``issuerInt``, ``label``, ``type``, ``algo``, ``digits``, ``period``,
 ``counter``; any of the last four may be missing or null). Counters are kept as they are.
+The same keys in SharedPreferences XML (``shared_prefs/tokenBackup.xml``, what the app keeps
+on the phone and in Android's cloud backup) are read the same way.
 
 **FreeOTP 1.x and FreeOTP+ tokens.xml** (Android SharedPreferences XML, ``<map>`` of
 ``<string name="issuer:label">`` holding the token JSON, plus ``tokenOrder``, a JSON list of
@@ -52,7 +54,8 @@ _KDFS: Final = {"PBKDF2withHmacSHA1": "sha1", "PBKDF2withHmacSHA512": "sha512"}
 _GCM: Final = "AES/GCM/NoPadding"
 _DTD: Final = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _FIRST_TOKEN: Final = re.compile(
-    rb'\s*<string name="(tokenOrder"|[^"]*">\{&quot;(algo|counter|digits|issuerExt)&quot;)'
+    rb'\s*<string name="(tokenOrder"|masterKey"|'
+    rb'[^"]*">\{&quot;(algo|counter|digits|issuerExt|key|mAlgorithm)&quot;)'
 )
 _TOKEN_KEYS: Final = frozenset({"issuerExt", "label", "type"})
 
@@ -104,9 +107,18 @@ def _is_tokens_xml(data: bytes) -> bool:
     prefs = _preferences(data)
     if prefs is None:
         return _looks_like_tokens_xml(data)
-    return any(name == "tokenOrder" for name, _ in prefs) or any(
+    return any(name in ("tokenOrder", "masterKey") for name, _ in prefs) or any(
         _is_token(_token_json(text)) for _, text in prefs
     )
+
+
+def _backup_xml_pairs(data: bytes) -> list[tuple[str, str]] | None:
+    """FreeOTP 2's own ``tokenBackup.xml`` (what its backup file serialises): the same keys as
+    SharedPreferences XML, recognised by its ``masterKey``."""
+    prefs = _preferences(data)
+    if prefs is None or not any(name == "masterKey" for name, _ in prefs):
+        return None
+    return list(prefs)
 
 
 def _secret(value: Any, field: str = "secret") -> bytes:
@@ -152,7 +164,7 @@ def _label(token: Any) -> str:
 def _read_tokens_xml(data: bytes, progress: Progress | None) -> ImportResult:
     prefs = _preferences(data)
     if prefs is None:
-        raise DamagedFileError("the tokens.xml file is not valid XML (truncated or damaged?)")
+        raise DamagedFileError("the FreeOTP XML file is not valid XML (truncated or damaged?)")
     by_name = {name: text for name, text in prefs if name != "tokenOrder"}
     order_text = next((text for name, text in prefs if name == "tokenOrder"), "[]")
     order = _token_json(order_text)
@@ -217,8 +229,9 @@ def _master_key(master: Any, password: str) -> bytes:
     return opened
 
 
-def _read_backup(data: bytes, password: str | None, progress: Progress | None) -> ImportResult:
-    pairs = read_string_map(data, "the FreeOTP backup")
+def _read_backup(
+    pairs: list[tuple[str, str]], password: str | None, progress: Progress | None
+) -> ImportResult:
     values = dict(pairs)
     master_text = values.get("masterKey")
     if master_text is None:
@@ -255,7 +268,7 @@ def _read_backup(data: bytes, password: str | None, progress: Progress | None) -
 
 # -- the format -------------------------------------------------------------------------------
 def is_encrypted(data: bytes) -> bool:
-    return is_java_stream(data)
+    return is_java_stream(data) or _backup_xml_pairs(data) is not None
 
 
 def detect(data: bytes) -> bool:
@@ -267,14 +280,18 @@ def read(
 ) -> ImportResult:
     ensure_detected(data, detect, TITLE)
     if is_java_stream(data):
-        return _read_backup(data, password, progress)
+        return _read_backup(read_string_map(data, "the FreeOTP backup"), password, progress)
+    pairs = _backup_xml_pairs(data)
+    if pairs is not None:
+        return _read_backup(pairs, password, progress)
     return _read_tokens_xml(data, progress)
 
 
 FORMAT: Final = Format(
     name="freeotp",
     title="FreeOTP",
-    summary="FreeOTP 2 encrypted backup (externalBackup.xml), FreeOTP 1 / FreeOTP+ tokens.xml",
+    summary="FreeOTP 2 backup (externalBackup.xml, or its tokenBackup.xml), "
+    "FreeOTP 1 / FreeOTP+ tokens.xml",
     suffix=".xml",
     detect=detect,
     read=read,
