@@ -144,10 +144,14 @@ def test_stratum_truncated_files_give_a_format_error_and_nothing_else(name):
     assert_truncations_fail_cleanly(sample_file(name), "stratum")
 
 
-def test_stratum_header_alone_is_a_damaged_file():
+def test_stratum_header_alone_is_a_damaged_file_and_asks_no_password():
     for header in (b"AUTHENTICATORPRO", b"AuthenticatorPro"):
-        with pytest.raises(DamagedFileError, match="truncated"):
-            stratum.read(header + b"\x00" * 20, B.PASSWORD)
+        data = header + b"\x00" * 20
+        assert formats.detect_format(data).name == "stratum"
+        assert not stratum.is_encrypted(data)
+        for password in (None, B.PASSWORD):
+            with pytest.raises(DamagedFileError, match="truncated"):
+                stratum.read(data, password)
 
 
 def test_stratum_reports_motp_yandex_and_unknown_algorithm_per_entry():
@@ -243,8 +247,11 @@ def test_freeotp_truncated_files_give_a_format_error_and_nothing_else(name):
 
 def test_freeotp_truncated_backup_is_damaged_before_any_password_is_asked():
     data = sample_file("freeotp-externalBackup.xml")
+    cut = data[: len(data) // 2]
+    assert freeotp.detect(cut)
+    assert not freeotp.is_encrypted(cut)  # the command asks no password for it
     with pytest.raises(DamagedFileError, match="truncated"):
-        freeotp.read(data[: len(data) // 2])
+        freeotp.read(cut)
 
 
 def _tampered_backup(target: str) -> bytes:

@@ -268,7 +268,13 @@ def _read_backup(
 
 # -- the format -------------------------------------------------------------------------------
 def is_encrypted(data: bytes) -> bool:
-    return is_java_stream(data) or _backup_xml_pairs(data) is not None
+    """A FreeOTP 2 backup that is whole (a damaged one is reported before any password)."""
+    if is_java_stream(data):
+        try:
+            return any(key == "masterKey" for key, _ in read_string_map(data, "the file"))
+        except DamagedFileError:
+            return False
+    return _backup_xml_pairs(data) is not None
 
 
 def detect(data: bytes) -> bool:

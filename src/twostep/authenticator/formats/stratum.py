@@ -78,12 +78,20 @@ def _is_json(data: bytes) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("Authenticators"), list)
 
 
-def is_encrypted(data: bytes) -> bool:
+def _has_header(data: bytes) -> bool:
     return data.startswith((HEADER, HEADER_LEGACY))
 
 
+def is_encrypted(data: bytes) -> bool:
+    """An encrypted backup long enough to hold its salt, IV and one block (a shorter one is
+    reported as truncated before any password is asked)."""
+    if data.startswith(HEADER):
+        return len(data) >= 16 + 16 + 12 + 16
+    return data.startswith(HEADER_LEGACY) and len(data) >= 16 + 20 + 16 + 16
+
+
 def detect(data: bytes) -> bool:
-    return is_encrypted(data) or _is_database(data) or _is_json(data)
+    return _has_header(data) or _is_database(data) or _is_json(data)
 
 
 # -- decryption -------------------------------------------------------------------------------
@@ -144,7 +152,8 @@ def _read_database(data: bytes) -> dict[str, Any]:
     db = sqlite3.connect(":memory:")
     try:
         db.deserialize(data)
-        db.execute("PRAGMA trusted_schema = OFF")
+        db.execute("PRAGMA trusted_schema = OFF")  # SQLite's advice for untrusted files
+        db.execute("PRAGMA cell_size_check = ON")
         db.execute("PRAGMA query_only = ON")
         if db.execute("PRAGMA quick_check").fetchone() != ("ok",):
             raise DamagedFileError("the Stratum database is damaged (truncated?)")
@@ -236,7 +245,9 @@ def read(
     data: bytes, password: str | None = None, *, progress: Progress | None = None
 ) -> ImportResult:
     ensure_detected(data, detect, TITLE)
-    if is_encrypted(data):
+    if _has_header(data):
+        if not is_encrypted(data):
+            raise DamagedFileError("the encrypted Stratum backup is truncated")
         if password is None:
             raise PasswordRequiredError("this Stratum backup is encrypted: a password is needed")
         doc = _decrypt(data, password)
