@@ -348,6 +348,18 @@ def test_java_stream_with_a_huge_declared_size_is_refused_without_allocating():
         _javaser.read_string_map(bytes(data), "the file")
 
 
+def test_other_apps_shared_preferences_are_not_freeotp():
+    for pairs in (
+        [("masterKey", "hunter2"), ("theme", "dark")],
+        [("tokenOrder", "3"), ("secret", '{"secret": "x"}')],
+    ):
+        data = M.shared_preferences_xml(pairs)
+        assert not freeotp.detect(data)
+        assert formats.detect_format(data) is None
+    cut = M.shared_preferences_xml([("masterKey", "hunter2"), ("theme", "dark")])[:80]
+    assert formats.detect_format(cut) is None
+
+
 def test_xml_with_a_doctype_is_never_parsed():
     bomb = (
         b'<?xml version="1.0"?><!DOCTYPE map [<!ENTITY a "aaaaaaaaaa">]>'

@@ -54,8 +54,8 @@ _KDFS: Final = {"PBKDF2withHmacSHA1": "sha1", "PBKDF2withHmacSHA512": "sha512"}
 _GCM: Final = "AES/GCM/NoPadding"
 _DTD: Final = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _FIRST_TOKEN: Final = re.compile(
-    rb'\s*<string name="(tokenOrder"|masterKey"|'
-    rb'[^"]*">\{&quot;(algo|counter|digits|issuerExt|key|mAlgorithm)&quot;)'
+    rb'\s*<string name="(tokenOrder">\[|masterKey">\{&quot;mAlgorithm&quot;|'
+    rb'[^"]*">\{&quot;((algo|counter|digits|issuerExt)&quot;|key&quot;:&quot;\{))'
 )
 _TOKEN_KEYS: Final = frozenset({"issuerExt", "label", "type"})
 
@@ -98,17 +98,29 @@ def _looks_like_tokens_xml(data: bytes) -> bool:
     if _DTD.search(head):
         return False
     start = head.find(b"<map>")
-    if start < 0 or not head[:start].lstrip().startswith((b"<?xml", b"<map")):
+    prolog = head[:start].strip()
+    if start < 0 or (prolog and not prolog.startswith(b"<?xml")):
         return False
     return bool(_FIRST_TOKEN.match(head, start + len(b"<map>")))
+
+
+def _is_master_key(name: str, text: str) -> bool:
+    value = _token_json(text) if name == "masterKey" else None
+    return isinstance(value, dict) and {"mAlgorithm", "mEncryptedKey"} <= value.keys()
+
+
+def _is_token_order(name: str, text: str) -> bool:
+    value = _token_json(text) if name == "tokenOrder" else None
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _is_tokens_xml(data: bytes) -> bool:
     prefs = _preferences(data)
     if prefs is None:
         return _looks_like_tokens_xml(data)
-    return any(name in ("tokenOrder", "masterKey") for name, _ in prefs) or any(
-        _is_token(_token_json(text)) for _, text in prefs
+    return any(
+        _is_token_order(name, text) or _is_master_key(name, text) or _is_token(_token_json(text))
+        for name, text in prefs
     )
 
 
@@ -116,7 +128,7 @@ def _backup_xml_pairs(data: bytes) -> list[tuple[str, str]] | None:
     """FreeOTP 2's own ``tokenBackup.xml`` (what its backup file serialises): the same keys as
     SharedPreferences XML, recognised by its ``masterKey``."""
     prefs = _preferences(data)
-    if prefs is None or not any(name == "masterKey" for name, _ in prefs):
+    if prefs is None or not any(_is_master_key(name, text) for name, text in prefs):
         return None
     return list(prefs)
 
