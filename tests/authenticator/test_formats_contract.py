@@ -45,6 +45,22 @@ def _load_builders() -> ModuleType:
 
 
 B = _load_builders()
+
+
+def _load_more_a() -> ModuleType:
+    name = "twostep_tests_formats_builders_more_a"
+    if name not in sys.modules:
+        path = Path(__file__).with_name("formats_data") / "builders_more_a.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+M = _load_more_a()
 CHEAP_KDF = {"algorithm": "argon2id", "time_cost": 1, "memory_kib": 64, "parallelism": 1}
 BAD_SECRET = "JBSWY3DP1EHPK3PXP"  # '1' is not Base32
 
@@ -100,6 +116,7 @@ def _vault_file(items: list[dict]) -> bytes:
 
 def _fixtures() -> dict[str, list[tuple[str, bytes]]]:
     fixtures = B.all_fixtures()
+    fixtures.update(M.all_fixtures(B.SAMPLES[:3]))
     fixtures["twostep"] = [("encrypted", _twostep_export(_twostep_items(B.SAMPLES[:3])))]
     fixtures["twostep-vault"] = [("vault", _vault_file(_twostep_items(B.SAMPLES[:3])))]
     return fixtures
@@ -198,6 +215,9 @@ def test_every_encrypted_format_is_covered():
         "ente",
         "twostep",
         "twostep-vault",
+        "stratum",
+        "freeotp",
+        "proton",
     }
 
 
@@ -214,6 +234,25 @@ def _bad_files() -> list[tuple[str, bytes]]:
     broken_token = dict(freeotp["tokens"][0], issuerExt="Broken", issuerInt="Broken", label="bob")
     broken_token["secret"] = [300, 1, 2]
     freeotp["tokens"].insert(1, broken_token)
+    stratum = M.stratum_doc(good)
+    broken = dict(stratum["Authenticators"][0], Issuer="Broken", Username="bob", Secret=BAD_SECRET)
+    stratum["Authenticators"].insert(1, broken)
+    tokens_xml = M.freeotp_xml_of(
+        [
+            ("Deno:Mason", M.freeotp_token(good[0], v2=False)),
+            (
+                "Broken:bob",
+                dict(
+                    M.freeotp_token(good[0], v2=False),
+                    issuerInt="Broken",
+                    issuerExt="Broken",
+                    label="bob",
+                    secret=[300, 1, 2],
+                ),
+            ),
+            ("SPDX:James", M.freeotp_token(good[1], v2=False)),
+        ]
+    )
     return [
         ("aegis", B.aegis_plain(B.aegis_content(s))),
         ("aegis", B.aegis_encrypted(B.aegis_content(s))),
@@ -225,6 +264,9 @@ def _bad_files() -> list[tuple[str, bytes]]:
         ("bitwarden", B.bitwarden_json(s)),
         ("bitwarden", B.bitwarden_csv(s)),
         ("ente", B.ente_encrypted(plaintext=B.ente_plain(s))),
+        ("stratum", json.dumps(stratum).encode()),
+        ("freeotp", tokens_xml),
+        ("proton", M.proton_plain(s)),
         ("otpauth", B.uri_list(s)),
         ("otpauth", B.ente_plain(s)),
         ("twostep", _twostep_export(_twostep_items(s))),

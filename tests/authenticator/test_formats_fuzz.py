@@ -37,13 +37,33 @@ def _load_builders() -> ModuleType:
 
 
 B = _load_builders()
+
+
+def _load_more_a() -> ModuleType:
+    name = "twostep_tests_formats_builders_more_a"
+    if name not in sys.modules:
+        path = Path(__file__).with_name("formats_data") / "builders_more_a.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+M = _load_more_a()
 FUZZ = settings(
     max_examples=int(__import__("os").environ.get("FUZZ_N", "120")),
     deadline=None,
     derandomize=__import__("os").environ.get("FUZZ_N") is None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-FIXTURES = [(name, kind, data) for name, files in B.all_fixtures().items() for kind, data in files]
+FIXTURES = [
+    (name, kind, data)
+    for name, files in {**B.all_fixtures(), **M.all_fixtures(B.SAMPLES[:3])}.items()
+    for kind, data in files
+]
 JSON_FIXTURES = [(n, k, d) for n, k, d in FIXTURES if d[:1] in (b"{", b"[")]
 
 

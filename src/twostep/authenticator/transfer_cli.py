@@ -37,6 +37,9 @@ IMPORT_FORMATS = (
     "2fas",
     "andotp",
     "freeotp-plus",
+    "stratum",
+    "freeotp",
+    "proton",
     "bitwarden",
     "ente",
     "google",
@@ -48,14 +51,14 @@ IMPORT_DESCRIPTION = """\
 Import accounts from another authenticator's export (or from a twostep export).
 
 The format is recognised from the content; --format forces one (names below).
-Encrypted files (Aegis, 2FAS, andOTP, ente, twostep exports and vaults) ask for their
-password. Before anything is saved you see a preview: how many accounts the file holds, which
-are already in the vault (same issuer, account and secret: skipped), which have the issuer and
-account of an entry in the vault but another secret (added as a separate entry, so you can
-check which one works), and which could not be read and why (entry number and field; secrets
-are never shown). Then everything accepted is saved in one step: an import never stops
-halfway. Accounts that could not be read do not stop the others (the exit status is 0 when
-at least one account was read).
+Encrypted files (Aegis, 2FAS, andOTP, ente, Stratum, FreeOTP 2, Proton, twostep exports and
+vaults) ask for their password. Before anything is saved you see a preview: how many accounts
+the file holds, which are already in the vault (same issuer, account and secret: skipped),
+which have the issuer and account of an entry in the vault but another secret (added as a
+separate entry, so you can check which one works), and which could not be read and why (entry
+number and field; secrets are never shown). Then everything accepted is saved in one step: an
+import never stops halfway. Accounts that could not be read do not stop the others (the exit
+status is 0 when at least one account was read).
 
 formats:
   twostep        a twostep export (twostep-auth export --format twostep)
@@ -64,6 +67,12 @@ formats:
   2fas           2FAS .2fas backup, plain or encrypted
   andotp         andOTP otp_accounts.json or .json.aes (both encryption schemes)
   freeotp-plus   FreeOTP+ .json export (its URI-list export is the otpauth format)
+  stratum        Stratum / Authenticator Pro backup, plain or encrypted (also the old
+                 "AuthenticatorPro" encryption), or the app's authenticator.db3 database
+  freeotp        FreeOTP 2 backup (externalBackup.xml or tokenBackup.xml, asks for the
+                 backup password), or the tokens.xml of FreeOTP 1 or FreeOTP+ (from the
+                 app's data: rooted phones, Android backups)
+  proton         Proton Authenticator export .json, plain or password-protected
   bitwarden      Bitwarden unencrypted .json or .csv export (the TOTP field of logins)
   ente           ente Auth encrypted export (its plain export is the otpauth format)
   google         Google Authenticator "Transfer accounts" QR codes: screenshots/photos of

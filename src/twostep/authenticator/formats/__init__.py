@@ -16,6 +16,11 @@ aegis           yes     yes     Aegis JSON, plain or encrypted; groups, note, fa
 2fas            yes             2FAS .2fas, plain or encrypted, schema 1-4+; groups
 andotp          yes             andOTP .json / .json.aes (current and old scheme); tags
 freeotp-plus    yes             FreeOTP+ JSON
+freeotp         yes             FreeOTP 2 backup (externalBackup.xml / tokenBackup.xml); FreeOTP 1
+                                and FreeOTP+ tokens.xml
+stratum         yes             Stratum / Authenticator Pro backup (plain, encrypted, legacy
+                                encrypted) or authenticator.db3; categories, custom icons
+proton          yes             Proton Authenticator export, plain or password-protected; note
 bitwarden       yes             Bitwarden unencrypted JSON / CSV: note, favourite, folder
 ente            yes             ente Auth encrypted export; tags, note, pinned
 google          yes     yes     Google Authenticator otpauth-migration QR codes (images or URIs)
@@ -37,10 +42,13 @@ from . import (
     andotp,
     bitwarden,
     ente,
+    freeotp,
     freeotp_plus,
     google_migration,
     html_export,
     otpauth_list,
+    proton,
+    stratum,
     twofas,
     twostep_export,
     twostep_vault,
@@ -94,6 +102,9 @@ FORMATS: Final[tuple[Format, ...]] = (
     twofas.FORMAT,
     bitwarden.FORMAT,
     freeotp_plus.FORMAT,
+    stratum.FORMAT,
+    freeotp.FORMAT,
+    proton.FORMAT,
     google_migration.FORMAT,
     otpauth_list.FORMAT,
     andotp.FORMAT,

@@ -13,9 +13,11 @@ from typing import Final
 from .errors import DamagedFileError, UnsupportedFileError, WrongPasswordError
 
 __all__ = [
+    "aes_cbc_open",
     "aes_gcm_open",
     "aes_gcm_seal",
     "argon2id",
+    "argon2id_lanes",
     "pbkdf2",
     "scrypt",
     "secretstream_open",
@@ -80,6 +82,50 @@ def argon2id(password: str, salt: bytes, *, ops: int, mem_bytes: int) -> bytes:
         )
     except (nacl.exceptions.RuntimeError, MemoryError):  # pragma: no cover - out of memory
         raise UnsupportedFileError("not enough memory for the file's Argon2id parameters") from None
+
+
+def argon2id_lanes(
+    password: str, salt: bytes, *, time_cost: int, memory_kib: int, parallelism: int
+) -> bytes:
+    """Argon2id v1.3 with any number of lanes (libsodium's :func:`argon2id` has one), 32 bytes.
+
+    For formats whose parameters are fixed by the app (Authenticator Pro: 3 passes, 64 MiB,
+    4 lanes; Proton Authenticator: 2 passes, 19 MiB, 1 lane), not read from the file.
+    """
+    from argon2.exceptions import HashingError
+    from argon2.low_level import Type, hash_secret_raw
+
+    if memory_kib * 1024 > _ARGON2_MAX_MEMORY or not 1 <= parallelism <= 16:
+        raise UnsupportedFileError("the Argon2id parameters are out of the range twostep accepts")
+    try:
+        return hash_secret_raw(
+            _password_bytes(password),
+            salt,
+            time_cost=time_cost,
+            memory_cost=memory_kib,
+            parallelism=parallelism,
+            hash_len=32,
+            type=Type.ID,
+        )
+    except HashingError:  # pragma: no cover - out of memory, or a salt under 8 bytes
+        raise DamagedFileError("the Argon2id key could not be derived") from None
+
+
+def aes_cbc_open(key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
+    """AES-256-CBC with PKCS#7 padding. It has no tag: bad padding is a wrong password (the
+    caller must also treat undecodable plaintext as one, as a tampered file gives garbage)."""
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    if len(key) != 32 or len(iv) != 16 or not ciphertext or len(ciphertext) % 16:
+        raise DamagedFileError("the encrypted data is truncated or its parameters are damaged")
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    padded = decryptor.update(ciphertext) + decryptor.finalize()
+    unpadder = padding.PKCS7(128).unpadder()
+    try:
+        return unpadder.update(padded) + unpadder.finalize()
+    except ValueError:
+        raise WrongPasswordError(_WRONG) from None
 
 
 def aes_gcm_open(
