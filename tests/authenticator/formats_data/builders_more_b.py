@@ -39,7 +39,8 @@ def _builders() -> ModuleType:
     name = "twostep_tests_formats_builders"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, HERE / "builders.py")
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
@@ -57,14 +58,18 @@ ZIP_PASSWORD = PASSWORD
 #: TOTP, SHA1, 30 s; digits vary (Authy keeps them).
 AUTHY_SAMPLES = (
     Sample("totp", "Deno", "Mason", "4SJHB4GSD43FZBAI7C2HLRJGPQ"),
-    Sample("totp", "Zürich Bank", "ünï+tag@example.com", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", digits=8),
+    Sample(
+        "totp", "Zürich Bank", "ünï+tag@example.com", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", digits=8
+    ),
     Sample("totp", "Airbnb", "Elijah", "7ELGJSGXNCCTV3O6LKJWYFV2RA", digits=7),
 )
 #: TOTP Authenticator keeps digits and period (as text) and a favourite flag.
 TOTPAUTH_SAMPLES = (
     Sample("totp", "Deno", "mason", "4SJHB4GSD43FZBAI7C2HLRJGPQ", favorite=True),
     Sample("totp", "SPDX", "james", "5OM4WOOGPLQEF6UGN3CPEOOLWU", digits=7, period=20),
-    Sample("totp", "Zürich Bank", "ünï@example.com", "7ELGJSGXNCCTV3O6LKJWYFV2RA", digits=8, period=50),
+    Sample(
+        "totp", "Zürich Bank", "ünï@example.com", "7ELGJSGXNCCTV3O6LKJWYFV2RA", digits=8, period=50
+    ),
 )
 BATTLENET_SECRET_HEX = "0b0d1bbcc5046102f0cc9eba904d7aae16038c28"
 BATTLENET_SERIAL = "US-2211-2050-3346"
@@ -76,10 +81,22 @@ BATTLENET_SAMPLE = Sample(
     digits=8,
 )
 STEAM_SAMPLES = (
-    Sample("steam", "Steam", "sophia_gamer", "JRZCL47CMXVOQMNPZR2F7J4RGI", digits=5,
-           note="Steam revocation code: R12345"),
-    Sample("steam", "Steam", "second_acct", "KUVJJOM753IHTNDSZVCNKL7GII", digits=5,
-           note="Steam revocation code: R67890"),
+    Sample(
+        "steam",
+        "Steam",
+        "sophia_gamer",
+        "JRZCL47CMXVOQMNPZR2F7J4RGI",
+        digits=5,
+        note="Steam revocation code: R12345",
+    ),
+    Sample(
+        "steam",
+        "Steam",
+        "second_acct",
+        "KUVJJOM753IHTNDSZVCNKL7GII",
+        digits=5,
+        note="Steam revocation code: R67890",
+    ),
 )
 DUO_SAMPLES = (
     Sample("totp", "", "Mason", "4SJHB4GSD43FZBAI7C2HLRJGPQ"),
@@ -88,7 +105,7 @@ DUO_SAMPLES = (
 #: Microsoft: third-party TOTP (6 digits) and a personal Microsoft account (8 digits, Base64).
 MICROSOFT_SAMPLES = (
     Sample("totp", "Deno", "Mason", "4SJHB4GSD43FZBAI7C2HLRJGPQ"),
-    Sample("totp", "Microsoft", "james@outlook.com", "5OM4WOOGPLQEF6UGN3CPEOOLWUJBSWY3DP", digits=8),
+    Sample("totp", "Microsoft", "james@outlook.com", "5OM4WOOGPLQEF6UGN3CPEOOLWUJBSWY3", digits=8),
     Sample("totp", "Zürich Bank", "ünï+tag@example.com", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
 )
 GOOGLE_SAMPLES = (
@@ -102,8 +119,14 @@ WINAUTH_SAMPLES = (
     Sample("totp", "SPDX", "James", "5OM4WOOGPLQEF6UGN3CPEOOLWU", "SHA256", 7, 20),
     Sample("hotp", "Issuu", "James", "YOOMIXWS5GN6RTBPUFFWKTW5M4", counter=50),
     Sample("totp", "Battle.net", BATTLENET_SERIAL, BATTLENET_SAMPLE.secret, digits=8),
-    Sample("steam", "Steam", "sophia_gamer", "JRZCL47CMXVOQMNPZR2F7J4RGI", digits=5,
-           note="Steam revocation code: R12345"),
+    Sample(
+        "steam",
+        "Steam",
+        "sophia_gamer",
+        "JRZCL47CMXVOQMNPZR2F7J4RGI",
+        digits=5,
+        note="Steam revocation code: R12345",
+    ),
 )
 #: Authenticator Plus keeps Google Authenticator's schema: TOTP/HOTP, SHA1, 6 digits, 30 s.
 AUTHPLUS_SAMPLES = GOOGLE_SAMPLES
@@ -118,7 +141,7 @@ def _prefs(values: list[tuple[str, str, Any]]) -> bytes:
             text = escape(value, {'"': "&quot;"})
             lines.append(f"    <string name={quoteattr(name)}>{text}</string>")
         else:
-            lines.append(f"    <{kind} name={quoteattr(name)} value=\"{value}\" />")
+            lines.append(f'    <{kind} name={quoteattr(name)} value="{value}" />')
     lines.append("</map>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -167,8 +190,12 @@ def authy_tokens(samples=AUTHY_SAMPLES) -> list[dict[str, Any]]:
 
 def authy_plain(samples=AUTHY_SAMPLES) -> bytes:
     tokens = json.dumps(authy_tokens(samples), separators=(",", ":"), ensure_ascii=False)
-    return _prefs([("int", "key_version", 121),
-                   ("string", "com.authy.storage.tokens.authenticator.key", tokens)])
+    return _prefs(
+        [
+            ("int", "key_version", 121),
+            ("string", "com.authy.storage.tokens.authenticator.key", tokens),
+        ]
+    )
 
 
 def authy_encrypted(samples=AUTHY_SAMPLES, password: str = PASSWORD) -> bytes:
@@ -181,14 +208,26 @@ def authy_encrypted(samples=AUTHY_SAMPLES, password: str = PASSWORD) -> bytes:
         token["salt"] = salt
         token["upload_state"] = "uploaded"
     text = json.dumps(tokens, separators=(",", ":"), ensure_ascii=False)
-    return _prefs([("int", "key_version", 121),
-                   ("string", "com.authy.storage.tokens.authenticator.key", text)])
+    return _prefs(
+        [
+            ("int", "key_version", 121),
+            ("string", "com.authy.storage.tokens.authenticator.key", text),
+        ]
+    )
 
 
 def authy_own_tokens() -> bytes:
     """``com.authy.storage.tokens.authy.xml``: Authy's own 7-digit, 10-second tokens (hex seed)."""
-    tokens = [{"secretSeed": "e49270f0d21f365c8408f8b475c5267c", "digits": 7, "name": "Twilio",
-               "accountType": "authy", "timestamp": AUTHY_TIMESTAMP, "id": "42"}]
+    tokens = [
+        {
+            "secretSeed": "e49270f0d21f365c8408f8b475c5267c",
+            "digits": 7,
+            "name": "Twilio",
+            "accountType": "authy",
+            "timestamp": AUTHY_TIMESTAMP,
+            "id": "42",
+        }
+    ]
     return _prefs([("string", "com.authy.storage.tokens.authy.key", json.dumps(tokens))])
 
 
@@ -198,22 +237,42 @@ def totpauth_items(samples=TOTPAUTH_SAMPLES) -> list[dict[str, Any]]:
     for n, s in enumerate(samples):
         base = (16, 32, 64)[n % 3]
         key = {16: s.raw.hex().upper(), 32: s.secret, 64: base64.b64encode(s.raw).decode()}[base]
-        items.append({
-            "accountHeaderLabel": "", "allowNotifications": False, "base": base,
-            "digits": str(s.digits), "fileName": "", "iconLabel": "", "iconPath": "",
-            "isFavorite": s.favorite, "isSelected": False, "isWidgetActive": False,
-            "issuer": s.issuer, "key": key, "name": s.name, "period": str(s.period),
-            "setIconFromDrawable": True, "source": 0, "timeRemaining": 0, "totpCode": "",
-            "widgetId": 0,
-        })
+        items.append(
+            {
+                "accountHeaderLabel": "",
+                "allowNotifications": False,
+                "base": base,
+                "digits": str(s.digits),
+                "fileName": "",
+                "iconLabel": "",
+                "iconPath": "",
+                "isFavorite": s.favorite,
+                "isSelected": False,
+                "isWidgetActive": False,
+                "issuer": s.issuer,
+                "key": key,
+                "name": s.name,
+                "period": str(s.period),
+                "setIconFromDrawable": True,
+                "source": 0,
+                "timeRemaining": 0,
+                "totpCode": "",
+                "widgetId": 0,
+            }
+        )
     return items
 
 
 def totpauth_prefs(samples=TOTPAUTH_SAMPLES) -> bytes:
     listed = json.dumps(totpauth_items(samples), separators=(",", ":"), ensure_ascii=False)
-    return _prefs([("int", "RATE_US_COUNTER", 13), ("boolean", "SCREENSHOT_FLAG", "true"),
-                   ("string", "STATIC_TOTP_CODES_LIST", listed),
-                   ("string", "SORT_ACCOUNT_BY", "CUSTOM")])
+    return _prefs(
+        [
+            ("int", "RATE_US_COUNTER", 13),
+            ("boolean", "SCREENSHOT_FLAG", "true"),
+            ("string", "STATIC_TOTP_CODES_LIST", listed),
+            ("string", "SORT_ACCOUNT_BY", "CUSTOM"),
+        ]
+    )
 
 
 def totpauth_backup(samples=TOTPAUTH_SAMPLES, password: str = PASSWORD) -> bytes:
@@ -237,21 +296,27 @@ def _mask(text: str) -> str:
 def battlenet_bma() -> bytes:
     """The old Battle.net Authenticator: ``AUTH_STORE.HASH`` = masked secret hex + serial."""
     packed = BATTLENET_SECRET_HEX + BATTLENET_SERIAL.replace("-", "")
-    return _prefs([("string", "com.blizzard.bma.AUTH_STORE.HASH", _mask(packed)),
-                   ("long", "com.blizzard.bma.AUTH_STORE.CLOCK_OFFSET", 15),
-                   ("long", "com.blizzard.bma.AUTH_STORE.LAST_MODIFIED", 1608374963000)])
+    return _prefs(
+        [
+            ("string", "com.blizzard.bma.AUTH_STORE.HASH", _mask(packed)),
+            ("long", "com.blizzard.bma.AUTH_STORE.CLOCK_OFFSET", 15),
+            ("long", "com.blizzard.bma.AUTH_STORE.LAST_MODIFIED", 1608374963000),
+        ]
+    )
 
 
 def battlenet_app() -> bytes:
     """The Battle.net app (com.blizzard.messenger): secret and serial masked separately."""
     p = "com.blizzard.messenger."
-    return _prefs([
-        ("string", p + "AUTHENTICATOR_CREDENTIALS_ENCRYPTION_TYPE", "MASK"),
-        ("string", p + "AUTHENTICATOR_DEVICE_SECRET", _mask(BATTLENET_SECRET_HEX)),
-        ("string", p + "AUTHENTICATOR_BGS_REGION_CODE", "US"),
-        ("string", p + "AUTHENTICATOR_SERIAL", _mask(BATTLENET_SERIAL)),
-        ("long", p + "AUTHENTICATOR_SERVER_TIME_DIFF", 15),
-    ])
+    return _prefs(
+        [
+            ("string", p + "AUTHENTICATOR_CREDENTIALS_ENCRYPTION_TYPE", "MASK"),
+            ("string", p + "AUTHENTICATOR_DEVICE_SECRET", _mask(BATTLENET_SECRET_HEX)),
+            ("string", p + "AUTHENTICATOR_BGS_REGION_CODE", "US"),
+            ("string", p + "AUTHENTICATOR_SERIAL", _mask(BATTLENET_SERIAL)),
+            ("long", p + "AUTHENTICATOR_SERVER_TIME_DIFF", 15),
+        ]
+    )
 
 
 # -- Steam -------------------------------------------------------------------------------------
@@ -291,15 +356,26 @@ def duo_json(samples=DUO_SAMPLES, *, push_only: bool = False) -> bytes:
         generator: dict[str, Any] = {"otpSecret": s.secret}
         if s.type == "hotp":
             generator["counter"] = s.counter
-        items.append({
-            "version": 1.0, "accountType": "OtpAccount", "name": s.name,
-            "otpGenerator": generator,
-            "logoUri": f"file:///data/user/0/com.duosecurity.duomobile/files/duokit/logos/{n}.png",
-            "pkey": f"9a011a29-0496-4c0b-b53a-b9125eea14a{n}", "serviceTypeLabelIsCustom": True,
-        })
+        items.append(
+            {
+                "version": 1.0,
+                "accountType": "OtpAccount",
+                "name": s.name,
+                "otpGenerator": generator,
+                "logoUri": f"file:///data/user/0/com.duosecurity.duomobile/files/duokit/logos/{n}.png",
+                "pkey": f"9a011a29-0496-4c0b-b53a-b9125eea14a{n}",
+                "serviceTypeLabelIsCustom": True,
+            }
+        )
     if push_only:
-        items.append({"version": 1.0, "accountType": "DuoAccount", "name": "Work push",
-                      "pkey": "DIXXXXXXXXXXXXXXXXXX"})
+        items.append(
+            {
+                "version": 1.0,
+                "accountType": "DuoAccount",
+                "name": "Work push",
+                "pkey": "DIXXXXXXXXXXXXXXXXXX",
+            }
+        )
     return json.dumps(items, indent=2).encode()
 
 
@@ -330,11 +406,43 @@ def microsoft_db(samples=MICROSOFT_SAMPLES, *, work_account: bool = False) -> by
     for position, s in enumerate(samples, 1):
         msa = s.digits == 8
         secret = base64.b64encode(s.raw).decode() if msa else s.secret
-        rows.append(("0" * 32, s.issuer, s.name, "", secret, 1, "", "", int(msa), 1, position,
-                     1, "", s.issuer))
+        rows.append(
+            (
+                "0" * 32,
+                s.issuer,
+                s.name,
+                "",
+                secret,
+                1,
+                "",
+                "",
+                int(msa),
+                1,
+                position,
+                1,
+                "",
+                s.issuer,
+            )
+        )
     if work_account:
-        rows.append(("0" * 32, "Contoso", "eve@contoso.com", "https://x", "", 0, "", "", 2, 3,
-                     0, 0, "", "AAD"))
+        rows.append(
+            (
+                "0" * 32,
+                "Contoso",
+                "eve@contoso.com",
+                "https://x",
+                "",
+                0,
+                "",
+                "",
+                2,
+                3,
+                0,
+                0,
+                "",
+                "AAD",
+            )
+        )
     rows.reverse()  # stored out of order: the app shows them by ux_position
     statements += [(insert, row) for row in rows]
     return _sqlite_bytes(statements)
@@ -353,21 +461,33 @@ def _ga_rows(samples) -> list[tuple[str, tuple[Any, ...]]]:
         (
             "INSERT INTO accounts (email, secret, counter, type, provider, issuer, original_name)"
             " VALUES (?,?,?,?,?,?,?)",
-            (s.label, s.secret, s.counter, 1 if s.type == "hotp" else 0, 0, s.issuer or None,
-             s.label),
+            (
+                s.label,
+                s.secret,
+                s.counter,
+                1 if s.type == "hotp" else 0,
+                0,
+                s.issuer or None,
+                s.label,
+            ),
         )
         for s in samples
     ]
 
 
 def google_db(samples=GOOGLE_SAMPLES) -> bytes:
-    return _sqlite_bytes([
-        ("CREATE TABLE android_metadata (locale TEXT)", ()),
-        (_GA_TABLE, ()),
-        ("CREATE TABLE auditlog_export (_id INTEGER PRIMARY KEY,timestamp DATETIME NOT NULL,"
-         "timer INTEGER NOT NULL,migration_amount INTEGER NOT NULL)", ()),
-        *_ga_rows(samples),
-    ])
+    return _sqlite_bytes(
+        [
+            ("CREATE TABLE android_metadata (locale TEXT)", ()),
+            (_GA_TABLE, ()),
+            (
+                "CREATE TABLE auditlog_export (_id INTEGER PRIMARY KEY,timestamp DATETIME NOT NULL,"
+                "timer INTEGER NOT NULL,migration_amount INTEGER NOT NULL)",
+                (),
+            ),
+            *_ga_rows(samples),
+        ]
+    )
 
 
 # -- Authenticator Plus ------------------------------------------------------------------------
@@ -387,9 +507,18 @@ def make_export_zip(path: Path = EXPORT_ZIP) -> None:
         Path(directory, "Accounts.html").write_text("<html><body>Accounts</body></html>\n")
         path.unlink(missing_ok=True)
         subprocess.run(
-            ["zip", "-q", "-X", "-P", ZIP_PASSWORD, str(path.resolve()), "Accounts.txt",
-             "Accounts.html"],
-            cwd=directory, check=True,
+            [
+                "zip",
+                "-q",
+                "-X",
+                "-P",
+                ZIP_PASSWORD,
+                str(path.resolve()),
+                "Accounts.txt",
+                "Accounts.html",
+            ],
+            cwd=directory,
+            check=True,
         )
 
 
@@ -412,11 +541,19 @@ def authplus_db(samples=AUTHPLUS_SAMPLES, password: str = PASSWORD) -> bytes:
         return Path(path).read_bytes()
 
 
-def authplus_backup_zip(samples=AUTHPLUS_SAMPLES, password: str = PASSWORD) -> bytes:
+def zip_of(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("authplus.db", authplus_db(samples, password))
+        for name, content in members.items():
+            archive.writestr(name, content)
     return buffer.getvalue()
+
+
+def authplus_backup_zip(
+    samples=AUTHPLUS_SAMPLES, password: str = PASSWORD, *, database: bytes | None = None
+) -> bytes:
+    """The backup database, zipped (plain zip: the database is encrypted itself)."""
+    return zip_of({"authplus.db": database or authplus_db(samples, password)})
 
 
 # -- WinAuth -----------------------------------------------------------------------------------
@@ -455,8 +592,11 @@ def winauth_txt(samples=WINAUTH_SAMPLES) -> bytes:
 # -- every fixture, by format name -------------------------------------------------------------
 def all_fixtures() -> dict[str, list[tuple[str, bytes]]]:
     return {
-        "authy": [("plain", authy_plain()), ("encrypted", authy_encrypted()),
-                  ("authy-tokens", authy_own_tokens())],
+        "authy": [
+            ("plain", authy_plain()),
+            ("encrypted", authy_encrypted()),
+            ("authy-tokens", authy_own_tokens()),
+        ],
         "totp-auth": [("backup", totpauth_backup()), ("prefs", totpauth_prefs())],
         "battlenet": [("bma", battlenet_bma()), ("app", battlenet_app())],
         "steam": [("mafile", steam_mafile()), ("app", steam_app())],
