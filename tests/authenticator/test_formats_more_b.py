@@ -217,7 +217,7 @@ def test_duo_totp_and_hotp_and_push_only_note():
     result = duo.read(M.duo_json(push_only=True))
     assert_imports(result, M.DUO_SAMPLES)
     assert result.total == 3
-    assert result.notes == ("1 push-only Duo accounts have no codes and were left out",)
+    assert result.notes == ("1 push-only Duo account has no codes; left out",)
     assert_round_trip(result)
 
 

@@ -73,9 +73,8 @@ def read(
         items, _entry, label_of=lambda item: str(item.get("name") or ""), progress=progress
     )
     skipped = len(items) - len(entries) - len(problems)
-    notes = (
-        (f"{skipped} push-only Duo accounts have no codes and were left out",) if skipped else ()
-    )
+    what = "account has" if skipped == 1 else "accounts have"
+    notes = (f"{skipped} push-only Duo {what} no codes; left out",) if skipped else ()
     return ImportResult(tuple(entries), tuple(problems), total=len(items), notes=notes)
 
 

@@ -94,10 +94,9 @@ def read(
         progress=progress,
     )
     skipped = len(rows) - len(entries) - len(problems)
+    what = "account signs" if skipped == 1 else "accounts sign"
     notes = (
-        (f"{skipped} work or school accounts sign in by push and have no codes; left out",)
-        if skipped
-        else ()
+        (f"{skipped} work or school {what} in by push, without codes; left out",) if skipped else ()
     )
     return ImportResult(tuple(entries), tuple(problems), total=len(rows), notes=notes)
 
