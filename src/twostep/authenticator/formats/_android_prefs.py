@@ -9,11 +9,6 @@ phone. The file is ``<map>`` holding ``<string name="...">text</string>`` and
 from __future__ import annotations
 
 import functools
-import xml.etree.ElementTree as ET
-from typing import Final
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
 
 from ._json import decode_text
 from .errors import DamagedFileError
@@ -21,10 +16,14 @@ from .errors import DamagedFileError
 __all__ = ["PrefValue", "parse_prefs", "sniff_prefs"]
 
 PrefValue = str | int | float | bool
-_MAX_BYTES: Final = 20 * 1024 * 1024
 
 
 def _parse(data: bytes) -> dict[str, PrefValue]:
+    import xml.etree.ElementTree as ET
+
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
     text = decode_text(data)
     if text is None:
         raise DamagedFileError("the preferences file is not UTF-8 text (damaged?)")

@@ -8,12 +8,14 @@ of half-read. The database is opened in memory (``deserialize``) and only querie
 from __future__ import annotations
 
 import functools
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from .errors import DamagedFileError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sqlite3
 
 __all__ = ["HEADER", "columns", "open_db", "rows", "sniff_tables"]
 
@@ -36,6 +38,8 @@ def _check(data: bytes) -> None:
 @contextmanager
 def open_db(data: bytes) -> Iterator[sqlite3.Connection]:
     """A read-only connection to the database in ``data``; SQLite errors become DamagedFileError."""
+    import sqlite3
+
     _check(data)
     connection = sqlite3.connect(":memory:")
     try:
@@ -63,6 +67,8 @@ def rows(connection: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
 
 @functools.lru_cache(maxsize=4)
 def _tables(data: bytes) -> tuple[tuple[str, frozenset[str]], ...] | None:
+    import sqlite3
+
     try:
         with open_db(data) as connection:
             names = [

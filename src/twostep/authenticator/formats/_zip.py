@@ -9,15 +9,16 @@ scheme) are reported as unsupported. Members are read with a size cap.
 from __future__ import annotations
 
 import io
-import zipfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ._cbc import wrong
 from .base import MAX_IMPORT_BYTES
 from .errors import DamagedFileError, PasswordRequiredError, UnsupportedFileError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import zipfile
 
 __all__ = ["member_names", "open_zip", "read_member"]
 
@@ -27,6 +28,8 @@ _AES: Final = 99
 
 @contextmanager
 def open_zip(data: bytes) -> Iterator[zipfile.ZipFile]:
+    import zipfile
+
     if not data.startswith(_ZIP_MAGIC):
         raise DamagedFileError("the file is not a zip archive")
     try:
@@ -62,6 +65,9 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, password: str |
     protected = is_encrypted(info)
     if protected and password is None:
         raise PasswordRequiredError("the zip archive is password-protected: a password is needed")
+    import zipfile
+    import zlib
+
     pwd = password.encode("utf-8") if protected and password is not None else None
     try:
         with archive.open(info, pwd=pwd) as member:

@@ -15,8 +15,6 @@ A wrong password and a changed file give the same error, whichever part holds th
 from __future__ import annotations
 
 import os
-import tempfile
-import zipfile
 from pathlib import PurePosixPath
 from typing import Any, Final
 
@@ -73,6 +71,8 @@ def _sqlcipher_rows(database: bytes, password: str) -> list[dict[str, Any]]:
         raise DamagedFileError("authplus.db is truncated (not whole 1 KiB pages)")
     if "\0" in password:
         raise wrong()
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="twostep-authplus-") as directory:
         path = os.path.join(directory, BACKUP_MEMBER)
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -111,7 +111,7 @@ def read(
     name = _member(member_names(data))
     assert name is not None
     with open_zip(data) as archive:
-        info: zipfile.ZipInfo = archive.getinfo(name)
+        info = archive.getinfo(name)
         content = read_member(archive, info, password)
     if PurePosixPath(name).name == EXPORT_MEMBER:
         text = decode_text(content)
