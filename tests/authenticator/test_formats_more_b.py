@@ -131,6 +131,13 @@ def test_authy_own_tokens_are_10_second_totp_named_by_issuer():
     assert entry.created_at == M.AUTHY_TIMESTAMP
 
 
+def test_authy_timestamp_in_milliseconds_is_read_as_seconds():
+    tokens = M.authy_tokens(M.AUTHY_SAMPLES[:1])
+    tokens[0]["timestamp"] = M.AUTHY_TIMESTAMP * 1000 + 123
+    data = M._prefs([("string", authy.KEYS[0], json.dumps(tokens))])
+    assert authy.read(data).entries[0].created_at == M.AUTHY_TIMESTAMP
+
+
 def test_authy_issuer_falls_back_to_the_name_prefix():
     tokens = M.authy_tokens(M.AUTHY_SAMPLES[:1])
     for key in ("originalIssuer", "originalName"):

@@ -134,6 +134,8 @@ def _issuer_and_name(token: dict[str, Any]) -> tuple[str, str]:
 def _entry(token: Any) -> Entry:
     token = entry_object(token)
     created = entry_int(token, "timestamp", 0) or 0
+    if created > 10**11:  # milliseconds, as some versions write
+        created //= 1000
     if "secretSeed" in token:
         account = Account(
             secret=Secret.from_hex(entry_str(token, "secretSeed", required=True)),
