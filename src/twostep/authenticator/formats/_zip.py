@@ -9,6 +9,7 @@ scheme) are reported as unsupported. Members are read with a size cap.
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Final
@@ -35,7 +36,16 @@ def open_zip(data: bytes) -> Iterator[zipfile.ZipFile]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             yield archive
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        ValueError,
+        IndexError,
+        KeyError,
+        struct.error,
+    ):
         raise DamagedFileError("the zip archive is truncated or damaged") from None
 
 
@@ -74,7 +84,16 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, password: str |
             content = member.read(MAX_IMPORT_BYTES + 1)
     except RuntimeError:  # "Bad password for file"
         raise wrong() from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        IndexError,  # a member shorter than the 12-byte encryption header
+        struct.error,
+    ):
         if protected:
             raise wrong() from None
         raise DamagedFileError(f"{info.filename[:60]!r} in the zip is damaged") from None
