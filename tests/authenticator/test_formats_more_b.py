@@ -400,4 +400,3 @@ def test_a_forced_format_never_asks_for_a_password_for_another_file():
     for name in ("authy", "totp-auth", "authplus"):
         with pytest.raises(WrongFormatError):
             formats.read_files([B.andotp_plain()], None, format_name=name)
-
