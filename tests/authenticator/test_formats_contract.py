@@ -169,7 +169,8 @@ def test_export_formats_are_the_promised_ones():
 def test_detects_its_own_files_and_no_other_format_claims_them(name, kind, data):
     assert formats.get_format(name).detect(data)
     claimed = [f.name for f in formats.import_formats() if f.detect(data)]
-    assert claimed == [name]
+    # a WinAuth export is also a plain otpauth list (read less fully): winauth is tried first
+    assert claimed == ([name, "otpauth"] if name == "winauth" else [name])
     assert formats.detect_format(data).name == name
 
 
@@ -184,7 +185,7 @@ def test_reads_its_own_files(name, kind, data):
 @pytest.mark.parametrize(("name", "kind", "data"), CASES, ids=CASE_IDS)
 def test_other_formats_refuse_the_file_by_name(name, kind, data):
     for fmt in formats.import_formats():
-        if fmt.name == name:
+        if fmt.name == name or (name, fmt.name) == ("winauth", "otpauth"):
             continue
         with pytest.raises(WrongFormatError) as caught:
             fmt.read(data, B.PASSWORD)
@@ -218,6 +219,9 @@ def test_every_encrypted_format_is_covered():
         "stratum",
         "freeotp",
         "proton",
+        "authy",
+        "totp-auth",
+        "authplus",
     }
 
 
@@ -306,7 +310,7 @@ def test_truncated_files_give_a_documented_error(name, kind, data, keep):
     except FormatError as exc:
         assert_no_leak(str(exc))
     else:  # a text list cut at a line end is still a (shorter) list
-        assert name in ("otpauth", "google", "bitwarden")
+        assert name in ("otpauth", "google", "bitwarden", "winauth")
         assert len(result.entries) <= result.total
         for problem in result.problems:
             assert_no_leak(str(problem))

@@ -44,6 +44,15 @@ IMPORT_FORMATS = (
     "ente",
     "google",
     "otpauth",
+    "authy",
+    "totp-auth",
+    "battlenet",
+    "steam",
+    "duo",
+    "microsoft",
+    "google-db",
+    "authplus",
+    "winauth",
 )
 EXPORT_FORMATS = ("twostep", "aegis", "otpauth", "google", "html")
 
@@ -51,14 +60,14 @@ IMPORT_DESCRIPTION = """\
 Import accounts from another authenticator's export (or from a twostep export).
 
 The format is recognised from the content; --format forces one (names below).
-Encrypted files (Aegis, 2FAS, andOTP, ente, Stratum, FreeOTP 2, Proton, twostep exports and
-vaults) ask for their password. Before anything is saved you see a preview: how many accounts
-the file holds, which are already in the vault (same issuer, account and secret: skipped),
-which have the issuer and account of an entry in the vault but another secret (added as a
-separate entry, so you can check which one works), and which could not be read and why (entry
-number and field; secrets are never shown). Then everything accepted is saved in one step: an
-import never stops halfway. Accounts that could not be read do not stop the others (the exit
-status is 0 when at least one account was read).
+Encrypted files (Aegis, 2FAS, andOTP, ente, Stratum, FreeOTP 2, Proton, Authy, TOTP
+Authenticator, Authenticator Plus, twostep exports and vaults) ask for their password. Before
+anything is saved you see a preview: how many accounts the file holds, which are already in the
+vault (same issuer, account and secret: skipped), which have the issuer and account of an entry
+in the vault but another secret (added as a separate entry, so you can check which one works),
+and which could not be read and why (entry number and field; secrets are never shown). Then
+everything accepted is saved in one step: an import never stops halfway. Accounts that could
+not be read do not stop the others (the exit status is 0 when at least one account was read).
 
 formats:
   twostep        a twostep export (twostep-auth export --format twostep)
@@ -79,6 +88,24 @@ formats:
                  them (PNG, JPEG, ...) or the otpauth-migration:// URIs as text; give every
                  QR code of the export (several FILEs); missing ones are named
   otpauth        a text file of otpauth:// URIs, one per line (also ente's plain export)
+
+  Apps without an export, from files copied off a rooted Android phone:
+  authy          Authy: shared_prefs/com.authy.storage.tokens.authenticator.xml (or
+                 ...tokens.authy.xml); asks for the backups password when the secrets are
+                 encrypted
+  totp-auth      TOTP Authenticator: its backup file (asks for the backup password unless it
+                 is the app's default) or shared_prefs/TOTP_Authenticator_Preferences.xml
+  battlenet      Battle.net Authenticator: shared_prefs/com.blizzard.bma.AUTH_STORE.xml, or
+                 the Battle.net app's ..._preferences.xml (secret and serial)
+  steam          Steam Desktop Authenticator .maFile, or the Steam app's Steamguard-<id> file
+  duo            Duo Mobile: files/duokit/accounts.json
+  microsoft      Microsoft Authenticator: databases/PhoneFactor (SQLite)
+  google-db      Google Authenticator: databases/databases (SQLite; newer versions encrypt it,
+                 use its QR code export then)
+  authplus       Authenticator Plus: the password-protected export .zip (Accounts.txt), or a
+                 zip holding its authplus.db backup (needs: pip install 'twostep[sqlcipher]')
+  winauth        WinAuth's text export (otpauth:// lines with Battle.net serials, Steam data
+                 and icons); unzip a password-protected WinAuth export first
 
 Files larger than 20 MB are refused unread. Passwords given with --password-stdin are read
 one per line, in the order they are needed: the vault's (only when no session is active),

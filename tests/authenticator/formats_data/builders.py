@@ -600,7 +600,7 @@ def _qr_png(text: str) -> bytes:
 def all_fixtures() -> dict[str, list[tuple[str, bytes]]]:
     """Representative files of each format (cheap to build), for the contract and fuzz tests."""
     few = SAMPLES[:3]
-    return {
+    fixtures = {
         "aegis": [
             ("plain", aegis_plain(aegis_content(few))),
             ("encrypted", aegis_encrypted(aegis_content(few))),
@@ -613,3 +613,23 @@ def all_fixtures() -> dict[str, list[tuple[str, bytes]]]:
         "google": [("uri", GA_DENO.encode()), ("png", _qr_png(GA_DENO))],
         "otpauth": [("plain", uri_list(few)), ("ente", ente_plain(few))],
     }
+    fixtures.update(_more_b().all_fixtures())
+    return fixtures
+
+
+def _more_b() -> Any:
+    """builders_more_b.py (Authy, Steam, WinAuth...), loaded by path like this module."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    name = "twostep_tests_formats_builders_more_b"
+    if name not in sys.modules:
+        path = Path(__file__).with_name("builders_more_b.py")
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

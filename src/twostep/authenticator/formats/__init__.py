@@ -25,6 +25,15 @@ bitwarden       yes             Bitwarden unencrypted JSON / CSV: note, favourit
 ente            yes             ente Auth encrypted export; tags, note, pinned
 google          yes     yes     Google Authenticator otpauth-migration QR codes (images or URIs)
 otpauth         yes     yes     otpauth:// URI list (incl. ente's plain export with codeDisplay)
+authy           yes             Authy's Android token storage XML, plain or encrypted (PBKDF2+CBC)
+totp-auth       yes             TOTP Authenticator backup (SHA-256 key, AES-CBC) or its prefs XML
+battlenet       yes             Battle.net Authenticator's storage XML (masked secret, serial)
+steam           yes             Steam Desktop Authenticator maFile / Steam app file; revocation code
+duo             yes             Duo Mobile's internal accounts.json (TOTP and HOTP)
+microsoft       yes             Microsoft Authenticator's PhoneFactor SQLite database
+google-db       yes             Google Authenticator's internal SQLite database
+authplus        yes             Authenticator Plus export zip (Accounts.txt) or zipped authplus.db
+winauth         yes             WinAuth text export; Battle.net serial, Steam, custom icons
 html                    yes     printable page, one QR code per account
 ==============  ======  ======  ==================================================================
 """
@@ -40,18 +49,27 @@ from twostep.authenticator.entry import Entry
 from . import (
     aegis,
     andotp,
+    authenticator_plus,
+    authy,
+    battlenet,
     bitwarden,
+    duo,
     ente,
     freeotp,
     freeotp_plus,
+    google_db,
     google_migration,
     html_export,
+    microsoft,
     otpauth_list,
     proton,
+    steam,
     stratum,
+    totp_authenticator,
     twofas,
     twostep_export,
     twostep_vault,
+    winauth,
 )
 from ._json import is_broken_json
 from .base import MAX_IMPORT_BYTES, Format, ImportResult, Problem, Progress
@@ -105,6 +123,15 @@ FORMATS: Final[tuple[Format, ...]] = (
     stratum.FORMAT,
     freeotp.FORMAT,
     proton.FORMAT,
+    authy.FORMAT,
+    totp_authenticator.FORMAT,
+    battlenet.FORMAT,
+    steam.FORMAT,
+    duo.FORMAT,
+    microsoft.FORMAT,
+    google_db.FORMAT,
+    authenticator_plus.FORMAT,
+    winauth.FORMAT,  # before otpauth: a WinAuth list is also a plain list, read less fully
     google_migration.FORMAT,
     otpauth_list.FORMAT,
     andotp.FORMAT,

@@ -81,6 +81,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # socket (the master no longer holds one for the next worker).
         "reuse_port": _SPREADS_CONNECTIONS,
         "post_worker_init": announce,
+        "pre_request": _close_if_too_large,
         "proc_name": "twostep",
         "forwarded_allow_ips": "*" if settings.TWOSTEP_PROXY_COUNT else "127.0.0.1,::1",
     }
@@ -98,6 +99,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     Server().run()
     return 0
+
+
+def _close_if_too_large(worker: Any, req: Any) -> None:
+    """gunicorn hook: a body over the size Django reads is refused unread (413), and gunicorn,
+    which drains at most 64 KiB of it, then closes the connection after saying keep-alive: the
+    client's next request on it met a reset. Such an answer now says ``Connection: close``."""
+    from django.conf import settings
+
+    length = next((v for name, v in req.headers if name == "CONTENT-LENGTH"), "")
+    if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        req.must_close = True
 
 
 # SO_REUSEPORT spreads connections over the sockets only on Linux (elsewhere it may hand them
