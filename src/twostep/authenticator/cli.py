@@ -113,6 +113,21 @@ def _otp_parameters(parser: argparse.ArgumentParser, *, counter_default: int | N
     )
 
 
+STRENGTH_HELP = """\
+The new password is checked with zxcvbn (an estimator that knows common passwords, words,
+names, keyboard patterns and dates); one that is too easy to guess (score below 2 of 4) is
+refused with the reason, unless you pass --weak-password-ok. Anyone with a copy of the vault
+file can try passwords offline: a few uncommon words make a good one."""
+
+
+def _weak_password_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--weak-password-ok",
+        action="store_true",
+        help="use the new password even if zxcvbn rates it too easy to guess",
+    )
+
+
 def _register_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     from twostep.authenticator import commands as c
     from twostep.authenticator.clipboard import DEFAULT_CLEAR_AFTER
@@ -123,9 +138,10 @@ def _register_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
         "create a new, empty vault",
         "  twostep-auth init\n"
         "  printf '%s\\n' \"$PASSWORD\" | twostep-auth init --password-stdin\n"
-        "  TWOSTEP_VAULT=~/work.twostep twostep-auth init     a second vault",
+        "  TWOSTEP_VAULT=~/work.twostep twostep-auth init     a second vault\n\n" + STRENGTH_HELP,
         c.cmd_init,
     )
+    _weak_password_option(p)
     p = _sub(
         subparsers,
         "unlock",
@@ -156,14 +172,16 @@ def _register_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
         c.cmd_lock,
     )
     p.add_argument("--all", action="store_true", help="revoke every session of this vault")
-    _sub(
+    p = _sub(
         subparsers,
         "passwd",
         "change the vault password (and the key; every session is locked)",
         "  twostep-auth passwd\n"
-        '  printf \'%s\\n%s\\n\' "$OLD" "$NEW" | twostep-auth passwd --password-stdin',
+        '  printf \'%s\\n%s\\n\' "$OLD" "$NEW" | twostep-auth passwd --password-stdin\n\n'
+        + STRENGTH_HELP,
         c.cmd_passwd,
     )
+    _weak_password_option(p)
     p = _sub(
         subparsers,
         "add",

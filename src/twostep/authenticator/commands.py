@@ -97,6 +97,15 @@ def _warn_if_weak(auth: services.Authenticator) -> None:
         )
 
 
+def _check_strength(password: str, args: argparse.Namespace) -> None:
+    """Refuse a trivially guessable new password (zxcvbn) unless ``--weak-password-ok``."""
+    from twostep.authenticator.passwords import check_new_password
+
+    warning = check_new_password(password, weak_ok=args.weak_password_ok)
+    if warning:
+        _err(f"twostep-auth: {warning}")
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     location = services.vault_location()
     if location.exists():
@@ -109,6 +118,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     password = services.read_password(
         "New password: ", stdin=args.password_stdin, confirm=True, what="a password"
     )
+    _check_strength(password, args)
     _warn_if_weak(services.create_vault(password))
     _out(f"Created the vault at {location}.")
     _out('Next: eval "$(twostep-auth unlock)", then twostep-auth add --screen (or --qr, --uri).')
@@ -156,6 +166,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     new = services.read_password(
         "New password: ", stdin=args.password_stdin, confirm=True, what="the new password"
     )
+    _check_strength(new, args)
     auth.change_password(new)
     _warn_if_weak(auth)
     _out("Password changed; every session was locked (unlock again).")

@@ -9,6 +9,7 @@ is what ``twostep-auth`` exits with, and its message (``str(exc)``) is what the 
 
     AuthenticatorError                  exit 1   base class; anything not listed below
     ├── UsageError                      exit 2   bad combination of options or arguments
+    │   └── WeakPasswordError           exit 2   a new vault password is trivially guessable
     ├── VaultLockedError                exit 3   no session and no way to ask for the password,
     │   │                                        or the session expired / was revoked
     │   └── WrongPasswordError          exit 3   "wrong password or damaged vault": one error for
@@ -47,6 +48,7 @@ __all__ = [
     "VaultBusyError",
     "VaultExistsError",
     "VaultLockedError",
+    "WeakPasswordError",
     "WrongPasswordError",
 ]
 
@@ -73,6 +75,11 @@ class UsageError(AuthenticatorError):
     """The command line does not make sense (same exit code as argparse's own errors)."""
 
     exit_code = EXIT_USAGE
+
+
+class WeakPasswordError(UsageError):
+    """A new vault password is trivially guessable (see :mod:`twostep.authenticator.passwords`);
+    ``--weak-password-ok`` overrides."""
 
 
 class VaultLockedError(AuthenticatorError):
@@ -141,7 +148,8 @@ EXIT_CODES_HELP = """\
 exit codes:
   0    success
   1    error (bad URI or secret, unreadable image, no QR code found, ...)
-  2    usage error (unknown option, missing or conflicting arguments)
+  2    usage error (unknown option, missing or conflicting arguments), or a new
+       password that is too easy to guess (--weak-password-ok to use it anyway)
   3    vault locked: wrong password or damaged vault, expired or revoked session,
        no password available (no terminal and no --password-stdin)
   4    not found: no entry matches NAME, or no vault yet (run `twostep-auth init`)
