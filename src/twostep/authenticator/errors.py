@@ -20,7 +20,10 @@ is what ``twostep-auth`` exits with, and its message (``str(exc)``) is what the 
     ├── DuplicateEntryError             exit 6   the account is already in the vault (``--force``)
     │   └── VaultExistsError            exit 6   ``init`` on an existing vault
     ├── VaultBusyError                  exit 7   another process holds the vault's write lock
-    └── ClipboardError                  exit 8   no clipboard available (``--copy``)
+    ├── ClipboardError                  exit 8   no clipboard available (``--copy``)
+    └── SameAccountError                exit 9   ``add``: the issuer and account are there already
+                                                 (another secret) and there is no terminal to
+                                                 ask: ``--replace`` or ``--keep-both`` decides
 
 Exit code 130 means interrupted (Ctrl-C). ``EXIT_CODES_HELP`` is the table shown in ``--help``.
 Other parts (the import/export commands) may subclass :class:`AuthenticatorError` directly (exit
@@ -44,6 +47,7 @@ __all__ = [
     "DuplicateEntryError",
     "NoVaultError",
     "NotFoundError",
+    "SameAccountError",
     "UsageError",
     "VaultBusyError",
     "VaultExistsError",
@@ -143,6 +147,13 @@ class ClipboardError(AuthenticatorError):
     exit_code = 8
 
 
+class SameAccountError(AuthenticatorError):
+    """``add``: an entry with the same issuer and account name (but another secret: a
+    re-enrolment?) is in the vault, and there is no terminal to ask whether to replace it."""
+
+    exit_code = 9
+
+
 #: The exit-code table for ``twostep-auth --help`` and the docs (kept next to the classes).
 EXIT_CODES_HELP = """\
 exit codes:
@@ -157,4 +168,6 @@ exit codes:
   6    already exists: duplicate entry (use --force) or `init` on an existing vault
   7    vault busy: another twostep-auth process is writing it
   8    no clipboard available for --copy
+  9    add: the same issuer and account are already in the vault with another secret,
+       and there is no terminal to ask: pass --replace or --keep-both
   130  interrupted"""
