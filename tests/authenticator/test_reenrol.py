@@ -130,3 +130,17 @@ def test_list_long_and_json_show_ids_and_dates(unlocked: Env) -> None:
     first = str(listed[0]["id"])[:8]
     assert unlocked.ok("code", first, "--at", str(AT)).out.strip() == totp(OLD)
     assert "ID" not in unlocked.ok("list").out.splitlines()[0]
+
+
+def test_two_codes_for_one_account_in_the_same_images_are_not_both_kept(
+    unlocked: Env, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.png", tmp_path / "second.png"
+    first.write_bytes(make_qr_png(_uri(OLD), scale=4))
+    second.write_bytes(make_qr_png(_uri(NEW), scale=4))
+    refused = unlocked.run("add", "--qr", str(first), str(second))
+    assert refused.code == 9
+    assert _listed(unlocked) == []
+    unlocked.ok("add", "--qr", str(first), str(second), "--replace")
+    assert len(_listed(unlocked)) == 1
+    assert _code(unlocked) == totp(NEW)  # the later one wins

@@ -154,11 +154,13 @@ def _ask(entry: Entry, old: Sequence[Entry]) -> Action:
 def _plan(
     new: Sequence[Entry], current: Sequence[Entry], args: argparse.Namespace
 ) -> list[tuple[Entry, Action, tuple[Entry, ...]]]:
-    """What to do with each new entry, and the entries with its label already there."""
+    """What to do with each new entry, and the entries with its label already there (in the
+    vault, or earlier in ``new``: two codes for one account in the same images)."""
     plan: list[tuple[Entry, Action, tuple[Entry, ...]]] = []
     conflicts: list[tuple[Entry, ...]] = []
+    seen = list(current)
     for entry in new:
-        same = tuple(old for old in current if old.same_label(entry))
+        same = tuple(old for old in seen if old.same_label(entry))
         action: Action
         if not same or args.keep_both:
             action = "add"
@@ -172,6 +174,10 @@ def _plan(
             conflicts.append(same)
             continue
         plan.append((entry, action, same))
+        if action == "replace":
+            seen = [old for old in seen if old not in same]
+        if action in ("add", "replace"):
+            seen.append(entry)
     if conflicts:
         listed = "; ".join(_describe(same) for same in conflicts)
         raise SameAccountError(
@@ -215,7 +221,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             )
     skipped = [entry for entry, action, _ in plan if action == "skip"]
     for entry in skipped:
-        _err(f"twostep-auth: not added: {entry.label or '(no name)'} (the vault is unchanged)")
+        _err(f"twostep-auth: not added: {entry.label or '(no name)'} (the old entry is kept)")
     present = [entry for entry, action, _ in plan if action == "present"]
     if present:
         names = ", ".join(e.label or "(no name)" for e in present)
