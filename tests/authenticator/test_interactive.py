@@ -146,3 +146,33 @@ def test_add_by_hand_asks_for_the_secret_without_echo(unlocked: Env, terminal: T
     screen = terminal.wait_for("EXITED=0")
     assert "JBSW" not in screen
     assert "Added Shop:me" in screen
+
+
+REENROL = "--issuer twostep --account carol@example.com --secret"
+OLD_SECRET, NEW_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+
+
+def _secrets(env: Env) -> list[str]:
+    return [e.account.secret.base32 for e in Vault.unlock(env.vault, PASSWORD).read_entries()]
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [
+        ("y", (0, "Replaced twostep:carol@example.com", [NEW_SECRET])),
+        ("k", (0, "Added twostep:carol@example.com", [OLD_SECRET, NEW_SECRET])),
+        ("", (1, "not added: twostep:carol@example.com", [OLD_SECRET])),
+    ],
+)
+def test_add_asks_before_replacing_a_reenrolled_account(
+    unlocked: Env, terminal: Terminal, answer: str, outcome: tuple[int, str, list[str]]
+) -> None:
+    exited, said, after = outcome
+    unlocked.ok("add", *REENROL.split(), OLD_SECRET)
+    terminal.start("add", REENROL, NEW_SECRET)
+    screen = terminal.wait_for("[y]es / [k]eep both / [N]o, skip:")
+    assert "twostep:carol@example.com is already in the vault with another secret" in screen
+    terminal.type(answer)
+    screen = terminal.wait_for(f"EXITED={exited}")
+    assert said in screen
+    assert _secrets(unlocked) == after

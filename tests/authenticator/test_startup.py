@@ -74,12 +74,14 @@ def test_hotp_code_and_options_take_the_full_path_without_heavy_modules(with_ent
 
 
 def test_the_fast_path_leaves_the_otp_package_whole_for_later_code(with_entry: Env) -> None:
-    """The fast path defers ``twostep.otp``'s ``__init__``; later imports still see it all."""
+    """The fast path loads only part of ``twostep.otp`` (the package is lazy); later imports still
+    see it all, and the package module is the ordinary one (no stand-in in ``sys.modules``)."""
     script = (
-        "import sys\n"
+        "import sys, types\n"
         "from twostep.authenticator.cli import main\n"
         "assert main(['code', 'acme']) == 0\n"
         "assert 'twostep.otp.account' not in sys.modules\n"
+        "assert type(sys.modules['twostep.otp']) is types.ModuleType\n"
         "from twostep.otp import Account, parse_uri, __all__ as names\n"
         "import twostep.otp as otp\n"
         "assert all(hasattr(otp, n) for n in names)\n"

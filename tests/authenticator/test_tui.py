@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Footer
 
 from twostep.authenticator import services
 from twostep.authenticator.tui import WatchApp, countdown_bar, group_code
@@ -226,6 +226,74 @@ def test_watch_runs_in_a_plain_terminal(filled: Env, tmp_path: Path, term: str) 
         _tmux(socket, "send-keys", "Escape")
         _tmux(socket, "send-keys", "Escape")
         wait_for(lambda: screen_with("EXITED=0"), timeout=30)
+    finally:
+        subprocess.run(
+            ["tmux", "-S", str(socket), "kill-server"], check=False, timeout=20, capture_output=True
+        )
+
+
+def test_the_status_line_is_on_screen_after_enter(filled: Env) -> None:
+    """Enter's confirmation must be visible, not drawn behind the footer (issue 15, item 4)."""
+
+    async def scenario() -> None:
+        app = _app()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press(*"vpn", "enter")
+            await pilot.pause()
+            status = app.query_one("#status")
+            assert "VPN:me: sent to the terminal's clipboard" in str(status.render())
+            region = status.region
+            assert region.height == 1
+            assert region.width > 40
+            # Every cell of the status line shows the status widget, nothing covers it.
+            for x in range(region.x, region.right):
+                assert app.screen.get_widget_at(x, region.y)[0] is status, x
+            # And it sits just above the key help at the bottom of the screen.
+            footer = app.query_one(Footer)
+            assert region.bottom <= footer.region.y
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.slow
+def test_enter_shows_its_confirmation_in_a_real_terminal(filled: Env, tmp_path: Path) -> None:
+    """What a person sees in tmux after Enter: the status line with the confirmation."""
+    socket = tmp_path / "tmux.sock"
+    env = filled.environ({"TERM": "xterm-256color"})
+    env.pop("TMUX", None)
+    command = f"{TWOSTEP_AUTH} watch --filter acme; sleep 30"
+    subprocess.run(
+        [
+            "tmux",
+            "-S",
+            str(socket),
+            "-f",
+            os.devnull,
+            "new-session",
+            "-d",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "sh",
+            "-c",
+            command,
+        ],
+        env=env,
+        check=True,
+        timeout=20,
+    )
+
+    def screen_with(text: str) -> str | None:
+        shown = _tmux(socket, "capture-pane", "-p")
+        return shown if text in shown else None
+
+    try:
+        wait_for(lambda: screen_with("ACME Co:alice@example.com"), timeout=60)
+        _tmux(socket, "send-keys", "Enter")
+        # No X display here: the code goes to the terminal's clipboard (OSC 52), and says so.
+        screen = str(wait_for(lambda: screen_with("sent to the terminal's clipboard"), timeout=30))
+        assert "ACME Co:alice@example.com: sent to the terminal's clipboard" in screen
     finally:
         subprocess.run(
             ["tmux", "-S", str(socket), "kill-server"], check=False, timeout=20, capture_output=True

@@ -113,6 +113,21 @@ def _otp_parameters(parser: argparse.ArgumentParser, *, counter_default: int | N
     )
 
 
+STRENGTH_HELP = """\
+The new password is checked with zxcvbn (an estimator that knows common passwords, words,
+names, keyboard patterns and dates); one that is too easy to guess (score below 2 of 4) is
+refused with the reason, unless you pass --weak-password-ok. Anyone with a copy of the vault
+file can try passwords offline: a few uncommon words make a good one."""
+
+
+def _weak_password_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--weak-password-ok",
+        action="store_true",
+        help="use the new password even if zxcvbn rates it too easy to guess",
+    )
+
+
 def _register_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     from twostep.authenticator import commands as c
     from twostep.authenticator.clipboard import DEFAULT_CLEAR_AFTER
@@ -123,9 +138,10 @@ def _register_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
         "create a new, empty vault",
         "  twostep-auth init\n"
         "  printf '%s\\n' \"$PASSWORD\" | twostep-auth init --password-stdin\n"
-        "  TWOSTEP_VAULT=~/work.twostep twostep-auth init     a second vault",
+        "  TWOSTEP_VAULT=~/work.twostep twostep-auth init     a second vault\n\n" + STRENGTH_HELP,
         c.cmd_init,
     )
+    _weak_password_option(p)
     p = _sub(
         subparsers,
         "unlock",
@@ -156,14 +172,16 @@ def _register_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
         c.cmd_lock,
     )
     p.add_argument("--all", action="store_true", help="revoke every session of this vault")
-    _sub(
+    p = _sub(
         subparsers,
         "passwd",
         "change the vault password (and the key; every session is locked)",
         "  twostep-auth passwd\n"
-        '  printf \'%s\\n%s\\n\' "$OLD" "$NEW" | twostep-auth passwd --password-stdin',
+        '  printf \'%s\\n%s\\n\' "$OLD" "$NEW" | twostep-auth passwd --password-stdin\n\n'
+        + STRENGTH_HELP,
         c.cmd_passwd,
     )
+    _weak_password_option(p)
     p = _sub(
         subparsers,
         "add",
@@ -173,37 +191,32 @@ def _register_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
         "  twostep-auth add --qr export1.png export2.png   a Google Authenticator export\n"
         "  twostep-auth add --uri 'otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP'\n"
         "  twostep-auth add --issuer GitHub --account alice     (asks for the secret)\n"
-        "  twostep-auth add --issuer Bank --account me --secret JBSW... --digits 8 --period 60",
+        "  twostep-auth add --issuer Bank --account me --secret JBSW... --digits 8 --period 60\n"
+        "  twostep-auth add --qr new-qr.png --replace     re-enrolled: the new secret replaces\n"
+        "                                                  the old entry",
         c.cmd_add,
     )
-    source = p.add_argument_group("source (one of)")
-    source.add_argument("--uri", help="an otpauth:// URI")
-    source.add_argument("--qr", nargs="+", metavar="IMAGE", help="image file(s) with QR codes")
-    source.add_argument(
-        "--screen", action="store_true", help="find QR codes on the screen (all monitors)"
-    )
-    manual = p.add_argument_group("by hand")
-    manual.add_argument("--issuer", help="the service (GitHub, ACME...)")
-    manual.add_argument("--account", help="your account name there")
-    manual.add_argument("--secret", help="the base32 key (asked for when omitted)")
-    _otp_parameters(manual, counter_default=0)  # type: ignore[arg-type]
-    extra = p.add_argument_group("options")
-    extra.add_argument("--note", help="a note to keep with the entry")
-    extra.add_argument(
-        "--group", action="append", default=[], help="a group/tag (repeat for several)"
-    )
-    extra.add_argument("--favorite", action="store_true", help="mark as favourite")
-    extra.add_argument(
-        "--force", action="store_true", help="add even if the same account is already there"
-    )
+    from twostep.authenticator.add_command import add_options
+
+    add_options(p, _otp_parameters)
     p = _sub(
         subparsers,
         "list",
         "list the entries (issuer, account, type; never secrets)",
-        "  twostep-auth list\n  twostep-auth list --json | jq '.[].issuer'",
+        "  twostep-auth list\n"
+        "  twostep-auth list --long     ids and dates, to tell entries with one name apart\n"
+        "  twostep-auth list --json | jq '.[].issuer'",
         c.cmd_list,
     )
-    p.add_argument("--json", action="store_true", help="JSON, with ids, without secrets")
+    p.add_argument(
+        "--json", action="store_true", help="JSON, with ids and dates (created_at), no secrets"
+    )
+    p.add_argument(
+        "--long",
+        "-l",
+        action="store_true",
+        help="also the id (its first 8 characters pick the entry as NAME) and the date added",
+    )
     p.add_argument("--group", help="only entries in this group")
     p = _sub(
         subparsers,

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from twostep.authenticator import services
+from twostep.authenticator.add_command import cmd_add
 from twostep.authenticator.entry import Entry
 from twostep.authenticator.errors import UsageError
 
@@ -70,15 +71,21 @@ def _public_dict(entry: Entry) -> dict[str, Any]:
     }
 
 
-def _table(entries: list[Entry]) -> None:
+def _table(entries: list[Entry], *, long: bool = False) -> None:
     if not entries:
         return
-    rows = [(e.account.issuer or "-", e.account.name or "-", _kind(e)) for e in entries]
-    w1 = max(len("ISSUER"), *(len(r[0]) for r in rows))
-    w2 = max(len("ACCOUNT"), *(len(r[1]) for r in rows))
-    _out(f"{'ISSUER':<{w1}}  {'ACCOUNT':<{w2}}  TYPE")
-    for issuer, account, kind in rows:
-        _out(f"{issuer:<{w1}}  {account:<{w2}}  {kind}")
+    head = ["ISSUER", "ACCOUNT", "TYPE"] + (["ID", "ADDED"] if long else [])
+    rows = [[e.account.issuer or "-", e.account.name or "-", _kind(e)] for e in entries]
+    if long:
+        for row, entry in zip(rows, entries, strict=True):
+            added = entry.created_at
+            row += [
+                entry.id[:8],
+                time.strftime("%Y-%m-%d %H:%M", time.localtime(added)) if added else "-",
+            ]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for row in [head, *rows]:
+        _out("  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
 # -- init / unlock / lock / passwd ------------------------------------------------------------
@@ -97,6 +104,15 @@ def _warn_if_weak(auth: services.Authenticator) -> None:
         )
 
 
+def _check_strength(password: str, args: argparse.Namespace) -> None:
+    """Refuse a trivially guessable new password (zxcvbn) unless ``--weak-password-ok``."""
+    from twostep.authenticator.passwords import check_new_password
+
+    warning = check_new_password(password, weak_ok=args.weak_password_ok)
+    if warning:
+        _err(f"twostep-auth: {warning}")
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     location = services.vault_location()
     if location.exists():
@@ -109,6 +125,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     password = services.read_password(
         "New password: ", stdin=args.password_stdin, confirm=True, what="a password"
     )
+    _check_strength(password, args)
     _warn_if_weak(services.create_vault(password))
     _out(f"Created the vault at {location}.")
     _out('Next: eval "$(twostep-auth unlock)", then twostep-auth add --screen (or --qr, --uri).')
@@ -156,81 +173,10 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     new = services.read_password(
         "New password: ", stdin=args.password_stdin, confirm=True, what="the new password"
     )
+    _check_strength(new, args)
     auth.change_password(new)
     _warn_if_weak(auth)
     _out("Password changed; every session was locked (unlock again).")
-    return 0
-
-
-# -- add ----------------------------------------------------------------------------------------
-def _manual_account(args: argparse.Namespace) -> Any:
-    from twostep.otp import Account, Algorithm, OtpType, Secret
-
-    secret_text = args.secret
-    if secret_text is None:
-        secret_text = services.read_password(
-            "Secret (base32): ", stdin=False, what="the secret", hint="pass it with --secret"
-        )
-    return Account(
-        secret=Secret.from_base32(secret_text),
-        type=OtpType(args.type or "totp"),
-        issuer=args.issuer or "",
-        name=args.account or "",
-        algorithm=Algorithm.parse(args.algorithm),
-        digits=args.digits if args.digits is not None else (5 if args.type == "steam" else 6),
-        period=args.period,
-        counter=args.counter,
-    )
-
-
-def cmd_add(args: argparse.Namespace) -> int:
-    from twostep.authenticator.errors import DuplicateEntryError
-
-    sources = sum(bool(x) for x in (args.uri, args.qr, args.screen))
-    manual = args.issuer is not None or args.account is not None or args.secret is not None
-    if sources + manual != 1:
-        raise UsageError(
-            "add takes one source: --uri URI, --qr IMAGE..., --screen, "
-            "or --issuer/--account/--secret"
-        )
-    notes: tuple[str, ...] = ()
-    if args.uri:
-        from twostep.otp import parse_uri
-
-        accounts = [parse_uri(args.uri)]
-    elif args.qr or args.screen:
-        from twostep.authenticator import qrscan
-
-        scan = qrscan.scan_images(args.qr) if args.qr else qrscan.scan_screen()
-        accounts, notes = list(scan.accounts), scan.notes
-    else:
-        if not args.secret and not (args.issuer or args.account):
-            raise UsageError("give at least --issuer or --account with --secret")
-        accounts = [_manual_account(args)]
-    auth = _open(args)
-    entries = [
-        Entry(a, note=args.note or "", groups=tuple(args.group), favorite=args.favorite)
-        for a in accounts
-    ]
-    report = auth.add_entries(entries, on_duplicate="keep" if args.force else "skip")
-    for note in notes:
-        _err(f"twostep-auth: note: {note}")
-    for entry in report.added:
-        a = entry.account
-        detail = f"{a.digits} digits, " + (
-            f"{a.period} s" if a.is_time_based else f"counter {a.counter}"
-        )
-        _out(f"Added {entry.label or '(no name)'} ({a.type.value.upper()}, {detail}).")
-        if a.secret.is_below_rfc_minimum:
-            _err(
-                f"twostep-auth: warning: {entry.label}: the secret has {a.secret.bits} bits, "
-                "below RFC 4226's 128"
-            )
-    if report.skipped:
-        names = ", ".join(e.label or "(no name)" for e in report.skipped)
-        raise DuplicateEntryError(
-            f"already in the vault, not added: {names} (use --force to add a second copy)"
-        )
     return 0
 
 
@@ -239,17 +185,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     entries = _open(args).entries()
     if args.group:
         entries = [e for e in entries if args.group.casefold() in (g.casefold() for g in e.groups)]
-    _print_entries(entries, args.json)
+    _print_entries(entries, args.json, long=args.long)
     return 0
 
 
-def _print_entries(entries: list[Entry], as_json: bool) -> None:
+def _print_entries(entries: list[Entry], as_json: bool, *, long: bool = False) -> None:
     if as_json:
         _out(json.dumps([_public_dict(e) for e in entries], ensure_ascii=False, indent=2))
     elif not entries:
         _err("twostep-auth: no entries")
     else:
-        _table(entries)
+        _table(entries, long=long)
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -43,11 +43,12 @@ class Entry:
     def replace(self, **changes: object) -> Entry:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
+    def same_label(self, other: Entry) -> bool:
+        """Same issuer and account name (case-insensitive): the same account at the same service,
+        whatever its secret (a re-enrolment gives a new one)."""
+        a, b = self.account, other.account
+        return a.issuer.casefold() == b.issuer.casefold() and a.name.casefold() == b.name.casefold()
+
     def same_account(self, other: Entry) -> bool:
         """Same issuer, account name and secret (a duplicate, whatever else differs)."""
-        a, b = self.account, other.account
-        return (
-            a.issuer.casefold() == b.issuer.casefold()
-            and a.name.casefold() == b.name.casefold()
-            and a.secret == b.secret
-        )
+        return self.same_label(other) and self.account.secret == other.account.secret

@@ -9,6 +9,7 @@ is what ``twostep-auth`` exits with, and its message (``str(exc)``) is what the 
 
     AuthenticatorError                  exit 1   base class; anything not listed below
     ├── UsageError                      exit 2   bad combination of options or arguments
+    │   └── WeakPasswordError           exit 2   a new vault password is trivially guessable
     ├── VaultLockedError                exit 3   no session and no way to ask for the password,
     │   │                                        or the session expired / was revoked
     │   └── WrongPasswordError          exit 3   "wrong password or damaged vault": one error for
@@ -19,7 +20,10 @@ is what ``twostep-auth`` exits with, and its message (``str(exc)``) is what the 
     ├── DuplicateEntryError             exit 6   the account is already in the vault (``--force``)
     │   └── VaultExistsError            exit 6   ``init`` on an existing vault
     ├── VaultBusyError                  exit 7   another process holds the vault's write lock
-    └── ClipboardError                  exit 8   no clipboard available (``--copy``)
+    ├── ClipboardError                  exit 8   no clipboard available (``--copy``)
+    └── SameAccountError                exit 9   ``add``: the issuer and account are there already
+                                                 (another secret) and there is no terminal to
+                                                 ask: ``--replace`` or ``--keep-both`` decides
 
 Exit code 130 means interrupted (Ctrl-C). ``EXIT_CODES_HELP`` is the table shown in ``--help``.
 Other parts (the import/export commands) may subclass :class:`AuthenticatorError` directly (exit
@@ -43,10 +47,12 @@ __all__ = [
     "DuplicateEntryError",
     "NoVaultError",
     "NotFoundError",
+    "SameAccountError",
     "UsageError",
     "VaultBusyError",
     "VaultExistsError",
     "VaultLockedError",
+    "WeakPasswordError",
     "WrongPasswordError",
 ]
 
@@ -73,6 +79,11 @@ class UsageError(AuthenticatorError):
     """The command line does not make sense (same exit code as argparse's own errors)."""
 
     exit_code = EXIT_USAGE
+
+
+class WeakPasswordError(UsageError):
+    """A new vault password is trivially guessable (see :mod:`twostep.authenticator.passwords`);
+    ``--weak-password-ok`` overrides."""
 
 
 class VaultLockedError(AuthenticatorError):
@@ -136,12 +147,20 @@ class ClipboardError(AuthenticatorError):
     exit_code = 8
 
 
+class SameAccountError(AuthenticatorError):
+    """``add``: an entry with the same issuer and account name (but another secret: a
+    re-enrolment?) is in the vault, and there is no terminal to ask whether to replace it."""
+
+    exit_code = 9
+
+
 #: The exit-code table for ``twostep-auth --help`` and the docs (kept next to the classes).
 EXIT_CODES_HELP = """\
 exit codes:
   0    success
   1    error (bad URI or secret, unreadable image, no QR code found, ...)
-  2    usage error (unknown option, missing or conflicting arguments)
+  2    usage error (unknown option, missing or conflicting arguments), or a new
+       password that is too easy to guess (--weak-password-ok to use it anyway)
   3    vault locked: wrong password or damaged vault, expired or revoked session,
        no password available (no terminal and no --password-stdin)
   4    not found: no entry matches NAME, or no vault yet (run `twostep-auth init`)
@@ -149,4 +168,6 @@ exit codes:
   6    already exists: duplicate entry (use --force) or `init` on an existing vault
   7    vault busy: another twostep-auth process is writing it
   8    no clipboard available for --copy
+  9    add: the same issuer and account are already in the vault with another secret,
+       and there is no terminal to ask: pass --replace or --keep-both
   130  interrupted"""

@@ -173,6 +173,47 @@ class Authenticator:
 
         return self.update(change)
 
+    def add_replacing(
+        self, changes: Sequence[tuple[Entry, Sequence[str]]]
+    ) -> list[tuple[Entry, int]]:
+        """Add entries in one atomic save, each replacing the entries whose ids it comes with.
+
+        An entry with ids takes the place and id of the first of them still in the vault, and
+        keeps its note, groups, favourite mark and icon unless it brings its own; the others are
+        removed. An entry without ids (or whose ids are all gone meanwhile) is appended. Returns
+        each saved entry with the number of entries it replaced (0: added). Used by ``add`` for
+        re-enrolments (same issuer and account, new secret).
+        """
+        now = self.clock()
+
+        def change(current: list[Entry]) -> list[tuple[Entry, int]]:
+            saved: list[tuple[Entry, int]] = []
+            for entry, old_ids in changes:
+                if not entry.created_at:
+                    entry = entry.replace(created_at=now)
+                places = [i for i, old in enumerate(current) if old.id in old_ids]
+                if not places:
+                    if any(old.id == entry.id for old in current):
+                        entry = entry.replace(id=Entry(entry.account).id)
+                    current.append(entry)
+                    saved.append((entry, 0))
+                    continue
+                first = current[places[0]]
+                entry = entry.replace(
+                    id=first.id,
+                    note=entry.note or first.note,
+                    groups=entry.groups or first.groups,
+                    favorite=entry.favorite or first.favorite,
+                    icon=entry.icon or first.icon,
+                )
+                current[places[0]] = entry
+                for i in reversed(places[1:]):
+                    del current[i]
+                saved.append((entry, len(places)))
+            return saved
+
+        return self.update(change)
+
     def rename(self, name: str, *, issuer: str | None = None, account: str | None = None) -> Entry:
         """Change the issuer and/or account name of the entry NAME designates."""
         if issuer is None and account is None:

@@ -28,6 +28,7 @@ import os
 from typing import Any, Final
 
 from twostep.authenticator.errors import VaultLockedError
+from twostep.authenticator.vault.sealed import aesgcm
 
 __all__ = [
     "DEFAULT_IDLE",
@@ -47,23 +48,6 @@ DEFAULT_IDLE: Final = 15 * 60
 DEFAULT_MAX_AGE: Final = 12 * 3600
 _ID_HEX: Final = 32
 _KEY_BYTES: Final = 32
-
-
-def aesgcm(key: bytes) -> Any:
-    """``cryptography``'s AESGCM for ``key``, imported the cheapest way.
-
-    The public module (``cryptography.hazmat.primitives.ciphers.aead``) first imports the whole
-    ``ciphers`` package (algorithms, modes...), a few milliseconds that the fast ``code`` path
-    cannot spare; ``AESGCM`` itself lives in the Rust binding, so take it from there when it is
-    the same class, and fall back to the public import otherwise (another version).
-    """
-    try:
-        from cryptography.hazmat.bindings._rust import openssl
-
-        cls = openssl.aead.AESGCM
-    except (ImportError, AttributeError):  # pragma: no cover - other cryptography versions
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM as cls
-    return cls(key)
 
 
 def _aad(meta: dict[str, Any]) -> bytes:

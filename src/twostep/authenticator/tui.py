@@ -50,9 +50,11 @@ class WatchApp(App[None]):
     TITLE = "twostep-auth watch"
     CSS = """
     Input { dock: top; }
-    #status { dock: bottom; height: 1; color: $text-muted; }
+    #status { height: 1; color: $text-muted; }
     DataTable { height: 1fr; }
     """
+    # The status line is laid out under the table, not docked: docked at the bottom too, the
+    # footer (key help) was drawn over it and Enter's "copied" never showed.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "escape", "clear filter / quit"),
         Binding("ctrl+c", "quit", "quit", priority=True),

@@ -1,13 +1,14 @@
 """The encrypted vault: one file holding every entry, AES-256-GCM under a random master key.
 
 - :mod:`.format`: the byte layout and format versions;
-- :mod:`.crypto`: AES-256-GCM and the Argon2id password KDF;
+- :mod:`.sealed`: AES-256-GCM, and opening the payload with the master key;
+- :mod:`.crypto`: the Argon2id password KDF;
 - :mod:`.storage`: atomic, durable writes with a ``.bak`` backup, and the writer lock;
 - :mod:`.codec`: the payload (entries as JSON);
 - :mod:`.core`: :class:`Vault`, which ties them together.
 
 Importing this package costs nothing (its names load on first use), because the fast ``code``
-path imports :mod:`.format` through it.
+path imports :mod:`.format` and :mod:`.sealed` through it.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ Payload v1::
                   "created_at": 0.0}, ...]}
 
 Unknown top-level keys of the payload are kept when saving, so an older program does not drop
-what a newer one added. The fast ``code`` path reads the same dictionaries without building
-:class:`~twostep.authenticator.entry.Entry` objects (see :mod:`twostep.authenticator.fastpath`).
+what a newer one added. :func:`load_payload` is defined in :mod:`.sealed` (the fast ``code``
+path reads the payload with it, without building :class:`~twostep.authenticator.entry.Entry`
+objects: see :mod:`twostep.authenticator.fastpath`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 
 from twostep.authenticator.entry import Entry, Icon
 from twostep.otp import Account, Algorithm, OtpType, Secret
+
+from .sealed import load_payload
 
 __all__ = ["decode_entries", "encode_payload", "entry_from_dict", "entry_to_dict", "load_payload"]
 
@@ -74,13 +77,6 @@ def entry_from_dict(data: dict[str, Any]) -> Entry:
         icon=None if not icon else Icon(icon["mime"], base64.b64decode(icon["data"])),
         created_at=float(data.get("created_at", 0.0)),
     )
-
-
-def load_payload(plaintext: bytes) -> dict[str, Any]:
-    payload = json.loads(plaintext)
-    if not isinstance(payload, dict) or not isinstance(payload.get("entries"), list):
-        raise ValueError("payload has no entry list")
-    return payload
 
 
 def decode_entries(payload: dict[str, Any]) -> list[Entry]:

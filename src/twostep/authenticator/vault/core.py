@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from twostep.authenticator.errors import (
     NoVaultError,
     VaultExistsError,
-    VaultLockedError,
-    WrongPasswordError,
 )
 
 from . import storage
@@ -34,6 +32,7 @@ from .format import (
     build_vault_file,
     parse_vault_file,
 )
+from .sealed import open_payload
 
 if TYPE_CHECKING:  # pragma: no cover
     from twostep.authenticator.entry import Entry
@@ -135,19 +134,7 @@ class Vault:
     # -- reading --------------------------------------------------------------------------------
     def decrypt(self, layout: VaultLayout) -> dict[str, Any]:
         """The payload dictionary of ``layout`` (see :mod:`.codec`)."""
-        if layout.header.get("key_id") != self.key_id:
-            raise VaultLockedError(
-                "the session no longer matches the vault (its password was changed?); unlock again"
-            )
-        plaintext = open_sealed(
-            self._master_key, layout.nonce, layout.ciphertext, layout.payload_aad
-        )
-        from .codec import load_payload
-
-        try:
-            return load_payload(plaintext)
-        except ValueError:
-            raise WrongPasswordError(detail="payload is not JSON") from None
+        return open_payload(layout, self._master_key, self.key_id)
 
     def read_payload(self) -> dict[str, Any]:
         return self.decrypt(read_layout(self.path))

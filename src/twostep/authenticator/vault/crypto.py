@@ -1,8 +1,6 @@
 """The vault's cryptography: AES-256-GCM (``cryptography``) and the password KDF (Argon2id).
 
-- :func:`seal` / :func:`open_sealed`: AES-256-GCM with a random 96-bit nonce. Any failure to
-  open (wrong key, tampered nonce, ciphertext, tag or associated data) raises
-  :class:`~twostep.authenticator.errors.WrongPasswordError`: one error, no oracle.
+- :func:`seal` / :func:`open_sealed`: AES-256-GCM (defined in :mod:`.sealed`, kept here too).
 - :class:`KdfParams`: Argon2id parameters, stored in the vault header. :func:`calibrate_kdf`
   picks them so one derivation costs about :data:`TARGET_SECONDS` here (64 MiB of memory, the
   number of passes measured); :func:`derive_key` refuses parameters outside sane bounds, so a
@@ -25,7 +23,8 @@ from typing import Any, Final
 
 from twostep.authenticator.errors import WrongPasswordError
 
-from .format import KEY_SIZE, NONCE_SIZE
+from .format import KEY_SIZE
+from .sealed import open_sealed, seal
 
 __all__ = [
     "TARGET_SECONDS",
@@ -44,27 +43,6 @@ _MAX_MEMORY_KIB: Final = 1024 * 1024  # 1 GiB
 _MAX_PASSES: Final = 64
 _MAX_LANES: Final = 16
 INSECURE_TEST_ENV: Final = "TWOSTEP_TEST_INSECURE_KDF"
-
-
-def seal(key: bytes, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
-    """Encrypt: returns (nonce, ciphertext with tag)."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    nonce = secrets.token_bytes(NONCE_SIZE)
-    return nonce, AESGCM(key).encrypt(nonce, plaintext, aad)
-
-
-def open_sealed(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
-    """Decrypt and authenticate, or raise :class:`WrongPasswordError`."""
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    if len(key) != KEY_SIZE or len(nonce) != NONCE_SIZE:
-        raise WrongPasswordError(detail="bad key or nonce size")
-    try:
-        return AESGCM(key).decrypt(nonce, ciphertext, aad)
-    except InvalidTag:
-        raise WrongPasswordError(detail="authentication tag mismatch") from None
 
 
 @dataclass(frozen=True, slots=True)
