@@ -113,6 +113,7 @@ def _plan(
         field = model._meta.get_field(name)
         target = field.related_model
         assert isinstance(target, type)
+        assert issubclass(target, models.Model)
         table = quote(target._meta.db_table)
         if isinstance(field, ForeignObjectRel):
             if not field.one_to_one:

@@ -76,7 +76,7 @@ class Group(models.Model):
         return self.name
 
 
-def same_text(field: str, value: str | None) -> Exact:
+def same_text(field: str, value: str | None) -> Exact[Any]:
     """``LOWER(field) = LOWER(value)``, for ``filter()``: the expression of the case-insensitive
     unique indexes (``User``, ``Group``), so the lookup is an index scan. ``field__iexact``
     compiles to ``UPPER(...)`` on PostgreSQL, which no index covers: it read the whole users

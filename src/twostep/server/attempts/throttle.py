@@ -5,7 +5,7 @@ Three lanes, all across sessions and processes (RFC 4226 §7.3, NIST SP 800-63B 
 ``code`` (per account): one-time codes, recovery codes and step-up codes. After ``n``
     consecutive failures the next attempt waits :func:`code_delay` (n) = min(2^(n-1), 300)
     seconds; after :data:`CODE_LOCKOUT_FAILURES` consecutive failures the account is locked until
-    an administrator calls :func:`unlock` (``mfa.services.unlock_user``). A success resets it.
+    an administrator calls :func:`unlock` (``usecases.enrolment.unlock``). A success resets it.
 ``password`` (per account, or per typed name when no such account exists, so an unknown name
     behaves like a known one): :func:`password_delay` (n) = 0 for the first 5 failures, then
     min(2^(n-5), 300) seconds. Never locks (anyone who knows a username could lock it).
@@ -45,6 +45,7 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 
 from ..clock import Clock
 from ..errors import LockedOutError, ThrottledError
@@ -102,7 +103,7 @@ class Claim:
     key: str
     row_id: int
     failures: int  # counting this attempt
-    logged: Any = None  # the audit row written with the claim (mfa.services), if any
+    logged: Any = None  # the audit row written with the claim (mfa.statements), if any
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def _wait(until: datetime, now: datetime) -> int:
     return max(1, math.ceil((until - now).total_seconds()))
 
 
-def _row(lane: str, key: str, user: Any) -> Throttle:
+def _row(lane: str, key: str, user: Model | None) -> Throttle:
     # A plain read first: the row exists for every account that has ever tried, and
     # get_or_create would wrap even that read in a transaction (BEGIN/COMMIT round trips).
     row = Throttle.objects.filter(scope=lane, key=key).first()
@@ -224,7 +225,9 @@ def _returning_supported() -> bool:
     return False
 
 
-def claim(lane: str, key: str, *, clock: Clock, user: Any = None, fast: bool = True) -> Claim:
+def claim(
+    lane: str, key: str, *, clock: Clock, user: Model | None = None, fast: bool = True
+) -> Claim:
     """Reserve one attempt; raises :class:`ThrottledError` or :class:`LockedOutError`.
     ``fast=False``: the caller ran :func:`claim_statement` already and it matched no row."""
     if fast:
@@ -284,7 +287,7 @@ def status(lane: str, key: str, *, clock: Clock) -> Status:
     return Status(failures=row.failures, locked=locked, retry_after=wait, locked_at=row.locked_at)
 
 
-def unlock(user: Any, *, clock: Clock) -> bool:
+def unlock(user: Model, *, clock: Clock) -> bool:
     """Clear the code lane of ``user``; True if it was locked."""
     rows = Throttle.objects.filter(scope=Throttle.CODE, key=str(user.pk))
     was_locked = (

@@ -141,7 +141,7 @@ def row_values(
     details: dict[str, Any],
 ) -> dict[str, Any]:
     """The field values of one audit row (for :func:`record`, and for a statement that writes
-    the row together with something else: ``mfa.services``)."""
+    the row together with something else: ``mfa.statements``)."""
     check_details(details)
     actor = actor if getattr(actor, "pk", None) else None
     subject = subject if getattr(subject, "pk", None) else None
@@ -165,7 +165,7 @@ def check_details(details: dict[str, Any]) -> None:
 
 def relabel(row_id: Any, event: str, **details: Any) -> None:
     """Rewrite the event and details of a row written before the outcome was known (a code
-    attempt is logged as a failure when it is claimed: ``mfa.services``)."""
+    attempt is logged as a failure when it is claimed: ``mfa.statements``)."""
     check_details(details)
     Event.objects.filter(pk=row_id).update(event=event, details=details)
 
