@@ -83,9 +83,11 @@ __all__ = [
     "get_format",
     "import_formats",
     "read_files",
+    "recognising",
 ]
 
-#: Every format, in detection order (the most specific signatures first).
+#: Every format. Auto-detection tries each one's ``detect`` and takes the one that recognises
+#: the file (order only matters for listings).
 FORMATS: Final[tuple[Format, ...]] = (
     twostep_export.FORMAT,
     twostep_vault.FORMAT,
@@ -118,12 +120,15 @@ def get_format(name: str) -> Format:
     raise UnrecognizedFormatError(f"there is no format called {name[:40]!r}; known: {known}")
 
 
+def recognising(data: bytes) -> list[Format]:
+    """Every importable format whose ``detect`` recognises ``data`` (normally one)."""
+    return [f for f in FORMATS if f.detect is not None and f.read is not None and f.detect(data)]
+
+
 def detect_format(data: bytes) -> Format | None:
-    """The first importable format that recognises ``data``, or None."""
-    for fmt in FORMATS:
-        if fmt.detect is not None and fmt.detect(data):
-            return fmt
-    return None
+    """The one importable format that recognises ``data``, or None (none, or several)."""
+    found = recognising(data)
+    return found[0] if len(found) == 1 else None
 
 
 def check_size(size: int, name: str = "the file") -> None:
@@ -135,16 +140,34 @@ def check_size(size: int, name: str = "the file") -> None:
         )
 
 
+def _unrecognised(where: str, data: bytes) -> UnrecognizedFormatError:
+    tried = ", ".join(f.name for f in import_formats())
+    hint = ""
+    if andotp.is_encrypted(data):
+        hint = (
+            " (an encrypted andOTP backup of the old scheme has nothing to recognise it by: "
+            "import it with --format andotp)"
+        )
+    return UnrecognizedFormatError(
+        f"{where} is not an export twostep recognises{hint}; formats tried: {tried}. "
+        "If you know which app wrote it, name the format with --format NAME "
+        "(`twostep-auth import --help` lists them)"
+    )
+
+
 def choose_format(files: Sequence[bytes], format_name: str | None = None) -> Format:
-    """The format of ``files``: detected, or ``format_name`` checked against the content."""
+    """The format of ``files``: recognised, or ``format_name`` checked against the content.
+
+    Every format's ``detect`` is tried on every file; a file no format recognises, or several
+    do, is refused (never guessed: a guess ends in a password prompt for the wrong format).
+    """
     many = len(files) > 1
     if format_name is not None:
         fmt = get_format(format_name)
         if not fmt.can_import:
             raise WrongFormatError(f"{fmt.title} can only be exported, not imported")
         for number, data in enumerate(files, 1):
-            assert fmt.detect is not None
-            if not fmt.detect(data):
+            if not fmt.takes(data):
                 where = f"file {number}" if many else "the file"
                 if is_broken_json(data):
                     raise DamagedFileError(f"{where} is not valid JSON (truncated or damaged?)")
@@ -154,17 +177,18 @@ def choose_format(files: Sequence[bytes], format_name: str | None = None) -> For
         return fmt
     found = []
     for number, data in enumerate(files, 1):
-        fmt_found = detect_format(data)
-        if fmt_found is None:
-            where = f"file {number}" if many else "the file"
+        where = f"file {number}" if many else "the file"
+        candidates = recognising(data)
+        if not candidates:
             if is_broken_json(data):
                 raise DamagedFileError(f"{where} is not valid JSON (truncated or damaged?)")
-            names = ", ".join(f.name for f in import_formats())
+            raise _unrecognised(where, data)
+        if len(candidates) > 1:
+            names = " or ".join(f"{f.title} (--format {f.name})" for f in candidates)
             raise UnrecognizedFormatError(
-                f"{where} is not an export twostep recognises (formats: {names}); "
-                "if you know its format, give --format"
+                f"{where} could be {names}: name the format with --format"
             )
-        found.append(fmt_found)
+        found.append(candidates[0])
     if len({f.name for f in found}) > 1:
         kinds = ", ".join(sorted({f.title for f in found}))
         raise WrongFormatError(
