@@ -2,8 +2,7 @@
 
 The field holds an ``otpauth://`` URI, a bare Base32 secret (TOTP, SHA1, 6 digits, 30 s) or
 ``steam://SECRET``. Where the field has no issuer (or no account), the item name becomes the
-issuer and the login username the account (a ':' in the item name, which an issuer cannot hold,
-becomes a space). Notes, favourite and folder (as a group) are kept. Items
+issuer and the login username the account. Notes, favourite and folder (as a group) are kept. Items
 without a TOTP secret are not accounts and are left out (the preview says how many).
 Encrypted (account- or password-protected) Bitwarden exports are refused with a hint.
 """
@@ -78,7 +77,7 @@ def _account(totp: str, item_name: str, username: str) -> Account:
     if lowered.startswith("otpauth://"):
         account = otpauth_list.entry_from_uri(totp).account
         if not account.issuer and item_name.strip():
-            account = account.replace(issuer=item_name.replace(":", " "))
+            account = account.replace(issuer=item_name)
         if not account.name and username.strip():
             account = account.replace(name=username)
         return account
@@ -90,7 +89,7 @@ def _account(totp: str, item_name: str, username: str) -> Account:
     return Account(
         secret=Secret.from_base32(totp),
         type=kind,
-        issuer=item_name.replace(":", " "),
+        issuer=item_name,
         name=username,
     )
 
