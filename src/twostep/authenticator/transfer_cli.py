@@ -219,11 +219,12 @@ def _confirm(question: str, *, default: bool, yes: bool, needed_for: str) -> boo
 
 class _Progress:
     """A one-line progress bar on stderr, drawn only on a terminal, for a large file or one
-    with many entries."""
+    with many entries (``verb``: what is being done, "reading" or "saving")."""
 
-    def __init__(self, *, large_file: bool) -> None:
+    def __init__(self, *, large_file: bool, verb: str = "reading") -> None:
         self.terminal = sys.stderr.isatty()
         self.large_file = large_file
+        self.verb = verb
         self.drawn = -1
 
     def __call__(self, done: int, total: int) -> None:
@@ -234,7 +235,8 @@ class _Progress:
             return
         self.drawn = percent
         filled = percent * 30 // 100
-        sys.stderr.write(f"\r  reading [{'#' * filled}{' ' * (30 - filled)}] {done}/{total}")
+        bar = f"[{'#' * filled}{' ' * (30 - filled)}]"
+        sys.stderr.write(f"\r  {self.verb:<7} {bar} {done}/{total}")
         if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -343,7 +345,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     ):
         _out("Nothing was imported.")
         return 1
-    report = auth.add_entries(plan.new, on_duplicate="skip")
+    saving = _Progress(large_file=size >= PROGRESS_MIN_BYTES, verb="saving")
+    report = auth.add_entries(plan.new, on_duplicate="skip", progress=saving)
     _out(f"Imported {_plural(len(report.added), 'account')} into {auth.path}.")
     if report.skipped:
         _out(f"({len(report.skipped)} were added to the vault by another process meanwhile.)")
