@@ -121,6 +121,9 @@ class Format:
     write: _Writer | None = None
     encryption: Literal["required", "optional", "none"] = "none"
     is_encrypted: Callable[[bytes], bool] = field(default=lambda data: False)
+    #: For export: whether the format can hold the entry's codes (``write`` refuses the others
+    #: by name; ``export --skip-unsupported`` leaves them out). None: every entry.
+    can_hold: Callable[[Entry], bool] | None = None
 
     def takes(self, data: bytes) -> bool:
         """Whether ``data`` may be read as this format when the user names it."""

@@ -31,6 +31,7 @@ from twostep.otp import (
     SkippedAccount,
     build_migration_uris,
     combine_batches,
+    is_representable,
     make_qr_png,
     parse_migration_uri,
     read_qr,
@@ -214,4 +215,5 @@ FORMAT: Final = Format(
     read=read,
     read_many=read_many,
     write=write,
+    can_hold=lambda entry: is_representable(entry.account),
 )
