@@ -137,6 +137,20 @@ def test_wrong_format_forced_names_the_real_one(unlocked, tmp_path):
     assert "is not in the Aegis format; it looks like andOTP (--format andotp)" in result.err
 
 
+def test_an_unrecognised_binary_file_asks_no_password_and_says_how_to_pick_a_format(
+    unlocked, tmp_path
+):
+    """A Stratum backup (no reader here) used to be taken for andOTP: password, then 'wrong
+    password'. Now it is refused before any prompt, naming the formats tried."""
+    stratum = b"AUTHENTICATORPRO" + os.urandom(16 + 12 + 400)
+    result = unlocked.run("import", write(tmp_path, "backup.stratum", stratum), input="")
+    assert result.code == 1, result
+    assert "not an export twostep recognises" in result.err
+    assert "formats tried: " in result.err
+    assert "--format NAME" in result.err
+    assert "password" not in result.err.lower()
+
+
 def test_a_50_mb_file_is_refused_before_reading(unlocked, tmp_path):
     path = tmp_path / "huge.json"
     with path.open("wb") as handle:

@@ -47,7 +47,9 @@ EXPORT_FORMATS = ("twostep", "aegis", "2fas", "bitwarden", "otpauth", "google", 
 IMPORT_DESCRIPTION = """\
 Import accounts from another authenticator's export (or from a twostep export).
 
-The format is recognised from the content; --format forces one (names below).
+The format is recognised from the content (every format is tried; a file none recognises is
+refused before any password is asked, naming the formats tried); --format names one (below).
+Text files may be UTF-8 or UTF-16, with or without a byte-order mark, with any line endings.
 Encrypted files (Aegis, 2FAS, andOTP, ente, twostep exports and vaults) ask for their
 password. Before anything is saved you see a preview: how many accounts the file holds, which
 are already in the vault (same issuer, account and secret: skipped), which have the issuer and
@@ -62,13 +64,15 @@ formats:
   twostep-vault  another twostep vault file (asks for its password; it is not changed)
   aegis          Aegis vault/export .json, plain or encrypted (content versions 1-3)
   2fas           2FAS .2fas backup, plain or encrypted
-  andotp         andOTP otp_accounts.json or .json.aes (both encryption schemes)
+  andotp         andOTP otp_accounts.json or .json.aes (both encryption schemes; the old
+                 one has nothing to recognise it by: give --format andotp)
   freeotp-plus   FreeOTP+ .json export (its URI-list export is the otpauth format)
   bitwarden      Bitwarden unencrypted .json or .csv export (the TOTP field of logins)
   ente           ente Auth encrypted export (its plain export is the otpauth format)
   google         Google Authenticator "Transfer accounts" QR codes: screenshots/photos of
-                 them (PNG, JPEG, ...) or the otpauth-migration:// URIs as text; give every
-                 QR code of the export (several FILEs); missing ones are named
+                 them (PNG, JPEG, ...) or the otpauth-migration:// URIs as text (# comment
+                 lines allowed); give every QR code of the export (several FILEs); missing
+                 ones are named; several one-account exports in one file are fine
   otpauth        a text file of otpauth:// URIs, one per line (also ente's plain export)
 
 Files larger than 20 MB are refused unread. Passwords given with --password-stdin are read

@@ -4,7 +4,10 @@ Each module defines a :class:`~.base.Format` (``FORMAT``): how to recognise a fi
 no password needed), read it (``read``: entries plus per-entry problems; whole-file faults raise
 a :class:`~.errors.FormatError`), and, for formats twostep can hand accounts back in, write it.
 :func:`read_files` is the one entry point the CLI uses: size limit, auto-detection (or checking
-a forced ``--format``), several files of one export, and the read itself. :mod:`.plan` decides
+a forced ``--format``), several files of one export, and the read itself. Auto-detection tries
+every format's ``detect`` (a positive recognition, never "anything else") and refuses a file
+that none or several recognise, naming the formats tried: adding a format is adding its module
+to :data:`FORMATS`. :mod:`.plan` decides
 what an import adds to a vault. Specs: ``shared/reference/formats.md``.
 
 ==============  ======  ======  ==================================================================
@@ -13,10 +16,10 @@ name            import  export  what
 twostep         yes     yes     twostep's encrypted export (Argon2id + AES-256-GCM), every field
 twostep-vault   yes             another twostep vault file (opened with its password), every field
 aegis           yes     yes     Aegis JSON, plain or encrypted; groups, note, favourite, icon
-2fas            yes             2FAS .2fas, plain or encrypted, schema 1-4+; groups
+2fas            yes     yes     2FAS .2fas, plain or encrypted, schema 1-4+; groups (export: first)
 andotp          yes             andOTP .json / .json.aes (current and old scheme); tags
 freeotp-plus    yes             FreeOTP+ JSON
-bitwarden       yes             Bitwarden unencrypted JSON / CSV: note, favourite, folder
+bitwarden       yes     yes     Bitwarden unencrypted JSON / CSV: note, favourite, folder
 ente            yes             ente Auth encrypted export; tags, note, pinned
 google          yes     yes     Google Authenticator otpauth-migration QR codes (images or URIs)
 otpauth         yes     yes     otpauth:// URI list (incl. ente's plain export with codeDisplay)

@@ -173,7 +173,7 @@ def _result(entries: Sequence[Entry], problems: Sequence[Any], total: int) -> Im
 def _read_csv(data: bytes, progress: Progress | None) -> ImportResult:
     text = decode_text(data)
     if text is None:
-        raise DamagedFileError("the Bitwarden CSV file is not UTF-8 text")
+        raise DamagedFileError("the Bitwarden CSV file is not UTF-8 or UTF-16 text")
     try:
         rows = list(csv.DictReader(io.StringIO(text.lstrip(), newline="")))
     except csv.Error:
