@@ -25,6 +25,7 @@ from twostep.authenticator.formats import andotp, google_migration
 from twostep.authenticator.formats.errors import (
     MissingQRCodesError,
     UnrecognizedFormatError,
+    WrongFormatError,
 )
 from twostep.otp import Account, Algorithm, Secret, build_migration_uris
 
@@ -85,6 +86,12 @@ def _chosen(data: bytes) -> str | None:
 def test_binary_files_of_other_apps_are_not_taken_for_andotp(data):
     assert not andotp.detect(data)
     assert _chosen(data) != "andotp"
+
+
+@pytest.mark.parametrize("data", [freeotp2_backup(), stratum_backup()], ids=["freeotp2", "stratum"])
+def test_known_binary_backups_are_not_andotp_even_when_asked_for(data):
+    with pytest.raises(WrongFormatError):
+        formats.read_files([data], "a password", format_name="andotp")
 
 
 def test_an_unrecognised_file_names_the_formats_tried_and_how_to_pick_one():
@@ -150,6 +157,17 @@ def test_google_text_exports_read_the_same_whatever_the_encoding(variant):
     fmt, result = formats.read_files([data])
     assert fmt.name == "google"
     assert [B.fields(e) for e in result.entries] == [B.expected(B.SAMPLES[0], OTP_ONLY)]
+
+
+@pytest.mark.parametrize("variant", list(_text_variants("x")))
+def test_bitwarden_csv_reads_the_same_whatever_the_encoding(variant):
+    samples = B.SAMPLES[:3]
+    data = _text_variants(B.bitwarden_csv(samples).decode())[variant]
+    fmt, result = formats.read_files([data])
+    assert fmt.name == "bitwarden"
+    assert [B.fields(e)[:4] for e in result.entries] == [
+        B.expected(s, OTP_ONLY)[:4] for s in samples
+    ]
 
 
 @pytest.mark.parametrize("variant", ["bom", "utf16"])

@@ -72,6 +72,8 @@ _NOT_ANDOTP_MAGIC: Final = (
     b"MM\x00*",
     b"7z\xbc\xaf",
     b"\x00\x00\x01\x00",  # ICO
+    b"AUTHENTICATORPRO",  # Stratum (Authenticator Pro) encrypted backup
+    b"\xac\xed\x00\x05",  # Java serialisation: FreeOTP 2's externalBackup.xml
 )
 
 
