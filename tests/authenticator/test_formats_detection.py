@@ -202,6 +202,13 @@ def test_google_separate_one_qr_exports_are_each_complete():
     assert [e.account.name for e in result.entries] == [f"user{i}" for i in range(4)]
 
 
+def test_google_one_qr_exports_sharing_a_batch_id_are_not_taken_for_repeats():
+    lines = [build_migration_uris(_accounts(1, i), batch_id=7)[0] for i in range(3)]
+    lines.append(lines[0])  # the same code given twice counts once
+    _, result = formats.read_files(["\n".join(lines).encode()])
+    assert [e.account.name for e in result.entries] == ["user0", "user1", "user2"]
+
+
 def test_google_an_incomplete_export_among_complete_ones_is_named():
     single = build_migration_uris(_accounts(1), batch_id=1)
     batch = build_migration_uris(_accounts(35, 1), batch_id=2)  # 4 codes

@@ -99,21 +99,50 @@ def _uris_of(data: bytes, file_number: int, files: int) -> list[str]:
     return lines
 
 
-def _combine(batches: list[MigrationBatch]) -> tuple[list[Account], list[SkippedAccount]]:
-    """The accounts of every export among ``batches`` (grouped by batch id, in the order the
-    exports first appear), and the accounts left out, numbered across all of them.
+def _group(batches: Sequence[tuple[int, MigrationBatch]]) -> list[list[MigrationBatch]]:
+    """The QR codes of each export, by batch id, in the order the exports first appear.
+
+    The same code given twice counts once. Two different one-code exports that carry the same
+    batch id (a tool that does not pick a random one) are two exports, not a repeat; two
+    different codes claiming one place of a larger export are a damaged file.
+    """
+    exports: dict[int, dict[int, MigrationBatch]] = {}
+    alone: list[list[MigrationBatch]] = []
+    order: list[int | list[MigrationBatch]] = []
+    for number, batch in batches:
+        export = exports.get(batch.batch_id)
+        if export is None:
+            export = exports[batch.batch_id] = {}
+            order.append(batch.batch_id)
+        known = export.setdefault(batch.batch_index, batch)
+        if known == batch:
+            continue
+        if batch.batch_size == 1 and known.batch_size == 1:
+            alone.append([batch])
+            order.append(alone[-1])
+            continue
+        raise DamagedFileError(
+            f"QR code {number} and another one both claim to be code {batch.batch_index + 1} "
+            "of the same export, with different accounts"
+        )
+    return [list(exports[key].values()) if isinstance(key, int) else key for key in order]
+
+
+def _combine(
+    batches: Sequence[tuple[int, MigrationBatch]],
+) -> tuple[list[Account], list[SkippedAccount]]:
+    """The accounts of every export among ``batches`` ((QR code number, batch) pairs), and the
+    accounts left out, numbered across all of them.
 
     Raises :class:`MissingQRCodesError` naming the missing QR codes of each incomplete export.
     """
-    exports: dict[int, list[MigrationBatch]] = {}
-    for batch in batches:
-        exports.setdefault(batch.batch_id, []).append(batch)
+    exports = _group(batches)
     accounts: list[Account] = []
     skipped: list[SkippedAccount] = []
     incomplete: list[str] = []
     missing_numbers: list[int] = []
     several = len(exports) > 1
-    for number, group in enumerate(exports.values(), 1):
+    for number, group in enumerate(exports, 1):
         where = f"export {number} of {len(exports)}: " if several else ""
         try:
             found = combine_batches(group)
@@ -145,7 +174,7 @@ def read_many(
     if not files:
         raise DamagedFileError("no files given")
     uris = [uri for n, data in enumerate(files, 1) for uri in _uris_of(data, n, len(files))]
-    batches: dict[tuple[int, int], MigrationBatch] = {}
+    batches: list[tuple[int, MigrationBatch]] = []
     plain: list[str] = []
     plain_numbers: list[int] = []
     problems: list[Problem] = []
@@ -164,8 +193,8 @@ def read_many(
             batch = parse_migration_uri(uri)
         except InvalidMigrationError as exc:
             raise DamagedFileError(f"QR code {number} cannot be read: {exc}") from None
-        batches.setdefault((batch.batch_id, batch.batch_index), batch)
-    accounts, skipped_accounts = _combine(list(batches.values()))
+        batches.append((number, batch))
+    accounts, skipped_accounts = _combine(batches)
     problems.extend(
         Problem(left_out.number, left_out.field, left_out.reason, left_out.label, "account")
         for left_out in skipped_accounts
