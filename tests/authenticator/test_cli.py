@@ -261,6 +261,17 @@ def test_add_uri_then_code_matches_oathtool(unlocked: Env) -> None:
     assert "s left" in code.err
 
 
+def test_add_an_issuer_with_a_colon(unlocked: Env) -> None:
+    unlocked.ok("add", "--issuer", "Corp: Team", "--account", "me", "--secret", GH_SECRET)
+    (item,) = json.loads(unlocked.ok("list", "--json").out)
+    assert (item["issuer"], item["account"]) == ("Corp: Team", "me")
+    code = unlocked.ok("code", "Corp: Team:me", "--at", str(AT)).out.strip()
+    assert code == oathtool("--totp", "-b", GH_SECRET, "-N", f"@{AT}")
+    uri = f"otpauth://totp/X%3AY:you?secret={GH_SECRET}&issuer=X%3AY"
+    added = unlocked.ok("add", "--uri", uri)
+    assert "Added X:Y:you" in added.out
+
+
 def test_add_refuses_a_duplicate_unless_forced(unlocked: Env) -> None:
     unlocked.ok("add", "--uri", URI)
     again = unlocked.run("add", "--uri", URI)

@@ -159,6 +159,8 @@ def test_export_formats_are_the_promised_ones():
     assert {f.name for f in formats.export_formats()} == {
         "twostep",
         "aegis",
+        "2fas",
+        "bitwarden",
         "otpauth",
         "google",
         "html",

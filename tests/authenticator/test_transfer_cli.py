@@ -20,7 +20,7 @@ from types import ModuleType
 import pytest
 
 from twostep.authenticator import services, transfer_cli
-from twostep.authenticator.formats import aegis, google_migration, otpauth_list
+from twostep.authenticator.formats import aegis, bitwarden, google_migration, otpauth_list, twofas
 from twostep.otp import read_qr
 
 
@@ -135,6 +135,21 @@ def test_wrong_format_forced_names_the_real_one(unlocked, tmp_path):
     result = unlocked.run("import", "--format", "aegis", path)
     assert result.code == 1
     assert "is not in the Aegis format; it looks like andOTP (--format andotp)" in result.err
+
+
+def test_an_unrecognised_binary_file_asks_no_password_and_says_how_to_pick_a_format(
+    unlocked, tmp_path
+):
+    """A binary file of no known format used to be taken for andOTP (its old scheme has no
+    header): password, then 'wrong password'. Now it is refused before any prompt, naming the
+    formats tried. (Its first four bytes are no andOTP iteration count.)"""
+    unknown = b"\x7fZZZ" + os.urandom(16 + 12 + 400)
+    result = unlocked.run("import", write(tmp_path, "backup.bin", unknown), input="")
+    assert result.code == 1, result
+    assert "not an export twostep recognises" in result.err
+    assert "formats tried: " in result.err
+    assert "--format NAME" in result.err
+    assert "password" not in result.err.lower()
 
 
 def test_a_50_mb_file_is_refused_before_reading(unlocked, tmp_path):
@@ -300,6 +315,34 @@ def test_google_export_refuses_by_name_or_skips(filled, tmp_path):
     assert uri.startswith("otpauth-migration://")
     entries = google_migration.read(png.read_bytes()).entries
     assert [e.account.issuer for e in entries] == [s.issuer for s in B.GOOGLE_SAMPLES]
+
+
+def test_2fas_export_encrypted_or_plain(filled, tmp_path):
+    out = tmp_path / "backup.2fas"
+    filled.ok("export", "-f", "2fas", "-o", str(out), "--password-stdin", input="exportpw\n")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert_no_secret(out.read_text())
+    entries = twofas.read(out.read_bytes(), "exportpw").entries
+    assert [B.fields(e)[:8] for e in entries] == [f[:8] for f in vault_fields()]
+    plain = tmp_path / "plain.2fas"
+    filled.ok("export", "-f", "2fas", "-o", str(plain), "--plain", "--yes")
+    assert not twofas.is_encrypted(plain.read_bytes())
+    assert len(twofas.read(plain.read_bytes()).entries) == len(B.SAMPLES)
+
+
+def test_bitwarden_export_refuses_hotp_by_name_or_skips(filled, tmp_path):
+    out = tmp_path / "bitwarden.json"
+    refused = filled.run("export", "-f", "bitwarden", "-o", str(out), "--yes")
+    assert refused.code == 1
+    assert "Issuu:James" in refused.err
+    assert not out.exists()
+    result = filled.ok("export", "-f", "bitwarden", "-o", str(out), "--yes", "--skip-unsupported")
+    assert "Left out (Bitwarden cannot hold them): Issuu:James" in result.err
+    entries = bitwarden.read(out.read_bytes()).entries
+    assert [e.account.label for e in entries] == [s.label for s in B.SAMPLES if s.type != "hotp"]
+    plain = filled.run("export", "-f", "bitwarden", "-o", str(tmp_path / "x.json"), "--plain")
+    assert plain.code == 2
+    assert "--plain applies to --format aegis, 2fas only" in plain.err
 
 
 def test_export_of_an_empty_vault(unlocked, tmp_path):

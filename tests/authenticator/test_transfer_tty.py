@@ -89,6 +89,7 @@ def test_interactive_import_asks_the_file_password_and_confirms(unlocked, tmp_pa
     term.expect("260 new")
     term.expect("Import 260 accounts")
     term.send("y")
+    term.expect("saving  [")  # and another while they are saved
     term.expect("Imported 260 accounts")
     assert term.wait() == 0
     assert B.PASSWORD not in term.seen  # not echoed

@@ -52,7 +52,7 @@ from twostep.authenticator.session import (
     revoke_session,
 )
 from twostep.authenticator.vault import Vault
-from twostep.otp import OtpType, seconds_remaining
+from twostep.otp import OtpType, Secret, seconds_remaining
 
 __all__ = [
     "AddReport",
@@ -76,6 +76,12 @@ OnDuplicate = Literal["error", "skip", "replace", "keep"]
 
 def _entry_key(entry: Entry) -> tuple[str, str, str]:
     return entry.account.issuer, entry.account.name, entry.id
+
+
+def _duplicate_key(entry: Entry) -> tuple[str, str, Secret]:
+    """Equal for two entries exactly when :meth:`Entry.same_account` says they are the same."""
+    a = entry.account
+    return a.issuer.casefold(), a.name.casefold(), a.secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +140,19 @@ class Authenticator:
         return report.added[0]
 
     def add_entries(
-        self, entries: Iterable[Entry], *, on_duplicate: OnDuplicate = "error"
+        self,
+        entries: Iterable[Entry],
+        *,
+        on_duplicate: OnDuplicate = "error",
+        progress: Callable[[int, int], None] | None = None,
     ) -> AddReport:
         """Add many entries in one atomic save (all or nothing).
 
         Duplicates are entries with the same issuer, account name and secret as one in the vault
         or earlier in ``entries`` (:meth:`Entry.same_account`); see :data:`OnDuplicate`. With
         ``"error"`` a duplicate raises :class:`DuplicateEntryError` and nothing is saved.
+        Linear in the size of the vault and of ``entries`` (an index, not a search per entry);
+        ``progress(done, total)`` is called as the entries are merged.
         """
         new = list(entries)
         now = self.clock()
@@ -149,13 +161,20 @@ class Authenticator:
             added: list[Entry] = []
             replaced: list[Entry] = []
             skipped: list[Entry] = []
-            for entry in new:
+            # The first entry of each (issuer, name, secret), by position; ids in use.
+            where: dict[tuple[str, str, Secret], int] = {}
+            for i, old in enumerate(current):
+                where.setdefault(_duplicate_key(old), i)
+            ids = {old.id for old in current}
+            for done, entry in enumerate(new, 1):
                 if not entry.created_at:
                     entry = entry.replace(created_at=now)
-                index = next((i for i, old in enumerate(current) if old.same_account(entry)), None)
+                index = where.get(_duplicate_key(entry))
                 if index is None or on_duplicate == "keep":
-                    if any(old.id == entry.id for old in current):
+                    if entry.id in ids:
                         entry = entry.replace(id=Entry(entry.account).id)
+                    where.setdefault(_duplicate_key(entry), len(current))
+                    ids.add(entry.id)
                     current.append(entry)
                     added.append(entry)
                 elif on_duplicate == "skip":
@@ -169,6 +188,8 @@ class Authenticator:
                         f"{entry.label or 'this account'} is already in the vault "
                         "(use --force to add it again)"
                     )
+                if progress is not None:
+                    progress(done, len(new))
             return AddReport(tuple(added), tuple(replaced), tuple(skipped))
 
         return self.update(change)

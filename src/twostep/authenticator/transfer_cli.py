@@ -54,12 +54,14 @@ IMPORT_FORMATS = (
     "authplus",
     "winauth",
 )
-EXPORT_FORMATS = ("twostep", "aegis", "otpauth", "google", "html")
+EXPORT_FORMATS = ("twostep", "aegis", "2fas", "bitwarden", "otpauth", "google", "html")
 
 IMPORT_DESCRIPTION = """\
 Import accounts from another authenticator's export (or from a twostep export).
 
-The format is recognised from the content; --format forces one (names below).
+The format is recognised from the content (every format is tried; a file none recognises is
+refused before any password is asked, naming the formats tried); --format names one (below).
+Text files may be UTF-8 or UTF-16, with or without a byte-order mark, with any line endings.
 Encrypted files (Aegis, 2FAS, andOTP, ente, Stratum, FreeOTP 2, Proton, Authy, TOTP
 Authenticator, Authenticator Plus, twostep exports and vaults) ask for their password. Before
 anything is saved you see a preview: how many accounts the file holds, which are already in the
@@ -74,7 +76,8 @@ formats:
   twostep-vault  another twostep vault file (asks for its password; it is not changed)
   aegis          Aegis vault/export .json, plain or encrypted (content versions 1-3)
   2fas           2FAS .2fas backup, plain or encrypted
-  andotp         andOTP otp_accounts.json or .json.aes (both encryption schemes)
+  andotp         andOTP otp_accounts.json or .json.aes (both encryption schemes; the old
+                 one has nothing to recognise it by: give --format andotp)
   freeotp-plus   FreeOTP+ .json export (its URI-list export is the otpauth format)
   stratum        Stratum / Authenticator Pro backup, plain or encrypted (also the old
                  "AuthenticatorPro" encryption), or the app's authenticator.db3 database
@@ -85,8 +88,9 @@ formats:
   bitwarden      Bitwarden unencrypted .json or .csv export (the TOTP field of logins)
   ente           ente Auth encrypted export (its plain export is the otpauth format)
   google         Google Authenticator "Transfer accounts" QR codes: screenshots/photos of
-                 them (PNG, JPEG, ...) or the otpauth-migration:// URIs as text; give every
-                 QR code of the export (several FILEs); missing ones are named
+                 them (PNG, JPEG, ...) or the otpauth-migration:// URIs as text (# comment
+                 lines allowed); give every QR code of the export (several FILEs); missing
+                 ones are named; several one-account exports in one file are fine
   otpauth        a text file of otpauth:// URIs, one per line (also ente's plain export)
 
   Apps without an export, from files copied off a rooted Android phone:
@@ -128,6 +132,12 @@ formats:
             Argon2id + AES-256-GCM, asks for a new password (twice)
   aegis     Aegis JSON; encrypted with a new password (Aegis imports it with that password),
             or --plain for an unencrypted file
+  2fas      2FAS .2fas backup (schema 4, as the 2FAS app writes it); encrypted with a new
+            password, or --plain. Carries each account's first group; no notes, favourites
+            or icons. Accounts of 9 or 10 digits are refused by name (--skip-unsupported)
+  bitwarden Bitwarden unencrypted .json (Import data > Bitwarden (json)): one login per
+            account with its TOTP, note, favourite and first group as folder. HOTP accounts
+            are refused by name, unless --skip-unsupported leaves them out
   otpauth   text, one otpauth:// URI per line; groups, note and favourite ride along in
             ente's codeDisplay parameter (other apps ignore it)
   google    Google Authenticator QR codes as PNG files, at most 10 accounts each
@@ -146,6 +156,8 @@ EXPORT_EXAMPLES = """\
 examples:
   twostep-auth export --format twostep -o backup.twostep.json
   twostep-auth export --format aegis -o aegis-import.json          encrypted for Aegis
+  twostep-auth export --format 2fas -o backup.2fas                  encrypted for 2FAS
+  twostep-auth export --format bitwarden -o bitwarden.json --yes
   twostep-auth export --format google -o ga.png                    ga-1.png, ga-2.png...
   twostep-auth export --format html -o paper-backup.html --yes
   twostep-auth export --format otpauth -o - --yes | qrencode ...   to standard output"""
@@ -203,14 +215,17 @@ def register(subparsers: Any) -> None:
         "'-' writes otpauth or html to standard output)",
     )
     p.add_argument(
-        "--plain", action="store_true", help="aegis: write it unencrypted (asks for confirmation)"
+        "--plain",
+        action="store_true",
+        help="aegis, 2fas: write it unencrypted (asks for confirmation)",
     )
     p.add_argument("--yes", "-y", action="store_true", help="confirm a plain export without asking")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.add_argument(
         "--skip-unsupported",
         action="store_true",
-        help="google: leave out the accounts it cannot hold (they are listed) instead of failing",
+        help="google, 2fas, bitwarden: leave out the accounts the format cannot hold (they are "
+        "listed) instead of failing",
     )
     p.add_argument(
         "--password-stdin",
@@ -255,11 +270,12 @@ def _confirm(question: str, *, default: bool, yes: bool, needed_for: str) -> boo
 
 class _Progress:
     """A one-line progress bar on stderr, drawn only on a terminal, for a large file or one
-    with many entries."""
+    with many entries (``verb``: what is being done, "reading" or "saving")."""
 
-    def __init__(self, *, large_file: bool) -> None:
+    def __init__(self, *, large_file: bool, verb: str = "reading") -> None:
         self.terminal = sys.stderr.isatty()
         self.large_file = large_file
+        self.verb = verb
         self.drawn = -1
 
     def __call__(self, done: int, total: int) -> None:
@@ -270,7 +286,8 @@ class _Progress:
             return
         self.drawn = percent
         filled = percent * 30 // 100
-        sys.stderr.write(f"\r  reading [{'#' * filled}{' ' * (30 - filled)}] {done}/{total}")
+        bar = f"[{'#' * filled}{' ' * (30 - filled)}]"
+        sys.stderr.write(f"\r  {self.verb:<7} {bar} {done}/{total}")
         if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -379,7 +396,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     ):
         _out("Nothing was imported.")
         return 1
-    report = auth.add_entries(plan.new, on_duplicate="skip")
+    saving = _Progress(large_file=size >= PROGRESS_MIN_BYTES, verb="saving")
+    report = auth.add_entries(plan.new, on_duplicate="skip", progress=saving)
     _out(f"Imported {_plural(len(report.added), 'account')} into {auth.path}.")
     if report.skipped:
         _out(f"({len(report.skipped)} were added to the vault by another process meanwhile.)")
@@ -438,15 +456,16 @@ def _export_password(args: argparse.Namespace, fmt: Format) -> str:
     )
 
 
-def _select_for_google(entries: list[Entry], skip: bool) -> list[Entry]:
-    from twostep.otp import is_representable
-
-    left_out = [e for e in entries if not is_representable(e.account)]
-    if left_out and skip:
+def _select_for(fmt: Format, entries: list[Entry], skip: bool) -> list[Entry]:
+    """The entries to export: with ``skip``, those the format cannot hold are left out (and
+    named); without it they stay, and the writer refuses them by name."""
+    if fmt.can_hold is None or not skip:
+        return entries
+    left_out = [e for e in entries if not fmt.can_hold(e)]
+    if left_out:
         names = ", ".join(e.label or "(unnamed)" for e in left_out)
-        _err(f"Left out (Google Authenticator cannot hold them): {names}")
-        return [e for e in entries if is_representable(e.account)]
-    return entries
+        _err(f"Left out ({fmt.title} cannot hold them): {names}")
+    return [e for e in entries if fmt.can_hold(e)]
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -455,9 +474,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     fmt = formats.get_format(args.format)
     if args.plain and fmt.encryption != "optional":
-        raise UsageError("--plain applies to --format aegis only")
-    if args.skip_unsupported and fmt.name != "google":
-        raise UsageError("--skip-unsupported applies to --format google only")
+        optional = ", ".join(f.name for f in formats.export_formats() if f.encryption == "optional")
+        raise UsageError(f"--plain applies to --format {optional} only")
+    if args.skip_unsupported and fmt.can_hold is None:
+        holding = ", ".join(f.name for f in formats.export_formats() if f.can_hold is not None)
+        raise UsageError(f"--skip-unsupported applies to --format {holding} only")
     to_stdout = args.output == "-"
     if to_stdout and fmt.name not in ("otpauth", "html"):
         raise UsageError(f"{fmt.title} cannot be written to standard output; give -o FILE")
@@ -467,10 +488,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     entries = auth.entries()
     if not entries:
         raise AuthenticatorError("the vault is empty: nothing to export")
-    if fmt.name == "google":
-        entries = _select_for_google(entries, args.skip_unsupported)
-        if not entries:
-            raise AuthenticatorError("no account can be exported to Google Authenticator")
+    entries = _select_for(fmt, entries, args.skip_unsupported)
+    if not entries:
+        raise AuthenticatorError(f"no account can be exported to {fmt.title}")
     encrypted = fmt.encryption == "required" or (fmt.encryption == "optional" and not args.plain)
     if encrypted:
         password: str | None = _export_password(args, fmt)

@@ -92,8 +92,6 @@ class Account:
         )
         issuer = _clean_text(self.issuer, "issuer")
         name = _clean_text(self.name, "name")
-        if ":" in issuer:
-            raise InvalidParameterError("issuer", "must not contain ':'")
         if not issuer and ":" in name:
             raise InvalidParameterError("name", "may contain ':' only when an issuer is set")
         # Names are stripped (a URI parser cannot tell "x" from " x"); values are kept as they are.

@@ -6,8 +6,9 @@ issuer and account, with spaces after it; ``+`` as a space in the query; an unen
 label (kept as a literal character, as ente does); unknown parameters (kept, in order, in
 ``Account.extra``); KeePassXC's ``encoder=steam``. When both the label prefix and the ``issuer``
 parameter are present the parameter wins (ente, FreeOTP, pass-otp); the account name is the text
-after the first colon. A known parameter repeated with the same value is accepted; with another
-value it is refused (apps disagree on which one counts, so a URI could mean two accounts).
+after the issuer and its colon (the first literal colon: an issuer's own ``:`` is ``%3A``). A
+known parameter repeated with the same value is accepted; with another value it is refused (apps
+disagree on which one counts, so a URI could mean two accounts).
 
 Building is strict: issuer both as label prefix and ``issuer`` parameter, unpadded upper-case
 base32, every component percent-encoded, and ``parse_uri(build_uri(a)) == a`` for every account.
@@ -69,6 +70,9 @@ def parse_uri(text: str) -> Account:
     except ValueError:
         raise InvalidURIError("type", "must be totp, hotp or steam") from None
     label = _decode(label_text, "label")
+    # The issuer/account separator is the first literal ':' of the label; a ':' inside the
+    # issuer is percent-encoded (%3A). Labels without a literal ':' may use %3A as the separator.
+    raw_prefix, literal_colon, raw_name = label_text.partition(":")
 
     params: dict[str, str] = {}
     extra: list[tuple[str, str]] = []
@@ -97,10 +101,16 @@ def parse_uri(text: str) -> Account:
     except InvalidSecretError as exc:
         raise InvalidURIError("secret", str(exc).removeprefix("secret: ")) from None
 
-    prefix, colon, name = label.partition(":")
-    if not colon:
-        prefix, name = "", label
-    issuer = params.get("issuer", "").strip() or prefix.strip()
+    issuer_param = params.get("issuer", "").strip()
+    if issuer_param and label.startswith(issuer_param + ":"):
+        prefix, name = issuer_param, label[len(issuer_param) + 1 :]
+    elif literal_colon:
+        prefix, name = _decode(raw_prefix, "label"), _decode(raw_name, "label")
+    else:
+        prefix, colon, name = label.partition(":")
+        if not colon:
+            prefix, name = "", label
+    issuer = issuer_param or prefix.strip()
 
     algorithm = Algorithm.SHA1
     if "algorithm" in params:

@@ -4,7 +4,10 @@ Each module defines a :class:`~.base.Format` (``FORMAT``): how to recognise a fi
 no password needed), read it (``read``: entries plus per-entry problems; whole-file faults raise
 a :class:`~.errors.FormatError`), and, for formats twostep can hand accounts back in, write it.
 :func:`read_files` is the one entry point the CLI uses: size limit, auto-detection (or checking
-a forced ``--format``), several files of one export, and the read itself. :mod:`.plan` decides
+a forced ``--format``), several files of one export, and the read itself. Auto-detection tries
+every format's ``detect`` (a positive recognition, never "anything else") and refuses a file
+that none or several recognise, naming the formats tried: adding a format is adding its module
+to :data:`FORMATS`. :mod:`.plan` decides
 what an import adds to a vault. Specs: ``shared/reference/formats.md``.
 
 ==============  ======  ======  ==================================================================
@@ -13,7 +16,7 @@ name            import  export  what
 twostep         yes     yes     twostep's encrypted export (Argon2id + AES-256-GCM), every field
 twostep-vault   yes             another twostep vault file (opened with its password), every field
 aegis           yes     yes     Aegis JSON, plain or encrypted; groups, note, favourite, icon
-2fas            yes             2FAS .2fas, plain or encrypted, schema 1-4+; groups
+2fas            yes     yes     2FAS .2fas, plain or encrypted, schema 1-4+; groups (export: first)
 andotp          yes             andOTP .json / .json.aes (current and old scheme); tags
 freeotp-plus    yes             FreeOTP+ JSON
 freeotp         yes             FreeOTP 2 backup (externalBackup.xml / tokenBackup.xml); FreeOTP 1
@@ -21,7 +24,7 @@ freeotp         yes             FreeOTP 2 backup (externalBackup.xml / tokenBack
 stratum         yes             Stratum / Authenticator Pro backup (plain, encrypted, legacy
                                 encrypted) or authenticator.db3; categories, custom icons
 proton          yes             Proton Authenticator export, plain or password-protected; note
-bitwarden       yes             Bitwarden unencrypted JSON / CSV: note, favourite, folder
+bitwarden       yes     yes     Bitwarden unencrypted JSON / CSV: note, favourite, folder
 ente            yes             ente Auth encrypted export; tags, note, pinned
 google          yes     yes     Google Authenticator otpauth-migration QR codes (images or URIs)
 otpauth         yes     yes     otpauth:// URI list (incl. ente's plain export with codeDisplay)
@@ -109,9 +112,11 @@ __all__ = [
     "get_format",
     "import_formats",
     "read_files",
+    "recognising",
 ]
 
-#: Every format, in detection order (the most specific signatures first).
+#: Every format. Auto-detection tries each one's ``detect`` and takes the one that recognises
+#: the file (order only matters for listings).
 FORMATS: Final[tuple[Format, ...]] = (
     twostep_export.FORMAT,
     twostep_vault.FORMAT,
@@ -156,12 +161,18 @@ def get_format(name: str) -> Format:
     raise UnrecognizedFormatError(f"there is no format called {name[:40]!r}; known: {known}")
 
 
+def recognising(data: bytes) -> list[Format]:
+    """Every importable format whose ``detect`` recognises ``data`` (normally one), less those
+    that another recognising format refines (a WinAuth export is also an otpauth list)."""
+    found = [f for f in FORMATS if f.detect is not None and f.read is not None and f.detect(data)]
+    refined = {name for f in found for name in f.refines}
+    return [f for f in found if f.name not in refined]
+
+
 def detect_format(data: bytes) -> Format | None:
-    """The first importable format that recognises ``data``, or None."""
-    for fmt in FORMATS:
-        if fmt.detect is not None and fmt.detect(data):
-            return fmt
-    return None
+    """The one importable format that recognises ``data``, or None (none, or several)."""
+    found = recognising(data)
+    return found[0] if len(found) == 1 else None
 
 
 def check_size(size: int, name: str = "the file") -> None:
@@ -173,16 +184,34 @@ def check_size(size: int, name: str = "the file") -> None:
         )
 
 
+def _unrecognised(where: str, data: bytes) -> UnrecognizedFormatError:
+    tried = ", ".join(f.name for f in import_formats())
+    hint = ""
+    if andotp.is_encrypted(data):
+        hint = (
+            " (an encrypted andOTP backup of the old scheme has nothing to recognise it by: "
+            "import it with --format andotp)"
+        )
+    return UnrecognizedFormatError(
+        f"{where} is not an export twostep recognises{hint}; formats tried: {tried}. "
+        "If you know which app wrote it, name the format with --format NAME "
+        "(`twostep-auth import --help` lists them)"
+    )
+
+
 def choose_format(files: Sequence[bytes], format_name: str | None = None) -> Format:
-    """The format of ``files``: detected, or ``format_name`` checked against the content."""
+    """The format of ``files``: recognised, or ``format_name`` checked against the content.
+
+    Every format's ``detect`` is tried on every file; a file no format recognises, or several
+    do, is refused (never guessed: a guess ends in a password prompt for the wrong format).
+    """
     many = len(files) > 1
     if format_name is not None:
         fmt = get_format(format_name)
         if not fmt.can_import:
             raise WrongFormatError(f"{fmt.title} can only be exported, not imported")
         for number, data in enumerate(files, 1):
-            assert fmt.detect is not None
-            if not fmt.detect(data):
+            if not fmt.takes(data):
                 where = f"file {number}" if many else "the file"
                 if is_broken_json(data):
                     raise DamagedFileError(f"{where} is not valid JSON (truncated or damaged?)")
@@ -192,17 +221,18 @@ def choose_format(files: Sequence[bytes], format_name: str | None = None) -> For
         return fmt
     found = []
     for number, data in enumerate(files, 1):
-        fmt_found = detect_format(data)
-        if fmt_found is None:
-            where = f"file {number}" if many else "the file"
+        where = f"file {number}" if many else "the file"
+        candidates = recognising(data)
+        if not candidates:
             if is_broken_json(data):
                 raise DamagedFileError(f"{where} is not valid JSON (truncated or damaged?)")
-            names = ", ".join(f.name for f in import_formats())
+            raise _unrecognised(where, data)
+        if len(candidates) > 1:
+            names = " or ".join(f"{f.title} (--format {f.name})" for f in candidates)
             raise UnrecognizedFormatError(
-                f"{where} is not an export twostep recognises (formats: {names}); "
-                "if you know its format, give --format"
+                f"{where} could be {names}: name the format with --format"
             )
-        found.append(fmt_found)
+        found.append(candidates[0])
     if len({f.name for f in found}) > 1:
         kinds = ", ".join(sorted({f.title for f in found}))
         raise WrongFormatError(

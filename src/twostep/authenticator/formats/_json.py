@@ -36,20 +36,44 @@ __all__ = [
 ]
 
 
+def _text_encoding(data: bytes) -> str:
+    """``utf-16`` for UTF-16 text (with a byte-order mark, or without one when the first
+    characters are ASCII with a zero byte each, as PowerShell and Notepad write it); else
+    ``utf-8-sig`` (UTF-8 with an optional BOM)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = data[:64]
+    if len(head) >= 4 and len(head) % 2 == 0:
+        if not any(head[1::2]) and all(head[0::2]) and head[0::2].isascii():
+            return "utf-16-le"
+        if not any(head[0::2]) and all(head[1::2]) and head[1::2].isascii():
+            return "utf-16-be"
+    return "utf-8-sig"
+
+
 def decode_text(data: bytes) -> str | None:
-    """The file as text (UTF-8, an optional BOM removed), or None when it is not UTF-8."""
+    """The file as text, or None when it is not text: UTF-8 (an optional BOM removed) or
+    UTF-16 (see :func:`_text_encoding`). Windows line endings are left to ``splitlines``."""
+    encoding = _text_encoding(data)
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError:
         return None
+    if encoding != "utf-8-sig" and "\x00" in text:
+        return None  # binary that happened to start like UTF-16
+    return text
 
 
 def decode_prefix(data: bytes, size: int = 65536) -> str | None:
     """The first ``size`` bytes as text (for sniffing): a character cut at the end is fine."""
+    encoding = _text_encoding(data)
     try:
-        return codecs.getincrementaldecoder("utf-8-sig")().decode(data[:size], final=False)
+        text = codecs.getincrementaldecoder(encoding)().decode(data[:size], final=False)
     except UnicodeDecodeError:
         return None
+    if encoding != "utf-8-sig" and "\x00" in text:
+        return None
+    return text
 
 
 @functools.lru_cache(maxsize=4)

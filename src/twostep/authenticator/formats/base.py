@@ -99,10 +99,17 @@ class _Writer(Protocol):
 class Format:
     """One foreign (or our own) file format and what twostep can do with it.
 
-    ``detect`` sniffs content without a password; ``read`` raises only FormatError subclasses;
+    ``detect`` recognises content positively, without a password: it says yes only to what
+    this format's files really hold (a signature, a structure), never "anything else", because
+    auto-detection tries every format and refuses what none or several of them recognise.
+    ``accepts`` (default: ``detect``) is what ``--format NAME`` lets through when the user names
+    the format, for files with nothing to recognise (andOTP's old encrypted scheme).
+    ``read`` raises only FormatError subclasses;
     ``write`` returns one or more files (Google Authenticator QR codes are several PNGs).
     ``encryption`` says how exports are protected: "required", "optional" (plain when no
     password is given) or "none".
+    ``refines`` names formats whose files this one's are a special case of (a WinAuth export is
+    a valid otpauth list with more in it): when both recognise a file, this one is chosen.
     """
 
     name: str
@@ -110,11 +117,21 @@ class Format:
     summary: str
     suffix: str = ""
     detect: Callable[[bytes], bool] | None = None
+    accepts: Callable[[bytes], bool] | None = None
     read: _Reader | None = None
     read_many: _ManyReader | None = None
     write: _Writer | None = None
     encryption: Literal["required", "optional", "none"] = "none"
     is_encrypted: Callable[[bytes], bool] = field(default=lambda data: False)
+    #: For export: whether the format can hold the entry's codes (``write`` refuses the others
+    #: by name; ``export --skip-unsupported`` leaves them out). None: every entry.
+    can_hold: Callable[[Entry], bool] | None = None
+    refines: tuple[str, ...] = ()
+
+    def takes(self, data: bytes) -> bool:
+        """Whether ``data`` may be read as this format when the user names it."""
+        check = self.accepts or self.detect
+        return check is not None and check(data)
 
     @property
     def can_import(self) -> bool:

@@ -2,21 +2,29 @@
 
 The field holds an ``otpauth://`` URI, a bare Base32 secret (TOTP, SHA1, 6 digits, 30 s) or
 ``steam://SECRET``. Where the field has no issuer (or no account), the item name becomes the
-issuer and the login username the account (a ':' in the item name, which an issuer cannot hold,
-becomes a space). Notes, favourite and folder (as a group) are kept. Items
+issuer and the login username the account. Notes, favourite and folder (as a group) are kept. Items
 without a TOTP secret are not accounts and are left out (the preview says how many).
 Encrypted (account- or password-protected) Bitwarden exports are refused with a hint.
+
+Export writes Bitwarden's unencrypted ``.json`` export: one login item per account (``name`` =
+issuer, ``login.username`` = account name, ``login.totp`` = the ``otpauth://`` URI, or
+``steam://SECRET`` for Steam, as Bitwarden writes them), note, favourite, and the first group as
+the item's folder. Bitwarden makes TOTP codes only: HOTP accounts are refused by name (or left
+out with ``--skip-unsupported``). Bitwarden imports it with "Import data > Bitwarden (json)".
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from twostep.authenticator.entry import Entry
-from twostep.otp import Account, OtpType, Secret
+from twostep.otp import Account, OtpType, Secret, build_uri
 
 from . import otpauth_list
 from ._json import (
@@ -40,9 +48,9 @@ from .base import (
     ensure_detected,
     make_entry,
 )
-from .errors import DamagedFileError, UnsupportedFileError, WrongFormatError
+from .errors import DamagedFileError, ExportRefusedError, UnsupportedFileError, WrongFormatError
 
-__all__ = ["FORMAT", "detect", "read"]
+__all__ = ["FORMAT", "can_hold", "detect", "read", "write"]
 
 TITLE: Final = "a Bitwarden export (unencrypted .json or .csv)"
 _CSV_COLUMNS: Final = frozenset({"name", "login_totp"})
@@ -78,7 +86,7 @@ def _account(totp: str, item_name: str, username: str) -> Account:
     if lowered.startswith("otpauth://"):
         account = otpauth_list.entry_from_uri(totp).account
         if not account.issuer and item_name.strip():
-            account = account.replace(issuer=item_name.replace(":", " "))
+            account = account.replace(issuer=item_name)
         if not account.name and username.strip():
             account = account.replace(name=username)
         return account
@@ -90,7 +98,7 @@ def _account(totp: str, item_name: str, username: str) -> Account:
     return Account(
         secret=Secret.from_base32(totp),
         type=kind,
-        issuer=item_name.replace(":", " "),
+        issuer=item_name,
         name=username,
     )
 
@@ -165,7 +173,7 @@ def _result(entries: Sequence[Entry], problems: Sequence[Any], total: int) -> Im
 def _read_csv(data: bytes, progress: Progress | None) -> ImportResult:
     text = decode_text(data)
     if text is None:
-        raise DamagedFileError("the Bitwarden CSV file is not UTF-8 text")
+        raise DamagedFileError("the Bitwarden CSV file is not UTF-8 or UTF-16 text")
     try:
         rows = list(csv.DictReader(io.StringIO(text.lstrip(), newline="")))
     except csv.Error:
@@ -187,11 +195,75 @@ def read(
     return _read_csv(data, progress)
 
 
+# -- export -------------------------------------------------------------------------------------
+def can_hold(entry: Entry) -> bool:
+    """Bitwarden makes TOTP (and Steam) codes, not HOTP."""
+    return entry.account.type is not OtpType.HOTP
+
+
+def _totp_field(account: Account) -> str:
+    if account.type is OtpType.STEAM:
+        return f"steam://{account.secret.base32}"
+    return build_uri(account)
+
+
+def _item(entry: Entry, folder_id: str | None, stamp: str) -> dict[str, Any]:
+    account = entry.account
+    return {
+        "passwordHistory": None,
+        "revisionDate": stamp,
+        "creationDate": stamp,
+        "deletedDate": None,
+        "id": str(uuid.uuid4()),
+        "organizationId": None,
+        "folderId": folder_id,
+        "type": 1,  # a login
+        "reprompt": 0,
+        "name": account.issuer or account.name or "(no name)",
+        "notes": entry.note or None,
+        "favorite": entry.favorite,
+        "login": {
+            "fido2Credentials": [],
+            "uris": [],
+            "username": account.name or None,
+            "password": None,
+            "totp": _totp_field(account),
+        },
+        "collectionIds": None,
+    }
+
+
+def write(entries: Sequence[Entry], password: str | None = None) -> list[bytes]:
+    """Bitwarden's unencrypted JSON export (Bitwarden's encrypted exports are not written)."""
+    refused = [entry.label or "(unnamed)" for entry in entries if not can_hold(entry)]
+    if refused:
+        raise ExportRefusedError(
+            f"Bitwarden makes TOTP codes only; these are HOTP accounts: {', '.join(refused)}"
+        )
+    stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    folders: dict[str, str] = {}
+    for entry in entries:
+        if entry.groups:
+            folders.setdefault(entry.groups[0], str(uuid.uuid4()))
+    doc = {
+        "encrypted": False,
+        "folders": [{"id": fid, "name": name} for name, fid in folders.items()],
+        "items": [
+            _item(entry, folders[entry.groups[0]] if entry.groups else None, stamp)
+            for entry in entries
+        ],
+    }
+    return [json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")]
+
+
 FORMAT: Final = Format(
     name="bitwarden",
     title="Bitwarden",
-    summary="Bitwarden vault export, unencrypted .json or .csv (the login TOTP field)",
+    summary="Bitwarden vault export, unencrypted .json or .csv (the login TOTP field); "
+    "exports unencrypted .json (TOTP and Steam; folders)",
     suffix=".json",
     detect=detect,
     read=read,
+    write=write,
+    can_hold=can_hold,
 )

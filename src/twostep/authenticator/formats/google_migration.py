@@ -1,9 +1,12 @@
 """Google Authenticator's "Transfer accounts" export (formats.md §2.2).
 
 Import reads ``otpauth-migration://offline?data=...`` URIs from text files, or the QR codes
-themselves from images (PNG, JPEG, GIF, BMP, WebP; several codes per image are fine). One export
-is usually several QR codes; give all of them (several files, or several lines) and they are put
-together in order. Missing codes are reported by number and nothing is imported. An account
+themselves from images (PNG, JPEG, GIF, BMP, WebP; several codes per image are fine). Text files
+may hold blank lines and ``#`` comment lines. One export is usually several QR codes; give all
+of them (several files, or several lines) and they are put together in order. Several separate
+exports are fine too (the app makes one per account when accounts are exported one by one):
+each is put together on its own. An export with QR codes missing is reported with the missing
+numbers and nothing is imported. An account
 twostep cannot use (MD5, an unknown digit count) is reported by its place in the export and
 name, and the others are imported. Images holding plain ``otpauth://`` QR codes (one account
 each) are read too.
@@ -14,17 +17,21 @@ represent (Steam, periods other than 30 s, 7, 9 or 10 digits) are refused by nam
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Final
 
 from twostep.authenticator.entry import Entry
 from twostep.otp import (
+    Account,
     InvalidMigrationError,
     InvalidParameterError,
     MigrationBatch,
     QRError,
+    SkippedAccount,
     build_migration_uris,
     combine_batches,
+    is_representable,
     make_qr_png,
     parse_migration_uri,
     read_qr,
@@ -59,19 +66,18 @@ def is_image(data: bytes) -> bool:
     return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
-def _text_lines(data: bytes) -> list[str] | None:
-    text = decode_text(data)
-    if text is None:
-        return None
-    return [line.strip() for line in text.splitlines() if line.strip()]
+def _content(text: str) -> list[str]:
+    """The lines that say something: no blank lines, no ``#`` comments."""
+    stripped = (line.strip() for line in text.splitlines())
+    return [line for line in stripped if line and not line.startswith("#")]
 
 
 def detect(data: bytes) -> bool:
     if is_image(data):
         return True
     text = decode_prefix(data)
-    first = text.lstrip()[: len(_MIGRATION)] if text is not None else ""
-    return first.lower() == _MIGRATION
+    lines = _content(text) if text is not None else []
+    return bool(lines) and lines[0][: len(_MIGRATION)].lower() == _MIGRATION
 
 
 def _uris_of(data: bytes, file_number: int, files: int) -> list[str]:
@@ -86,10 +92,79 @@ def _uris_of(data: bytes, file_number: int, files: int) -> list[str]:
         if not texts:
             raise DamagedFileError(f"{where} has no QR code twostep can read")
         return texts
-    lines = _text_lines(data)
+    text = decode_text(data)
+    lines = _content(text) if text is not None else []
     if not lines or not lines[0].lower().startswith(_MIGRATION):
         raise WrongFormatError(f"{where} is not {TITLE}")
     return lines
+
+
+def _group(batches: Sequence[tuple[int, MigrationBatch]]) -> list[list[MigrationBatch]]:
+    """The QR codes of each export, by batch id, in the order the exports first appear.
+
+    The same code given twice counts once. Two different one-code exports that carry the same
+    batch id (a tool that does not pick a random one) are two exports, not a repeat; two
+    different codes claiming one place of a larger export are a damaged file.
+    """
+    exports: dict[int, dict[int, MigrationBatch]] = {}
+    alone: list[list[MigrationBatch]] = []
+    order: list[int | list[MigrationBatch]] = []
+    for number, batch in batches:
+        export = exports.get(batch.batch_id)
+        if export is None:
+            export = exports[batch.batch_id] = {}
+            order.append(batch.batch_id)
+        known = export.setdefault(batch.batch_index, batch)
+        if known == batch:
+            continue
+        if batch.batch_size == 1 and known.batch_size == 1:
+            alone.append([batch])
+            order.append(alone[-1])
+            continue
+        raise DamagedFileError(
+            f"QR code {number} and another one both claim to be code {batch.batch_index + 1} "
+            "of the same export, with different accounts"
+        )
+    return [list(exports[key].values()) if isinstance(key, int) else key for key in order]
+
+
+def _combine(
+    batches: Sequence[tuple[int, MigrationBatch]],
+) -> tuple[list[Account], list[SkippedAccount]]:
+    """The accounts of every export among ``batches`` ((QR code number, batch) pairs), and the
+    accounts left out, numbered across all of them.
+
+    Raises :class:`MissingQRCodesError` naming the missing QR codes of each incomplete export.
+    """
+    exports = _group(batches)
+    accounts: list[Account] = []
+    skipped: list[SkippedAccount] = []
+    incomplete: list[str] = []
+    missing_numbers: list[int] = []
+    several = len(exports) > 1
+    for number, group in enumerate(exports, 1):
+        where = f"export {number} of {len(exports)}: " if several else ""
+        try:
+            found = combine_batches(group)
+        except InvalidMigrationError as exc:
+            message = str(exc).removeprefix("batch: ")
+            if not exc.missing:
+                raise DamagedFileError(where + message) from None
+            incomplete.append(where + message)
+            missing_numbers.extend(exc.missing)
+            continue
+        before = len(accounts) + len(skipped)
+        skipped.extend(
+            dataclasses.replace(s, number=before + s.number) for s in skipped_in_export(group)
+        )
+        accounts.extend(found)
+    if incomplete:
+        raise MissingQRCodesError(
+            f"this Google Authenticator export is incomplete: {'; '.join(incomplete)}; "
+            "give every QR code of the export (several files or lines)",
+            missing_numbers,
+        )
+    return accounts, skipped
 
 
 def read_many(
@@ -99,7 +174,7 @@ def read_many(
     if not files:
         raise DamagedFileError("no files given")
     uris = [uri for n, data in enumerate(files, 1) for uri in _uris_of(data, n, len(files))]
-    batches: dict[tuple[int, int], MigrationBatch] = {}
+    batches: list[tuple[int, MigrationBatch]] = []
     plain: list[str] = []
     plain_numbers: list[int] = []
     problems: list[Problem] = []
@@ -118,27 +193,13 @@ def read_many(
             batch = parse_migration_uri(uri)
         except InvalidMigrationError as exc:
             raise DamagedFileError(f"QR code {number} cannot be read: {exc}") from None
-        batches.setdefault((batch.batch_id, batch.batch_index), batch)
-    accounts = []
-    skipped = 0
-    if batches:
-        try:
-            accounts = combine_batches(list(batches.values()))
-        except InvalidMigrationError as exc:
-            missing = getattr(exc, "missing", None)
-            message = str(exc).removeprefix("batch: ")
-            if missing:
-                raise MissingQRCodesError(
-                    f"this Google Authenticator export is incomplete: {message}; "
-                    "give every QR code of the export (several files or lines)",
-                    list(missing),
-                ) from None
-            raise DamagedFileError(message) from None
-        for left_out in skipped_in_export(list(batches.values())):
-            problems.append(
-                Problem(left_out.number, left_out.field, left_out.reason, left_out.label, "account")
-            )
-            skipped += 1
+        batches.append((number, batch))
+    accounts, skipped_accounts = _combine(batches)
+    problems.extend(
+        Problem(left_out.number, left_out.field, left_out.reason, left_out.label, "account")
+        for left_out in skipped_accounts
+    )
+    skipped = len(skipped_accounts)
     entries = [make_entry(account) for account in accounts]
     if plain:
         extra, plain_problems = collect_entries(
@@ -183,4 +244,5 @@ FORMAT: Final = Format(
     read=read,
     read_many=read_many,
     write=write,
+    can_hold=lambda entry: is_representable(entry.account),
 )

@@ -129,7 +129,7 @@ def read(
     ensure_detected(data, detect, TITLE)
     text = decode_text(data)
     if text is None:
-        raise DamagedFileError("the URI list is not valid UTF-8 text (damaged?)")
+        raise DamagedFileError("the URI list is not UTF-8 or UTF-16 text (damaged?)")
     return read_lines(_content_lines(text), progress=progress)
 
 

@@ -45,7 +45,9 @@ def _key(entry: Entry) -> tuple[str, str]:
 
 
 def plan_import(existing: Sequence[Entry], incoming: Sequence[Entry]) -> ImportPlan:
+    """Linear in the sizes of both (indexes, no search per entry)."""
     by_label: dict[tuple[str, str], list[Entry]] = {}
+    seen = {(*_key(entry), entry.account.secret) for entry in existing}
     ids = {entry.id for entry in existing}
     for entry in existing:
         by_label.setdefault(_key(entry), []).append(entry)
@@ -54,9 +56,10 @@ def plan_import(existing: Sequence[Entry], incoming: Sequence[Entry]) -> ImportP
     conflicts: list[Conflict] = []
     for entry in incoming:
         same_label = by_label.setdefault(_key(entry), [])
-        if any(entry.same_account(other) for other in same_label):
+        if (*_key(entry), entry.account.secret) in seen:
             duplicates.append(entry)
             continue
+        seen.add((*_key(entry), entry.account.secret))
         if entry.id in ids:
             entry = entry.replace(id=uuid.uuid4().hex)
         if same_label:

@@ -145,4 +145,5 @@ FORMAT: Final = Format(
     suffix=".txt",
     detect=detect,
     read=read,
+    refines=("otpauth",),  # a WinAuth export is also an otpauth list, read less fully
 )
