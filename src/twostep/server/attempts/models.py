@@ -1,7 +1,8 @@
 """The counters of attempts: one row per lane and key (an account, a typed name, a network).
 
 ``scope`` is the lane (``code``, ``password``, ``address``, ``device``, ``recovery``); ``key`` the
-account id, ``name:`` and a hash of a typed name, a network, or a known device's id. The rules are in :mod:`.throttle`.
+account id, ``name:`` and a hash of a typed name, a network, or a known device's id. The rules
+are in :mod:`.throttle`.
 """
 
 from __future__ import annotations

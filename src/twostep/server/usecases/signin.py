@@ -23,9 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..accounts.known_devices import issue_device_token
 from ..accounts.models import User
 from ..accounts.services import check_password_for_sign_in
-from ..accounts.known_devices import issue_device_token
 from ..accounts.signin import NextStep, next_step, postpone
 from ..accounts.signin import finish_sign_in as record_sign_in
 from ..clock import Clock

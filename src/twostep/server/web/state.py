@@ -137,9 +137,7 @@ def complete_login(
     for key, value in keep.items():
         if value is not None:
             request.session[key] = value
-    done = finish_sign_in(
-        user, method, clock=clock, address=address, device=device_token(request)
-    )
+    done = finish_sign_in(user, method, clock=clock, address=address, device=device_token(request))
     response = redirect("web:change_password" if done.password_change_required else next_url)
     response.set_cookie(
         DEVICE_COOKIE,

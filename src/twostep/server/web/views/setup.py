@@ -147,9 +147,8 @@ def setup(request: HttpRequest) -> HttpResponse:
                     return state.complete_login(
                         request, user, "setup", clock, address, next_url=reverse("web:enabled")
                     )
-                else:
-                    state.refresh_session_hash(request, user)
-                    request.session[state.VERIFIED_AT] = clock().timestamp()
+                state.refresh_session_hash(request, user)
+                request.session[state.VERIFIED_AT] = clock().timestamp()
                 return redirect("web:enabled")
         status = 400
     enrolment = _enrolment(request, user, clock, address)
