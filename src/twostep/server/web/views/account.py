@@ -134,6 +134,7 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
                     form.cleaned_data["password"],
                     clock=clock,
                     address=client_address(request),
+                    device=state.device_token(request),
                 )
             except SignInFailedError:
                 form.add_error("password", "That is not your password.")
