@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from django.db import transaction
+
 from twostep.otp import InvalidCodeError, MalformedCodeError, ReusedCodeError, normalize_code
 from twostep.otp import verify_totp as check_totp
 
@@ -247,7 +249,29 @@ def _recover(
         )
         raise
     now = clock()
-    if not _use_recovery_code(user, text, now):
+    # The code, the unlock and the flag together (the claim above is committed already).
+    with transaction.atomic():
+        used = _use_recovery_code(user, text, now)
+        if used:
+            throttle.succeed(claimed, clock=clock)
+            throttle.unlock(user, clock=clock)
+            User.objects.filter(pk=user.pk).update(must_change_password=True)
+            user.must_change_password = True
+            left = recovery_codes_left(user)
+            record(
+                Events.RECOVERY_USED,
+                clock=clock,
+                actor=user,
+                subject=user,
+                address=address,
+                purpose=purpose,
+                left=left,
+                unlocked=True,
+            )
+            record(
+                Events.UNLOCKED_BY_RECOVERY, clock=clock, actor=user, subject=user, address=address
+            )
+    if not used:
         throttle.fail_address(address, clock=clock)
         record(
             Events.RECOVERY_FAILED,
@@ -260,22 +284,6 @@ def _recover(
             locked=True,
         )
         raise CodeRejectedError(user=user)
-    throttle.succeed(claimed, clock=clock)
-    throttle.unlock(user, clock=clock)
-    User.objects.filter(pk=user.pk).update(must_change_password=True)
-    user.must_change_password = True
-    left = recovery_codes_left(user)
-    record(
-        Events.RECOVERY_USED,
-        clock=clock,
-        actor=user,
-        subject=user,
-        address=address,
-        purpose=purpose,
-        left=left,
-        unlocked=True,
-    )
-    record(Events.UNLOCKED_BY_RECOVERY, clock=clock, actor=user, subject=user, address=address)
     return Verification(
         method="recovery", at=now, recovery_codes_left=left, user=user, unlocked=True
     )
