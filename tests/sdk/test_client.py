@@ -199,9 +199,15 @@ def test_sign_in_with_a_code(admin: Client, rp: Client, server: Server) -> None:
         done = app.sign_in_code(step.signin_token, user.code(30))
         assert done.signed_in
         assert done.access_token
+        assert done.device_token
+        assert done.password_change_required is False
         me = app.me(done.access_token)
         assert me.user.username == user.username
         assert me.mfa.enrolled
+        assert me.password_change_required is False
+        again = app.sign_in(user.username, password, device_token=done.device_token)
+        assert again.status == "code_required"
+        assert again.recovery_code_only is False
         app.sign_out(done.access_token)
         with pytest.raises(AuthenticationError):
             app.me(done.access_token)

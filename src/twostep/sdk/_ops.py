@@ -351,8 +351,10 @@ def revoke_api_key(key_id: int) -> Call[m.ApiKey]:
 # -- sign-in ------------------------------------------------------------------------------------
 
 
-def sign_in(identifier: str, password: str) -> Call[m.SignInStep]:
+def sign_in(identifier: str, password: str, device_token: str | None = None) -> Call[m.SignInStep]:
     body = {"identifier": identifier, "password": password}
+    if device_token:
+        body["device_token"] = device_token
     return Call("POST", "/signin", m.SignInStep.from_json, body=body)
 
 

@@ -562,9 +562,13 @@ class AsyncClient:
 
     # -- sign-in for first-party clients (no API key) -----------------------------------------
 
-    async def sign_in(self, identifier: str, password: str) -> m.SignInStep:
-        """Step 1: username or email and password. See :class:`SignInStep` for what next."""
-        return await self._call(ops.sign_in(identifier, password))
+    async def sign_in(
+        self, identifier: str, password: str, device_token: str | None = None
+    ) -> m.SignInStep:
+        """Step 1: username or email and password. See :class:`SignInStep` for what next.
+        ``device_token``: the one this client's last completed sign-in gave (its wrong
+        passwords are then counted on their own, so others' cannot keep it out)."""
+        return await self._call(ops.sign_in(identifier, password, device_token))
 
     async def sign_in_code(self, signin_token: str, code: str) -> m.SignInStep:
         """Step 2: the code (or a recovery code) within 5 minutes."""

@@ -547,9 +547,13 @@ class Client:
 
     # -- sign-in for first-party clients (no API key) -----------------------------------------
 
-    def sign_in(self, identifier: str, password: str) -> m.SignInStep:
-        """Step 1: username or email and password. See :class:`SignInStep` for what next."""
-        return self._call(ops.sign_in(identifier, password))
+    def sign_in(
+        self, identifier: str, password: str, device_token: str | None = None
+    ) -> m.SignInStep:
+        """Step 1: username or email and password. See :class:`SignInStep` for what next.
+        ``device_token``: the one this client's last completed sign-in gave (its wrong
+        passwords are then counted on their own, so others' cannot keep it out)."""
+        return self._call(ops.sign_in(identifier, password, device_token))
 
     def sign_in_code(self, signin_token: str, code: str) -> m.SignInStep:
         """Step 2: the code (or a recovery code) within 5 minutes."""

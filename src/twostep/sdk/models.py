@@ -441,6 +441,9 @@ class SignInStep:
     deadline: datetime | None = None
     recovery_codes: tuple[str, ...] | None = field(default=None, repr=False)
     recovery_codes_left: int | None = None
+    recovery_code_only: bool = False  # locked after too many wrong codes: a recovery code only
+    device_token: str | None = field(default=None, repr=False)  # keep; send with sign_in
+    password_change_required: bool = False  # a recovery code lifted a lockout
 
     @property
     def signed_in(self) -> bool:
@@ -461,6 +464,9 @@ class SignInStep:
             deadline=_dt(data.get("deadline")),
             recovery_codes=tuple(codes) if codes is not None else None,
             recovery_codes_left=data.get("recovery_codes_left"),
+            recovery_code_only=bool(data.get("recovery_code_only", False)),
+            device_token=data.get("device_token"),
+            password_change_required=bool(data.get("password_change_required", False)),
         )
 
 
@@ -471,6 +477,7 @@ class Me:
     signed_in_at: datetime
     expires_at: datetime
     method: str
+    password_change_required: bool = False
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Me:
@@ -480,4 +487,5 @@ class Me:
             signed_in_at=_req_dt(data["signed_in_at"]),
             expires_at=_req_dt(data["expires_at"]),
             method=data["method"],
+            password_change_required=bool(data.get("password_change_required", False)),
         )

@@ -113,7 +113,8 @@ class ThrottledError(ServiceError):
 class LockedOutError(ServiceError):
     code = "locked_out"
     default_message = (
-        "This account is locked after too many wrong codes. Ask an administrator to unlock it."
+        "This account is locked after too many wrong codes. Sign in with one of your recovery "
+        "codes (that lifts the lock), or ask an administrator to unlock it."
     )
 
 

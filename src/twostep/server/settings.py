@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "twostep.server.web.pages_only.AuthenticationMiddleware",
     "twostep.server.web.pages_only.MessageMiddleware",
     "twostep.server.web.pages_only.SessionIdleMiddleware",
+    "twostep.server.web.pages_only.PasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

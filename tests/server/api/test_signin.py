@@ -163,7 +163,9 @@ def test_deadline_passed_is_refused(anon: ApiClient, member: Member, clock: Fake
     assert_error(password_step(anon, "alice"), 403, "setup_deadline_passed")
 
 
-def test_locked_out_is_refused(anon: ApiClient, enrolled: Member, clock: FakeClock) -> None:
+def test_locked_out_gets_in_with_a_recovery_code_and_must_change_the_password(
+    anon: ApiClient, enrolled: Member, clock: FakeClock
+) -> None:
     from twostep.server.attempts.models import Throttle
 
     Throttle.objects.update_or_create(
@@ -171,7 +173,56 @@ def test_locked_out_is_refused(anon: ApiClient, enrolled: Member, clock: FakeClo
         key=str(enrolled.user.pk),
         defaults={"failures": 20, "next_attempt_at": clock()},
     )
-    assert_error(password_step(anon, "bob"), 403, "locked_out")
+    first = password_step(anon, "bob").json()
+    assert first["status"] == "code_required"
+    assert first["recovery_code_only"] is True
+    token = first["signin_token"]
+    # The right one-time code is refused while locked; the same sign-in goes on.
+    assert_error(
+        anon.post("/signin/code", {"signin_token": token, "code": enrolled.code(clock)}),
+        403,
+        "locked_out",
+    )
+    assert enrolled.recovery_codes
+    done = anon.post(
+        "/signin/code", {"signin_token": token, "code": enrolled.recovery_codes[0]}
+    ).json()
+    assert done["status"] == "signed_in"
+    assert done["method"] == "recovery"
+    assert done["password_change_required"] is True
+    assert me(done["access_token"]).json()["password_change_required"] is True
+    assert not Throttle.objects.get(scope="code", key=str(enrolled.user.pk)).failures
+    # The next sign-in asks for a one-time code again, and still for the new password.
+    again = password_step(anon, "bob").json()
+    assert again["recovery_code_only"] is False
+    clock.advance(seconds=30)
+    signed = anon.post(
+        "/signin/code", {"signin_token": again["signin_token"], "code": enrolled.code(clock)}
+    ).json()
+    assert signed["password_change_required"] is True
+
+
+def test_device_token_gets_a_known_client_past_others_wrong_passwords(
+    anon: ApiClient, member: Member, clock: FakeClock
+) -> None:
+    first = password_step(anon, "alice").json()
+    device = first["device_token"]
+    assert first["password_change_required"] is False
+    assert device
+    for n in range(8):  # someone else's wrong passwords for alice
+        password_step(anon, "alice", f"wrong password {n}")
+    assert_error(password_step(anon, "alice"), 429, "throttled")
+    known = anon.post(
+        "/signin", {"identifier": "alice", "password": PASSWORD, "device_token": device}
+    ).json()
+    assert known["status"] == "signed_in"
+    assert known["device_token"]
+    forged = device[:-1] + ("A" if device[-1] != "A" else "B")
+    assert_error(
+        anon.post("/signin", {"identifier": "alice", "password": PASSWORD, "device_token": forged}),
+        429,
+        "throttled",
+    )
 
 
 def test_access_token_ends_with_sign_out_and_with_a_reset(

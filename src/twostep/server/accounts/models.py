@@ -5,6 +5,7 @@
   ``set_unusable_password``), active and verified-email flags, an optional unique external id,
   one :class:`Role`, any number of :class:`Group`. ``session_epoch`` is mixed into the session
   hash: raising it signs the user out of every session (see ``services.sign_out_everywhere``).
+  ``must_change_password``: a recovery code unlocked the account; cleared by a new password.
 - :class:`Role`: Owner, Admin and Member are built in (``key`` = ``owner``/``admin``/``member``);
   custom roles can be added. Roles with ``is_admin`` reach the admin console ("administrators").
 - :class:`Group`: named sets of users, many-to-many.
@@ -100,6 +101,9 @@ class User(AbstractBaseUser):
     groups = models.ManyToManyField(Group, related_name="users", blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
     session_epoch = models.PositiveIntegerField(default=0)
+    # Set when a recovery code lifted a lockout (whoever typed the wrong codes knew the
+    # password): the pages allow nothing but a new password until it is changed.
+    must_change_password = models.BooleanField(default=False)
 
     objects = UserManager()
 

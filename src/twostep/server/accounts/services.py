@@ -19,12 +19,13 @@ for the system; ``address``: the client address for the audit log):
 - ``validate_password_for(user_or_none, password, *, username="", email="")`` Django's password
   validators, as ``InvalidUserDataError("password", ...)``.
 - ``set_password(user, password, *, actor, clock, address=None)`` validates, sets, signs the
-  user out of other sessions (``session_epoch`` + 1).
+  user out of other sessions (``session_epoch`` + 1), and clears ``must_change_password``.
 - ``find_user(identifier) -> User | None`` by username or email, case-insensitive;
   ``user_lookup(identifier)`` the same as a condition for ``rows.select_one``.
-- ``check_password_for_sign_in(identifier, password, *, clock, address=None) -> User``
-  throttled per account (or per typed name) and per client network; unknown names cost the same
-  time as known ones; raises ``SignInFailedError`` (uniform) or ``ThrottledError``.
+- ``check_password_for_sign_in(identifier, password, *, clock, address=None, device=None) ->
+  User`` throttled per account (or per typed name), or per known device when ``device`` is a
+  valid device token of the account (``known_devices``), and per client network; unknown names
+  cost the same time as known ones; raises ``SignInFailedError`` (uniform) or ``ThrottledError``.
 - ``sign_out_everywhere(user, *, actor, clock, address=None)`` ends all the user's sessions
   (the caller refreshes its own with ``update_session_auth_hash`` to keep it);
   ``end_sessions(user)`` the same without the audit row, for changes audited themselves.
@@ -64,6 +65,7 @@ from ..errors import (
     ThrottledError,
 )
 from ..rows import select_one
+from .known_devices import device_id
 from .models import MEMBER, OWNER, Organisation, Role, User, same_text
 
 __all__ = [
@@ -292,7 +294,8 @@ def set_password(
     validate_password_for(user, password)
     user.set_password(password)
     user.session_epoch = F("session_epoch") + 1
-    user.save(update_fields=["password", "session_epoch"])
+    user.must_change_password = False
+    user.save(update_fields=["password", "session_epoch", "must_change_password"])
     user.refresh_from_db(fields=["session_epoch"])
     record("account.password_changed", clock=clock, actor=actor, subject=user, address=address)
 
@@ -323,18 +326,33 @@ def _throttle_key(user: User | None, identifier: str) -> str:
 
 
 def check_password_for_sign_in(
-    identifier: str, password: str, *, clock: Clock, address: str | None = None
+    identifier: str,
+    password: str,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    device: str | None = None,
 ) -> User:
     identifier = normalize_username(identifier)[:254]
     password = password if isinstance(password, str) else ""
     user = find_user(identifier)
+    known = device_id(device, user)
+    # A known device of this account counts its own failures; everyone else shares the
+    # account's lane (throttle.py: "device" and "password").
+    lane, key = (
+        (Throttle.DEVICE, known) if known else (Throttle.PASSWORD, _throttle_key(user, identifier))
+    )
     try:
         throttle.check_address(address, clock=clock)
-        claimed = throttle.claim(
-            Throttle.PASSWORD, _throttle_key(user, identifier), clock=clock, user=user
-        )
+        claimed = throttle.claim(lane, key, clock=clock, user=user)
     except ThrottledError:
-        record(Events.PASSWORD_THROTTLED, clock=clock, subject=user, address=address)
+        record(
+            Events.PASSWORD_THROTTLED,
+            clock=clock,
+            subject=user,
+            address=address,
+            known_device=bool(known),
+        )
         raise
     ok = False
     if password and len(password) <= MAX_PASSWORD and user is not None:
@@ -349,6 +367,7 @@ def check_password_for_sign_in(
             subject=user,
             address=address,
             known_user=user is not None,
+            known_device=bool(known),
         )
         raise SignInFailedError()
     assert user is not None

@@ -7,8 +7,9 @@ between requests (the pages in the session, the API in a sign-in token).
 1. :func:`next_step` says, from the decision, what comes after the password: ``code`` (2FA is
    set up: ask for it, whether or not it is required), ``setup`` (required, not set up,
    deadline ahead or due now), or ``done`` (not required). It raises
-   ``SetupDeadlinePassedError`` (required, not set up, the enrolment period ran out: recorded)
-   or ``LockedOutError`` (too many wrong codes).
+   ``SetupDeadlinePassedError`` (required, not set up, the enrolment period ran out: recorded).
+   An account locked after too many wrong codes goes to the code step too, where only a
+   recovery code is accepted (``recovery_only``; a one-time code raises ``LockedOutError``).
 2. The caller keeps "password accepted" for at most :data:`PENDING_LIFETIME` (5 minutes) for
    the code step, or :data:`SETUP_LIFETIME` (10 minutes, the life of a pending secret) for
    setup, under a new session id.
@@ -26,7 +27,7 @@ from typing import Final, Protocol
 
 from ..audit.services import Events, record
 from ..clock import Clock
-from ..errors import LockedOutError, PostponeNotAllowedError, SetupDeadlinePassedError
+from ..errors import PostponeNotAllowedError, SetupDeadlinePassedError
 from .models import User
 
 __all__ = [
@@ -75,11 +76,8 @@ def next_step(
 ) -> NextStep:
     """What the user must do now, given the policy's decision."""
     if decision.enrolled:
-        if decision.locked_out:
-            record(
-                Events.LOCKED_OUT_REFUSED, clock=clock, actor=user, subject=user, address=address
-            )
-            raise LockedOutError()
+        # Locked after too many wrong codes: still the code step, where only a recovery code
+        # is accepted now (the owner's way back, mfa.verification).
         return NextStep.CODE
     if decision.locked:
         record(

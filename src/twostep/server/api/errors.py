@@ -17,7 +17,7 @@ signin_expired         401    sign-in token unknown, used or older than 5 (10) m
 insufficient_scope     403    the key's scope does not allow this endpoint
 create_users_not_allowed 403  this verify key may not create users
 user_inactive          403    the user is deactivated
-locked_out             403    too many wrong codes: an administrator must unlock
+locked_out             403    too many wrong codes: a recovery code or an administrator unlocks
 setup_deadline_passed  403    2FA was required by a deadline that passed
 step_up_required       403    the action needs a recent code (no v1 endpoint yet)
 not_allowed            403    the change would break a rule that protects the organisation

@@ -4,11 +4,23 @@ Three lanes, all across sessions and processes (RFC 4226 §7.3, NIST SP 800-63B 
 
 ``code`` (per account): one-time codes, recovery codes and step-up codes. After ``n``
     consecutive failures the next attempt waits :func:`code_delay` (n) = min(2^(n-1), 300)
-    seconds; after :data:`CODE_LOCKOUT_FAILURES` consecutive failures the account is locked until
-    an administrator calls :func:`unlock` (``usecases.enrolment.unlock``). A success resets it.
+    seconds; after :data:`CODE_LOCKOUT_FAILURES` consecutive failures the account's code lane is
+    locked until an administrator calls :func:`unlock` (``usecases.enrolment.unlock``) or the
+    owner signs in with a recovery code (the ``recovery`` lane). A success resets it.
 ``password`` (per account, or per typed name when no such account exists, so an unknown name
     behaves like a known one): :func:`password_delay` (n) = 0 for the first 5 failures, then
     min(2^(n-5), 300) seconds. Never locks (anyone who knows a username could lock it).
+``device`` (per known device): the password failures of a browser or app that completed a
+    sign-in to this account before and shows its signed device token (``accounts.known_devices``,
+    the OWASP "device cookies" pattern); the same delays as ``password``. Such a device is judged
+    on its own failures only, so an attacker's wrong passwords (on the ``password`` lane) cannot
+    keep the owner out, and a stolen device token gets no more guesses than this lane allows.
+``recovery`` (per account): recovery codes while the ``code`` lane is locked, the owner's way
+    back without an administrator: :func:`recovery_delay` (n) = 0 for the first 5 failures, then
+    min(2^(n-5), 60) seconds. Never locks; a success there unlocks the ``code`` lane. With 10
+    unused 80-bit codes a guess succeeds with chance 10 / 2^80 (8e-24): at most about 43,200
+    guesses in 30 days (one a minute) make 4e-19, so the cap is chosen for the owner (who waits
+    at most a minute) and for the server (each guess costs 10 PBKDF2 checks), not for the bound.
 ``address`` (per client IPv4 address or IPv6 /64): password and code failures from anywhere on
     it; :func:`address_delay` (n) = 0 for the first 20, then min(2^(n-20), 300) s. The count
     starts again after an hour without failures (not on a success: anyone with an account of
@@ -64,6 +76,7 @@ __all__ = [
     "fail_address",
     "network_of",
     "password_delay",
+    "recovery_delay",
     "status",
     "succeed",
     "unlock",
@@ -73,6 +86,8 @@ CODE_LOCKOUT_FAILURES: Final = 20
 CODE_DELAY_CAP: Final = 300
 PASSWORD_FREE_FAILURES: Final = 5
 ADDRESS_FREE_FAILURES: Final = 20
+RECOVERY_FREE_FAILURES: Final = 5
+RECOVERY_DELAY_CAP: Final = 60
 _EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 ADDRESS_MEMORY: Final = timedelta(hours=1)
 
@@ -93,8 +108,24 @@ def address_delay(failures: int) -> int:
     return min(int(2 ** min(failures - ADDRESS_FREE_FAILURES, 20)), CODE_DELAY_CAP)
 
 
-_DELAYS = {Throttle.CODE: code_delay, Throttle.PASSWORD: password_delay}
-_DELAY_CAP_BY_LANE = {Throttle.CODE: CODE_DELAY_CAP, Throttle.PASSWORD: CODE_DELAY_CAP}
+def recovery_delay(failures: int) -> int:
+    if failures <= RECOVERY_FREE_FAILURES:
+        return 0
+    return min(int(2 ** min(failures - RECOVERY_FREE_FAILURES, 20)), RECOVERY_DELAY_CAP)
+
+
+_DELAYS = {
+    Throttle.CODE: code_delay,
+    Throttle.PASSWORD: password_delay,
+    Throttle.DEVICE: password_delay,
+    Throttle.RECOVERY: recovery_delay,
+}
+_DELAY_CAP_BY_LANE = {
+    Throttle.CODE: CODE_DELAY_CAP,
+    Throttle.PASSWORD: CODE_DELAY_CAP,
+    Throttle.DEVICE: CODE_DELAY_CAP,
+    Throttle.RECOVERY: RECOVERY_DELAY_CAP,
+}
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,8 @@ class Events:
     CODE_THROTTLED = "mfa.code_throttled"
     RECOVERY_USED = "mfa.recovery_used"
     RECOVERY_FAILED = "mfa.recovery_failed"
+    RECOVERY_THROTTLED = "mfa.recovery_throttled"
+    UNLOCKED_BY_RECOVERY = "mfa.unlocked_by_recovery"
     LOCKED_OUT = "mfa.locked_out"
     LOCKED_OUT_REFUSED = "signin.refused_locked_out"
     DEADLINE_REFUSED = "signin.refused_setup_deadline"

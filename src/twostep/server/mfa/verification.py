@@ -9,7 +9,9 @@ processes), resets the counter and rewrites the attempt's audit row to a success
 lock the account. The database side of each step is :mod:`.statements`.
 
 - ``verify_code(user, code, *, clock, address=None, purpose="sign-in") -> Verification``
-- ``verify_recovery_code(user, code, *, clock, address=None, purpose="sign-in")``
+- ``verify_recovery_code(user, code, *, clock, address=None, purpose="sign-in")``; while the
+  code lane is locked it is the way back (its own ``recovery`` lane; a match unlocks the lane
+  and sets ``must_change_password``: ``Verification.unlocked``);
 - ``verify_any(user, code, ...)`` whichever of the two the input looks like;
 - ``verify_by(lookup, code, ...)`` the same for a user not read yet (the API's verify: on
   PostgreSQL the read is part of the claim); raises ``UnknownUserError`` or
@@ -29,11 +31,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from django.db import transaction
+
 from twostep.otp import InvalidCodeError, MalformedCodeError, ReusedCodeError, normalize_code
 from twostep.otp import verify_totp as check_totp
 
 from ..accounts.models import User
 from ..attempts import throttle
+from ..attempts.models import Throttle
 from ..audit.services import Events, record, relabel
 from ..clock import Clock
 from ..crypto import DecryptionError
@@ -75,6 +80,7 @@ class Verification:
     at: datetime
     step: int | None = None
     recovery_codes_left: int | None = None
+    unlocked: bool = False  # a recovery code lifted a lockout: the password must change
     user: User | None = field(default=None, repr=False, compare=False)  # whose code it was
 
 
@@ -195,23 +201,92 @@ def verify_recovery_code(
         )
     if not is_enrolled(user):
         raise NotEnrolledError()
+    if throttle.status(Throttle.CODE, str(user.pk), clock=clock).locked:
+        return _recover(user, text, clock=clock, address=address, purpose=purpose)
     claimed = _claim(
         user, clock=clock, address=address, purpose=purpose, failure=Events.RECOVERY_FAILED
     )
     now = clock()
-    match = None
-    for row in RecoveryCode.objects.filter(user=user, used_at__isnull=True):
-        # Check every code (no early exit), so timing does not tell which one matched.
-        if matches_recovery_code(text, bytes(row.salt), bytes(row.digest)) and match is None:
-            match = row
-    if match is None or (
-        RecoveryCode.objects.filter(pk=match.pk, used_at__isnull=True).update(used_at=now) != 1
-    ):
+    if not _use_recovery_code(user, text, now):
         raise _failed(user, claimed, clock=clock, address=address, purpose=purpose)
     throttle.succeed(claimed, clock=clock)
     left = recovery_codes_left(user)
     relabel(claimed.logged, Events.RECOVERY_USED, purpose=purpose, left=left)
     return Verification(method="recovery", at=now, recovery_codes_left=left, user=user)
+
+
+def _use_recovery_code(user: User, text: str, now: datetime) -> bool:
+    """Mark the unused code of ``user`` that ``text`` is as used; True if this call did."""
+    match = None
+    for row in RecoveryCode.objects.filter(user=user, used_at__isnull=True):
+        # Check every code (no early exit), so timing does not tell which one matched.
+        if matches_recovery_code(text, bytes(row.salt), bytes(row.digest)) and match is None:
+            match = row
+    return match is not None and (
+        RecoveryCode.objects.filter(pk=match.pk, used_at__isnull=True).update(used_at=now) == 1
+    )
+
+
+def _recover(
+    user: User, text: str, *, clock: Clock, address: str | None, purpose: str
+) -> Verification:
+    """A recovery code while the code lane is locked: the owner's way back without an
+    administrator. Throttled on its own lane (``recovery``: 5 free failures, then up to a minute
+    between tries; 80-bit codes keep the guessing bound) and per client network. A match
+    unlocks the code lane and marks the password to be changed: whoever locked the account by
+    typing wrong codes knew it."""
+    try:
+        throttle.check_address(address, clock=clock)
+        claimed = throttle.claim(Throttle.RECOVERY, str(user.pk), clock=clock, user=user)
+    except ThrottledError:
+        record(
+            Events.RECOVERY_THROTTLED,
+            clock=clock,
+            actor=user,
+            subject=user,
+            address=address,
+            purpose=purpose,
+        )
+        raise
+    now = clock()
+    # The code, the unlock and the flag together (the claim above is committed already).
+    with transaction.atomic():
+        used = _use_recovery_code(user, text, now)
+        if used:
+            throttle.succeed(claimed, clock=clock)
+            throttle.unlock(user, clock=clock)
+            User.objects.filter(pk=user.pk).update(must_change_password=True)
+            user.must_change_password = True
+            left = recovery_codes_left(user)
+            record(
+                Events.RECOVERY_USED,
+                clock=clock,
+                actor=user,
+                subject=user,
+                address=address,
+                purpose=purpose,
+                left=left,
+                unlocked=True,
+            )
+            record(
+                Events.UNLOCKED_BY_RECOVERY, clock=clock, actor=user, subject=user, address=address
+            )
+    if not used:
+        throttle.fail_address(address, clock=clock)
+        record(
+            Events.RECOVERY_FAILED,
+            clock=clock,
+            actor=user,
+            subject=user,
+            address=address,
+            purpose=purpose,
+            failures=claimed.failures,
+            locked=True,
+        )
+        raise CodeRejectedError(user=user)
+    return Verification(
+        method="recovery", at=now, recovery_codes_left=left, user=user, unlocked=True
+    )
 
 
 def _is_totp(code: Any) -> bool:

@@ -2,17 +2,20 @@
 password, then the code (or a recovery code), or setup, or "Remind me later". The state machine
 is :mod:`twostep.server.accounts.signin`; the policy's decision drives it.
 
-- ``start_sign_in(identifier, password, *, clock, address=None) -> PasswordAccepted`` checks
-  the password (throttled per account and per network), asks the policy, and says what comes
-  next; raises ``SignInFailedError``, ``ThrottledError``, ``LockedOutError`` or
-  ``SetupDeadlinePassedError``;
+- ``start_sign_in(identifier, password, *, clock, address=None, device=None) ->
+  PasswordAccepted`` checks the password (throttled per account, or per known device when
+  ``device`` is the client's valid device token, and per network), asks the policy, and says
+  what comes next (``recovery_only``: locked after too many wrong codes, only a recovery code
+  gets in); raises ``SignInFailedError``, ``ThrottledError`` or ``SetupDeadlinePassedError``;
 - ``recheck(user, *, clock, address=None) -> NextStep`` when a pending step resumes (the policy
   may have changed since the password);
 - ``enter_code(user, code, *, kind="any", clock, address=None) -> Verification``;
 - ``setup(user, enrolment_id, *, clock, address=None) -> Enrolment`` the pending setup this
   sign-in started, or a new one;
 - ``postpone_setup(user, *, clock, address=None) -> Decision``;
-- ``finish_sign_in(user, method, *, clock, address=None)`` records the completed sign-in.
+- ``finish_sign_in(user, method, *, clock, address=None, device=None) -> SignedIn`` records
+  the completed sign-in and issues the client's device token (``accounts.known_devices``);
+  says whether the password must be changed first (a recovery code lifted a lockout).
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..accounts.known_devices import issue_device_token
 from ..accounts.models import User
 from ..accounts.services import check_password_for_sign_in
-from ..accounts.signin import NextStep, finish_sign_in, next_step, postpone
+from ..accounts.signin import NextStep, next_step, postpone
+from ..accounts.signin import finish_sign_in as record_sign_in
 from ..clock import Clock
 from ..errors import EnrolmentExpiredError
 from ..mfa.enrolment import Enrolment, get_enrolment, start_enrolment
@@ -32,6 +37,7 @@ from .verification import Kind, Verification, verify
 __all__ = [
     "NextStep",
     "PasswordAccepted",
+    "SignedIn",
     "enter_code",
     "finish_sign_in",
     "postpone_setup",
@@ -47,14 +53,44 @@ class PasswordAccepted:
     next: NextStep
     decision: Decision
 
+    @property
+    def recovery_only(self) -> bool:
+        """The code step accepts only a recovery code (locked after too many wrong codes)."""
+        return self.next == NextStep.CODE and self.decision.locked_out
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    device_token: str  # for the client to keep (the pages: a cookie) and show next time
+    password_change_required: bool  # a recovery code lifted a lockout: change it first
+
 
 def start_sign_in(
-    identifier: str, password: str, *, clock: Clock, address: str | None = None
+    identifier: str,
+    password: str,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    device: str | None = None,
 ) -> PasswordAccepted:
-    user = check_password_for_sign_in(identifier, password, clock=clock, address=address)
+    user = check_password_for_sign_in(
+        identifier, password, clock=clock, address=address, device=device
+    )
     decision = decide(user, clock=clock)
     step = next_step(user, decision, clock=clock, address=address)
     return PasswordAccepted(user, step, decision)
+
+
+def finish_sign_in(
+    user: User, method: str, *, clock: Clock, address: str | None = None, device: str | None = None
+) -> SignedIn:
+    """Record the completed sign-in; the client's device token, issued again (``device``: the
+    one it showed, whose device id is kept)."""
+    record_sign_in(user, method, clock=clock, address=address)
+    return SignedIn(
+        device_token=issue_device_token(user, device),
+        password_change_required=user.must_change_password,
+    )
 
 
 def recheck(user: User, *, clock: Clock, address: str | None = None) -> NextStep:

@@ -51,7 +51,7 @@ def _notified(run: Callable[[], Any], *, clock: Clock, address: str | None) -> A
         notify_user(
             result.user,
             "recovery_used",
-            {"left": result.recovery_codes_left},
+            {"left": result.recovery_codes_left, "unlocked": result.unlocked},
             clock=clock,
             address=address,
         )

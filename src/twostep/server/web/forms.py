@@ -76,6 +76,28 @@ class PasswordConfirmForm(Form):
     )
 
 
+class NewPasswordForm(Form):
+    password = forms.CharField(
+        label="New password",
+        max_length=1024,
+        strip=False,
+        help_text="At least 10 characters; not a common password.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+    )
+    password2 = forms.CharField(
+        label="New password again",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", "The two passwords are not the same.")
+        return data
+
+
 class OwnerForm(Form):
     username = forms.CharField(
         label="Username",

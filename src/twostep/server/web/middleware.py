@@ -1,5 +1,6 @@
 """Security headers on every response (Django's own middleware adds nosniff, Referrer-Policy,
-COOP, HSTS behind HTTPS and X-Frame-Options)."""
+COOP, HSTS behind HTTPS and X-Frame-Options); the session's idle and absolute limits; the
+change-password page that a recovery code's unlock leads to and that cannot be skipped."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
 CSP = "; ".join(
     [
@@ -73,4 +76,28 @@ class SessionIdleMiddleware:
                 messages.info(request, "Your session ended after 12 hours. Sign in again.")
             elif not isinstance(seen, int | float) or now - seen > TOUCH_EVERY:
                 request.session[LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class PasswordChangeMiddleware:
+    """While the signed-in user must choose a new password (a recovery code lifted a lockout:
+    ``User.must_change_password``), every page but the change itself, the password
+    confirmation it may ask for, and sign-out leads to the change-password page. Runs after
+    ``SessionIdleMiddleware``."""
+
+    ALLOWED = ("web:change_password", "web:confirm_password", "web:signout")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith("/static/")
+            and request.path not in {reverse(name) for name in self.ALLOWED}
+        ):
+            return redirect("web:change_password")
         return self.get_response(request)

@@ -12,6 +12,11 @@ Keys (JSON, server-side session; the cookie holds only the random session id):
 ``ts_verified_at`` when a code was last verified in this session (step-up: 10 minutes)
 ``ts_codes``       recovery codes to show once, AES-GCM sealed to this session and user, so
                    the session table never holds them in clear
+
+Outside the session, the cookie ``twostep_device`` (HttpOnly, SameSite=Lax, Secure behind
+HTTPS, 180 days) holds the device token of the last account that completed a sign-in in this
+browser (``accounts.known_devices``): with it the browser's wrong passwords are counted on
+their own, so others' cannot lock it out.
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import login, update_session_auth_hash
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from ..accounts.known_devices import DEVICE_COOKIE, DEVICE_LIFETIME
 from ..accounts.models import User
 from ..accounts.signin import PENDING_LIFETIME, SETUP_LIFETIME
 from ..audit.services import Events, record
@@ -103,6 +110,11 @@ def pending_next(request: HttpRequest) -> str:
     return safe_next(request, data.get("next"))
 
 
+def device_token(request: HttpRequest) -> str | None:
+    """The device cookie this browser shows (checked by the sign-in, not here)."""
+    return request.COOKIES.get(DEVICE_COOKIE)
+
+
 def complete_login(
     request: HttpRequest,
     user: User,
@@ -111,8 +123,9 @@ def complete_login(
     address: str | None,
     *,
     next_url: str | None = None,
-) -> str:
-    """Sign ``user`` in (new session id), record it, return where to go next."""
+) -> HttpResponse:
+    """Sign ``user`` in (new session id), record it, remember this browser (the device cookie),
+    and go on: to the change-password page first when a recovery code lifted a lockout."""
     next_url = next_url or pending_next(request)
     request.session.pop(PENDING, None)
     keep = {key: request.session.get(key) for key in (CODES, ENROLMENT)}
@@ -124,8 +137,17 @@ def complete_login(
     for key, value in keep.items():
         if value is not None:
             request.session[key] = value
-    finish_sign_in(user, method, clock=clock, address=address)
-    return next_url
+    done = finish_sign_in(user, method, clock=clock, address=address, device=device_token(request))
+    response = redirect("web:change_password" if done.password_change_required else next_url)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        done.device_token,
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+        httponly=True,
+        secure=request.is_secure(),
+        samesite="Lax",
+    )
+    return response
 
 
 def refresh_session_hash(request: HttpRequest, user: User) -> None:

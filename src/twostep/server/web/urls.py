@@ -22,4 +22,5 @@ urlpatterns = [
     path("account/recovery-codes/", account.regenerate_view, name="regenerate"),
     path("account/sessions/sign-out-others/", account.sign_out_others, name="sign_out_others"),
     path("account/confirm-password/", account.confirm_password, name="confirm_password"),
+    path("account/password/", account.change_password_view, name="change_password"),
 ]

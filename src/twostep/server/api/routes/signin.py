@@ -38,7 +38,7 @@ from ...accounts.client_tokens import (
 from ...accounts.models import SignInState, User
 from ...accounts.services import client_address
 from ...clock import get_clock
-from ...errors import AlreadyEnrolledError, EnrolmentExpiredError, LockedOutError
+from ...errors import AlreadyEnrolledError, EnrolmentExpiredError
 from ...mfa.recovery import format_recovery_code
 from ...policy.services import Decision, decide
 from ...usecases.enrolment import confirm_enrolment
@@ -63,11 +63,15 @@ me_router = Router(tags=["signin"], auth=AccessTokenAuth())
 STEP = errors(400, 401, 403, 404, 409, 422, 429)
 
 
-def _signed_in(user: User, method: str, *, address: str | None, **extra: Any) -> dict[str, Any]:
+def _signed_in(
+    user: User, method: str, *, address: str | None, device: str | None = None, **extra: Any
+) -> dict[str, Any]:
     clock = get_clock()
     token, text = issue_access_token(user, method, clock=clock, address=address)
-    finish_sign_in(user, method, clock=clock, address=address)
+    done = finish_sign_in(user, method, clock=clock, address=address, device=device)
     return {
+        "device_token": done.device_token,
+        "password_change_required": done.password_change_required,
         "status": "signed_in",
         "access_token": text,
         "token_type": "Bearer",
@@ -78,8 +82,11 @@ def _signed_in(user: User, method: str, *, address: str | None, **extra: Any) ->
     }
 
 
-def _pending(state: SignInState, text: str, decision: Decision) -> dict[str, Any]:
+def _pending(
+    state: SignInState, text: str, decision: Decision, *, recovery_only: bool = False
+) -> dict[str, Any]:
     return {
+        "recovery_code_only": recovery_only,
         "status": "code_required" if state.stage == SignInState.CODE else "setup_required",
         "signin_token": text,
         "expires_at": state.expires_at,
@@ -114,16 +121,20 @@ def _finish(state: SignInState) -> None:
 )
 def sign_in(request: HttpRequest, body: SignInIn) -> Any:
     """401 ``invalid_credentials`` (the same for an unknown name and a wrong password), 429
-    ``throttled``, 403 ``setup_deadline_passed`` or ``locked_out``."""
+    ``throttled``, 403 ``setup_deadline_passed``. An account locked after too many wrong codes
+    answers ``code_required`` with ``recovery_code_only``. ``device_token``: the one the last
+    completed sign-in of this client gave (its wrong passwords are counted on their own)."""
     clock = get_clock()
     address = client_address(request)
-    accepted = start_sign_in(body.identifier, body.password, clock=clock, address=address)
+    accepted = start_sign_in(
+        body.identifier, body.password, clock=clock, address=address, device=body.device_token
+    )
     user = accepted.user
     if accepted.next == NextStep.DONE:
-        return _signed_in(user, "password", address=address)
+        return _signed_in(user, "password", address=address, device=body.device_token)
     stage = SignInState.CODE if accepted.next == NextStep.CODE else SignInState.SETUP
     state, text = begin_sign_in(user, stage, clock=clock)
-    return _pending(state, text, accepted.decision)
+    return _pending(state, text, accepted.decision, recovery_only=accepted.recovery_only)
 
 
 @router.post(
@@ -134,16 +145,14 @@ def sign_in(request: HttpRequest, body: SignInIn) -> Any:
 )
 def sign_in_code(request: HttpRequest, body: SignInCodeIn) -> Any:
     """400 ``invalid_code`` (wrong or already used: try again with a new code while the
-    sign-in token lasts), 422 ``malformed_code``, 429 ``throttled``, 403 ``locked_out`` (the
-    sign-in ends), 401 ``signin_expired``."""
+    sign-in token lasts), 422 ``malformed_code``, 429 ``throttled``, 403 ``locked_out`` (a
+    one-time code while the account is locked: a recovery code with the same token still
+    gets in, lifts the lock and answers ``password_change_required``), 401
+    ``signin_expired``."""
     address = client_address(request)
     state = _state(body.signin_token, SignInState.CODE, address)
     user = state.user
-    try:
-        verification = enter_code(user, body.code, clock=get_clock(), address=address)
-    except LockedOutError:
-        end_sign_in(state)
-        raise
+    verification = enter_code(user, body.code, clock=get_clock(), address=address)
     _finish(state)
     return _signed_in(
         user,
@@ -235,6 +244,7 @@ def me(request: HttpRequest) -> Any:
         "signed_in_at": token.created_at,
         "expires_at": token.expires_at,
         "method": token.method,
+        "password_change_required": user.must_change_password,
     }
 
 

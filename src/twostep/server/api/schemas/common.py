@@ -95,6 +95,7 @@ Email = Identifier
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=255), _CLEAN]
 CodeText = ShortText
 TokenText = Search
+DeviceToken = Annotated[str, StringConstraints(min_length=0, max_length=512), _CLEAN]
 Address = Annotated[str, StringConstraints(max_length=64), AfterValidator(_address)]
 Scope = Literal["verify", "admin"]
 Method = Literal["totp", "recovery"]

@@ -11,6 +11,7 @@ from pydantic import Field
 from .common import (
     Body,
     CodeText,
+    DeviceToken,
     Identifier,
     Password,
     TokenText,
@@ -23,6 +24,11 @@ from .verify import MfaStatusOut, UserBrief
 class SignInIn(Body):
     identifier: Identifier = Field(description="username or email")
     password: Password
+    device_token: DeviceToken | None = Field(
+        default=None,
+        description="the device_token of this client's last completed sign-in to this account: "
+        "its wrong passwords are then counted on their own, so others' cannot lock it out",
+    )
 
 
 class SignInCodeIn(Body):
@@ -49,6 +55,20 @@ class SignInOut(Schema):
     deadline: datetime | None = None
     recovery_codes: list[str] | None = None
     recovery_codes_left: int | None = None
+    recovery_code_only: bool = Field(
+        default=False,
+        description="code_required: the account is locked after too many wrong codes; only a "
+        "recovery code is accepted (it lifts the lock)",
+    )
+    device_token: str | None = Field(
+        default=None,
+        description="signed_in: keep it and send it with the next POST /signin (180 days)",
+    )
+    password_change_required: bool = Field(
+        default=False,
+        description="signed_in: a recovery code lifted a lockout; the user must choose a new "
+        "password (on the account pages) before anything else",
+    )
 
 
 class MeOut(Schema):
@@ -57,3 +77,4 @@ class MeOut(Schema):
     signed_in_at: datetime
     expires_at: datetime
     method: str
+    password_change_required: bool = False

@@ -62,7 +62,9 @@ class MfaStatusOut(Schema):
     can_postpone: bool
     locked: bool = Field(description="cannot sign in now: setup deadline passed or locked out")
     setup_deadline_passed: bool
-    locked_out: bool = Field(description="too many wrong codes; an administrator must unlock")
+    locked_out: bool = Field(
+        description="too many wrong codes; a recovery code or an administrator unlocks"
+    )
     recovery_codes_left: int | None
 
 

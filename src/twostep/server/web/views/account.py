@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ...accounts.services import check_password_for_sign_in, client_address, sign_out_everywhere
 from ...clock import get_clock
-from ...errors import ServiceError, SignInFailedError, StepUpRequiredError
+from ...errors import InvalidUserDataError, ServiceError, SignInFailedError, StepUpRequiredError
 from ...mfa.devices import device_for, lockout_status, recovery_codes_left
 from ...mfa.verification import STEP_UP_WINDOW
 from ...policy.services import decide
 from ...usecases.enrolment import disable, regenerate_recovery_codes
+from ...usecases.passwords import change_password
 from .. import state
-from ..forms import PasswordConfirmForm, StepUpForm
+from ..forms import NewPasswordForm, PasswordConfirmForm, StepUpForm
+
+RECENT_PASSWORD = timedelta(minutes=10)
 
 
 def _recent_code(request: HttpRequest) -> bool:
@@ -128,6 +134,7 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
                     form.cleaned_data["password"],
                     clock=clock,
                     address=client_address(request),
+                    device=state.device_token(request),
                 )
             except SignInFailedError:
                 form.add_error("password", "That is not your password.")
@@ -138,4 +145,45 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
                 return redirect(next_url)
     return render(
         request, "web/confirm_password.html", {"form": form, "next": next_url}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_password_view(request: HttpRequest) -> HttpResponse:
+    """A new password; the only page (with sign-out) while ``must_change_password`` is set
+    (``PasswordChangeMiddleware``). Asks for the current password again after 10 minutes."""
+    user = state.signed_in(request)
+    clock = get_clock()
+    auth_at = request.session.get(state.AUTH_AT)
+    if not isinstance(auth_at, int | float) or (
+        clock().timestamp() - auth_at > RECENT_PASSWORD.total_seconds()
+    ):
+        here = reverse("web:change_password")
+        return redirect(f"{reverse('web:confirm_password')}?next={here}")
+    form = NewPasswordForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                change_password(
+                    user,
+                    form.cleaned_data["password"],
+                    clock=clock,
+                    address=client_address(request),
+                )
+            except InvalidUserDataError as exc:
+                form.add_error("password", exc.message)
+            else:
+                state.refresh_session_hash(request, user)
+                messages.success(
+                    request, "Your password is changed. Every other session is signed out."
+                )
+                return redirect("web:account")
+    return render(
+        request,
+        "web/change_password.html",
+        {"form": form, "required": user.must_change_password},
+        status=status,
     )

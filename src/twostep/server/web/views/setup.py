@@ -80,7 +80,7 @@ def setup(request: HttpRequest) -> HttpResponse:
                 status=403,
             )
         if step == NextStep.DONE:  # no longer required (an admin changed the policy)
-            return redirect(state.complete_login(request, user, "password", clock, address))
+            return state.complete_login(request, user, "password", clock, address)
         if step == NextStep.CODE:
             request.session.pop(state.PENDING, None)
             messages.info(request, "Two-step verification is already set up. Sign in again.")
@@ -115,7 +115,7 @@ def setup(request: HttpRequest) -> HttpResponse:
                 f"Reminder: set up two-step verification within {days} day"
                 f"{'s' if days != 1 else ''}. After that you cannot sign in without it.",
             )
-            return redirect(state.complete_login(request, user, "postponed", clock, address))
+            return state.complete_login(request, user, "postponed", clock, address)
         if action == "restart":
             request.session.pop(state.ENROLMENT, None)
             return redirect("web:setup")
@@ -144,10 +144,11 @@ def setup(request: HttpRequest) -> HttpResponse:
                 request.session.pop(state.ENROLMENT, None)
                 state.stash_codes(request, user, codes, "enabled")
                 if signing_in:
-                    state.complete_login(request, user, "setup", clock, address)
-                else:
-                    state.refresh_session_hash(request, user)
-                    request.session[state.VERIFIED_AT] = clock().timestamp()
+                    return state.complete_login(
+                        request, user, "setup", clock, address, next_url=reverse("web:enabled")
+                    )
+                state.refresh_session_hash(request, user)
+                request.session[state.VERIFIED_AT] = clock().timestamp()
                 return redirect("web:enabled")
         status = 400
     enrolment = _enrolment(request, user, clock, address)

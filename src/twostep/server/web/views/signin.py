@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from ...accounts.services import (
@@ -32,6 +33,13 @@ from ..forms import CodeForm, OwnerForm, RecoveryForm, SignInForm
 
 EXPIRED = (
     "Your sign-in expired (the code must follow the password within 5 minutes). Sign in again."
+)
+LOCKED = (
+    "Your account no longer accepts codes from your authenticator app: too many wrong codes "
+    "were entered. Enter one of your recovery codes to lift the lock (or ask an administrator)."
+)
+UNLOCKED = (
+    "The lock is lifted. Whoever entered the wrong codes knew your password: choose a new one."
 )
 
 
@@ -104,8 +112,9 @@ def signin(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["password"],
                 clock=clock,
                 address=address,
+                device=state.device_token(request),
             )
-        except (SetupDeadlinePassedError, LockedOutError) as exc:
+        except SetupDeadlinePassedError as exc:
             return render(
                 request,
                 "web/refused.html",
@@ -116,13 +125,14 @@ def signin(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             if accepted.next == NextStep.DONE:
-                return redirect(
-                    state.complete_login(
-                        request, accepted.user, "password", clock, address, next_url=next_url
-                    )
+                return state.complete_login(
+                    request, accepted.user, "password", clock, address, next_url=next_url
                 )
             stage = "code" if accepted.next == NextStep.CODE else "setup"
             state.begin_pending(request, accepted.user, stage, clock(), next_url)
+            if accepted.recovery_only:
+                messages.warning(request, LOCKED)
+                return redirect("web:recovery")
             return redirect("web:code" if stage == "code" else "web:setup")
     return render(
         request,
@@ -152,14 +162,10 @@ def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
                     clock=clock,
                     address=address,
                 )
-            except LockedOutError as exc:
-                request.session.pop(state.PENDING, None)
-                return render(
-                    request,
-                    "web/refused.html",
-                    {"title": "This account is locked", "message": exc.message},
-                    status=403,
-                )
+            except LockedOutError:
+                # Only a recovery code gets in now (and lifts the lock).
+                messages.warning(request, LOCKED)
+                return redirect("web:recovery")
             except MalformedCodeInputError as exc:
                 form.add_error("code", exc.message)
             except ServiceError as exc:
@@ -173,8 +179,16 @@ def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
                         f"code{'s' if left != 1 else ''} left"
                         + (": make new ones below." if left < 5 else "."),
                     )
-                next_url = state.complete_login(request, user, verification.method, clock, address)
-                return redirect("web:account" if recovery else next_url)
+                if verification.unlocked:
+                    messages.warning(request, UNLOCKED)
+                return state.complete_login(
+                    request,
+                    user,
+                    verification.method,
+                    clock,
+                    address,
+                    next_url=reverse("web:account") if recovery else None,
+                )
         status = 400
     template = "web/recovery.html" if recovery else "web/code.html"
     return render(
