@@ -202,6 +202,9 @@ class AccessToken(models.Model):
     expires_at = models.DateTimeField()
     verified_at = models.DateTimeField(null=True, blank=True)
     address = models.GenericIPAddressField(null=True, blank=True)
+    # The last request with the token (written at most once a minute): 30 minutes idle end it.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         db_table = "api_accesstoken"  # made by the api app's first migration

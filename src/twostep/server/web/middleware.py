@@ -4,11 +4,13 @@ COOP, HSTS behind HTTPS and X-Frame-Options)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+
+from ..accounts.signin import IDLE_LIMIT, SESSION_LIMIT
+from ..accounts.signin import TOUCH_EVERY as TOUCH_EVERY_DELTA
 
 CSP = "; ".join(
     [
@@ -44,9 +46,7 @@ class SecurityHeadersMiddleware:
         return response
 
 
-IDLE_LIMIT = timedelta(minutes=30)  # NIST SP 800-63B AAL2, ASVS 3.3.2 (L2)
-SESSION_LIMIT = timedelta(hours=12)  # the same: reauthenticate every 12 hours
-TOUCH_EVERY = 60  # seconds: do not write the session on every request
+TOUCH_EVERY = TOUCH_EVERY_DELTA.total_seconds()  # do not write the session on every request
 LAST_SEEN = "ts_last_seen"
 
 

@@ -11,9 +11,9 @@ the same throttles (per account, per client network) as the pages.
    Or, for setup: ``POST /signin/setup`` (the QR code), ``POST /signin/setup/confirm`` (the
    first code -> ``signed_in`` with the recovery codes, once), or ``POST /signin/setup/postpone``
    while the enrolment period allows "Remind me later".
-3. The access token (12 hours) goes in ``Authorization: Bearer`` for ``GET /me`` and
-   ``POST /signout``; it dies with the user's sessions (reset, password change, sign out
-   everywhere) or deactivation.
+3. The access token (12 hours, and 30 minutes without a request, as the pages) goes in
+   ``Authorization: Bearer`` for ``GET /me`` and ``POST /signout``; it dies with the user's
+   sessions (reset, password change, sign out everywhere) or deactivation.
 
 These endpoints take no API key: a key shipped inside an app is not a secret, and a verify key
 could enrol any user. The user's own password and code are the credentials, and the throttles
@@ -63,9 +63,12 @@ me_router = Router(tags=["signin"], auth=AccessTokenAuth())
 STEP = errors(400, 401, 403, 404, 409, 422, 429)
 
 
-def _signed_in(user: User, method: str, *, address: str | None, **extra: Any) -> dict[str, Any]:
+def _signed_in(
+    request: HttpRequest, user: User, method: str, *, address: str | None, **extra: Any
+) -> dict[str, Any]:
     clock = get_clock()
-    token, text = issue_access_token(user, method, clock=clock, address=address)
+    agent = request.headers.get("User-Agent", "")
+    token, text = issue_access_token(user, method, clock=clock, address=address, user_agent=agent)
     finish_sign_in(user, method, clock=clock, address=address)
     return {
         "status": "signed_in",
@@ -120,7 +123,7 @@ def sign_in(request: HttpRequest, body: SignInIn) -> Any:
     accepted = start_sign_in(body.identifier, body.password, clock=clock, address=address)
     user = accepted.user
     if accepted.next == NextStep.DONE:
-        return _signed_in(user, "password", address=address)
+        return _signed_in(request, user, "password", address=address)
     stage = SignInState.CODE if accepted.next == NextStep.CODE else SignInState.SETUP
     state, text = begin_sign_in(user, stage, clock=clock)
     return _pending(state, text, accepted.decision)
@@ -146,6 +149,7 @@ def sign_in_code(request: HttpRequest, body: SignInCodeIn) -> Any:
         raise
     _finish(state)
     return _signed_in(
+        request,
         user,
         verification.method,
         address=address,
@@ -189,6 +193,7 @@ def sign_in_setup_confirm(request: HttpRequest, body: SignInCodeIn) -> Any:
     codes = confirm_enrolment(user, state.enrolment_id, body.code, clock=clock, address=address)
     _finish(state)
     return _signed_in(
+        request,
         user,
         "setup",
         address=address,
@@ -217,7 +222,7 @@ def sign_in_setup_postpone(request: HttpRequest, body: SignInTokenIn) -> Any:
         postpone_setup(user, clock=clock, address=address)
         method = "postponed"
     _finish(state)
-    return _signed_in(user, method, address=address)
+    return _signed_in(request, user, method, address=address)
 
 
 @me_router.get(
