@@ -16,11 +16,21 @@ class WebConfig(AppConfig):
 
 def _stamp_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     """Every way into a session (the pages, the console, tests' force_login) starts the 12-hour
-    and 30-minute clocks of :class:`~twostep.server.web.middleware.SessionIdleMiddleware`."""
+    and 30-minute clocks of :class:`~twostep.server.web.middleware.SessionIdleMiddleware`, and
+    the row that lists the session among the user's (``accounts.sessions``)."""
     if request is None or not hasattr(request, "session"):
         return
+    from ..accounts.services import client_address
+    from ..accounts.sessions import start_web_session
     from ..clock import get_clock
 
-    now = get_clock()().timestamp()
+    clock = get_clock()
+    now = clock().timestamp()
     request.session["ts_signed_in_at"] = now
     request.session["ts_last_seen"] = now
+    request.session["ts_session"] = start_web_session(
+        user,
+        clock=clock,
+        user_agent=request.headers.get("User-Agent", ""),
+        address=client_address(request),
+    )

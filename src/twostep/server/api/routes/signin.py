@@ -37,6 +37,7 @@ from ...accounts.client_tokens import (
 )
 from ...accounts.models import SignInState, User
 from ...accounts.services import client_address
+from ...accounts.sessions import end_session, list_sessions
 from ...clock import get_clock
 from ...errors import AlreadyEnrolledError, EnrolmentExpiredError, LockedOutError
 from ...mfa.recovery import format_recovery_code
@@ -54,7 +55,15 @@ from ...usecases.signin import (
 from ..auth import AccessTokenAuth
 from ..errors import ApiError
 from ..present import enrolment_out, mfa_status_out, user_brief
-from ..schemas import EnrolmentOut, MeOut, SignInCodeIn, SignInIn, SignInOut, SignInTokenIn
+from ..schemas import (
+    EnrolmentOut,
+    MeOut,
+    SessionOut,
+    SignInCodeIn,
+    SignInIn,
+    SignInOut,
+    SignInTokenIn,
+)
 from . import error_responses as errors
 
 router = Router(tags=["signin"], auth=None)
@@ -251,4 +260,32 @@ def me(request: HttpRequest) -> Any:
 )
 def sign_out(request: HttpRequest) -> Any:
     revoke_access_token(request.auth, clock=get_clock(), address=client_address(request))  # type: ignore[attr-defined]
+    return Status(204, None)
+
+
+@me_router.get(
+    "/me/sessions",
+    response={200: list[SessionOut], **errors(401)},
+    summary="The signed-in user's sessions: browsers and apps",
+    operation_id="list_sessions",
+)
+def sessions(request: HttpRequest) -> Any:
+    """Newest use first; ``current`` marks this access token's. Each ends 12 hours after the
+    sign-in and after 30 minutes without a request."""
+    token = request.auth  # type: ignore[attr-defined]
+    return list_sessions(token.user, clock=get_clock(), current=f"api-{token.pk}")
+
+
+@me_router.delete(
+    "/me/sessions/{session_id}",
+    response={204: None, **errors(401, 404)},
+    summary="End one of the signed-in user's sessions",
+    operation_id="end_session",
+)
+def end_one_session(request: HttpRequest, session_id: str) -> Any:
+    """404 ``not_found`` when the user has no such session (ended already, or another user's).
+    Ending this access token's own session is the same as ``POST /signout``."""
+    token = request.auth  # type: ignore[attr-defined]
+    if not end_session(token.user, session_id, clock=get_clock(), address=client_address(request)):
+        raise ApiError("not_found", "There is no such session of yours.")
     return Status(204, None)

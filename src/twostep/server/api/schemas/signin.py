@@ -57,3 +57,15 @@ class MeOut(Schema):
     signed_in_at: datetime
     expires_at: datetime
     method: str
+
+
+class SessionOut(Schema):
+    """A signed-in session of the user: in a browser (``web``) or an app (``api``)."""
+
+    id: str = Field(description="``web-<n>`` or ``api-<n>``")
+    kind: Literal["web", "api"]
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str
+    address: str | None
+    current: bool = Field(description="the session of this access token")
