@@ -11,6 +11,11 @@ differs for a reused code would confirm a right code, and one that differs for a
 is a state leak (Keycloak PR #13867, privacyidea/keycloak-provider#71). Only throttling is
 different: 429 with ``Retry-After``, decided before the code is looked at. ``GET /status``
 tells the relying party (not the person typing) whether the account is locked.
+
+A verify key belongs to an application: it enrols and reads the status of that application's
+users only (404 ``user_not_found`` for anyone else), and an external id is the application's
+own (:mod:`twostep.server.applications.members` decides, with the admin's
+``may_enrol_any_user`` grant).
 """
 
 from __future__ import annotations
