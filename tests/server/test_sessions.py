@@ -116,6 +116,18 @@ def test_api_cannot_end_another_users_session(member: Member, clock: FakeClock) 
     assert theirs.get("/me").status_code == 200
 
 
+def test_a_session_that_signs_out_leaves_the_list(member: Member, clock: FakeClock) -> None:
+    laptop, phone = browser("laptop"), browser("phone")
+    sign_in(laptop, member)
+    sign_in(phone, member)
+    assert WebSession.objects.filter(user=member.user).count() == 2
+    assert post_form(phone, "/signout/", {}, form_path="/account/").status_code == 302
+    assert list(
+        WebSession.objects.filter(user=member.user).values_list("user_agent", flat=True)
+    ) == ["laptop"]
+    assert session_ids(laptop.get("/account/").content.decode()) == []
+
+
 def test_idle_and_old_sessions_are_not_listed(member: Member, clock: FakeClock) -> None:
     app = api_sign_in(member)
     idle = browser("left open")

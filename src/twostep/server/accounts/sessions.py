@@ -7,6 +7,7 @@ and after 30 minutes without a request (:mod:`.signin`), and when the user's ses
 ended (the session epoch). Their ids in lists are ``web-<n>`` and ``api-<n>``.
 
 - ``start_web_session(user, *, clock, user_agent="", address=None) -> int`` (the row's id);
+- ``forget_web_session(session_id, user)`` when the session signs out;
 - ``keep_web_session(session_id, user)`` keeps this session when its user ended the others;
 - ``web_session_alive(session_id, user, *, clock, touch) -> bool``: the row is there and of
   the user's current epoch; ``touch`` records the request as its last;
@@ -30,6 +31,7 @@ from .signin import IDLE_LIMIT, SESSION_LIMIT, TOUCH_EVERY
 __all__ = [
     "SessionInfo",
     "end_session",
+    "forget_web_session",
     "keep_web_session",
     "list_sessions",
     "start_web_session",
@@ -77,6 +79,12 @@ def keep_web_session(session_id: Any, user: User) -> None:
     """The user's sessions were just ended from this one: this one stays (its new epoch)."""
     if isinstance(session_id, int):
         WebSession.objects.filter(pk=session_id, user=user).update(epoch=user.session_epoch)
+
+
+def forget_web_session(session_id: Any, user: User) -> None:
+    """The session signed out: it leaves the user's list."""
+    if isinstance(session_id, int):
+        WebSession.objects.filter(pk=session_id, user=user).delete()
 
 
 def web_session_alive(session_id: Any, user: User, *, clock: Clock, touch: bool) -> bool:

@@ -9,9 +9,10 @@ class WebConfig(AppConfig):
     verbose_name = "The pages"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         user_logged_in.connect(_stamp_session, dispatch_uid="twostep.web.stamp_session")
+        user_logged_out.connect(_forget_session, dispatch_uid="twostep.web.forget_session")
 
 
 def _stamp_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
@@ -34,3 +35,12 @@ def _stamp_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         user_agent=request.headers.get("User-Agent", ""),
         address=client_address(request),
     )
+
+
+def _forget_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """A session that signs out (or is signed out: idle, 12 hours) leaves the user's list."""
+    if request is None or not hasattr(request, "session") or user is None:
+        return
+    from ..accounts.sessions import forget_web_session
+
+    forget_web_session(request.session.get("ts_session"), user)
