@@ -100,7 +100,7 @@ def test_seed_flow_in_chromium(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
         TWOSTEP_FAKE_CLOCK_FILE=str(clock_file),
     )
     problems: list[str] = []
-    with ServerProcess(env) as server, sync_playwright() as pw:
+    with ServerProcess(env, access_log=True) as server, sync_playwright() as pw:
         base = server.url
         link = server.setup_link
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -223,8 +223,12 @@ def test_seed_flow_in_chromium(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
     ):
         assert text not in dump
     assert re.search(r"signin\.completed", dump)
-    # Nor anything the server printed (its log, gunicorn's output).
+    # Nor anything the server printed (its log, gunicorn's output and access log), but for the
+    # setup link printed once at the start.
     log = "\n".join(server.lines)
     assert "twostep is running at" in log
+    assert '"GET /welcome/?token=[redacted] HTTP/1.1" 200' in log
+    setup_token = link.rsplit("=", 1)[1]
+    assert log.count(setup_token) == 1
     for text in (key, key.lower(), *codes):
         assert text not in log

@@ -55,6 +55,9 @@ def server() -> Iterator[Server]:
                 "--name",
                 "sdk rp",
                 "--allow-create-users",
+                # The tests enrol users that the admin key made: the grant allows that (a key
+                # without it enrols only the users it created itself).
+                "--may-enrol-any-user",
                 "--quiet",
             ).strip()
             yield run

@@ -258,3 +258,47 @@ def test_retry_policy_on_503_with_an_http_date() -> None:
     assert calls[0].headers["Authorization"] == "Bearer key"
     assert client.ping().ok
     http.close()
+
+
+def test_applications_own_their_users_external_ids_and_issuer(
+    admin: Client, server: Server
+) -> None:
+    shop_name, blog_name = unique("Shop"), unique("Blog")
+    shop_key = admin.create_api_key(
+        unique("k"), "verify", allow_create_users=True, application=shop_name, issuer="Shop"
+    )
+    assert (shop_key.application, shop_key.issuer) == (shop_name, "Shop")
+    assert shop_key.may_enrol_any_user is False
+    blog_key = admin.create_api_key(
+        unique("k"), "verify", allow_create_users=True, application=blog_name
+    )
+    person = admin.create_user(unique("p"), password="a long enough passphrase 44")
+    with Client(server.url, shop_key.key) as shop, Client(server.url, blog_key.key) as blog:
+        mine, theirs = shop.create_app_user("3"), blog.create_app_user("3")
+        assert mine.id != theirs.id
+        enrolment = shop.start_enrolment(external_id="3")
+        assert parse_uri(enrolment.otpauth_uri).issuer == "Shop"
+        assert blog.status(external_id="3").user.id == theirs.id
+        with pytest.raises(UserNotFoundError):  # a person with a password: not the shop's
+            shop.start_enrolment(username=person.username)
+        with pytest.raises(UserNotFoundError):
+            shop.status(username=person.username)
+
+
+def test_sessions_are_listed_and_ended(admin: Client, server: Server) -> None:
+    password = "a long enough passphrase 45"
+    name = unique("t")
+    admin.create_user(name, password=password)
+    with Client(server.url) as app:
+        first = app.sign_in(name, password).access_token
+        second = app.sign_in(name, password).access_token
+        assert first
+        assert second
+        sessions = app.list_sessions(first)
+        assert [s.kind for s in sessions] == ["api", "api"]
+        assert sum(s.current for s in sessions) == 1
+        other = next(s for s in sessions if not s.current)
+        app.end_session(first, other.id)
+        with pytest.raises(AuthenticationError):
+            app.me(second)
+        assert [s.current for s in app.list_sessions(first)] == [True]

@@ -53,7 +53,9 @@ def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
 class ServerProcess:
     """`twostep serve --port 0` in a subprocess; ``url`` once it says it is running."""
 
-    def __init__(self, env: dict[str, str], *, workers: int = 2, threads: int = 4) -> None:
+    def __init__(
+        self, env: dict[str, str], *, workers: int = 2, threads: int = 4, access_log: bool = False
+    ) -> None:
         self.env = env
         self.args = [
             str(TWOSTEP),
@@ -64,6 +66,7 @@ class ServerProcess:
             str(workers),
             "--threads",
             str(threads),
+            *(["--access-log"] if access_log else []),
         ]
         self.lines: list[str] = []
         self.url = ""

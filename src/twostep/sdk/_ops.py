@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from . import models as m
 from ._core import Call, nothing
@@ -335,8 +336,22 @@ def list_api_keys() -> Call[tuple[m.ApiKey, ...]]:
     return Call("GET", "/admin/api-keys", _list(m.ApiKey.from_json))
 
 
-def create_api_key(name: str, scope: str, *, allow_create_users: bool) -> Call[m.CreatedApiKey]:
-    body = {"name": name, "scope": scope, "allow_create_users": allow_create_users}
+def create_api_key(
+    name: str,
+    scope: str,
+    *,
+    allow_create_users: bool,
+    application: str | None = None,
+    issuer: str | None = None,
+    may_enrol_any_user: bool = False,
+) -> Call[m.CreatedApiKey]:
+    body: dict[str, Any] = {"name": name, "scope": scope, "allow_create_users": allow_create_users}
+    if application is not None:
+        body["application"] = application
+    if issuer is not None:
+        body["issuer"] = issuer
+    if may_enrol_any_user:
+        body["may_enrol_any_user"] = True
     return Call("POST", "/admin/api-keys", m.CreatedApiKey.from_json, body=body)
 
 
@@ -387,3 +402,13 @@ def me(access_token: str) -> Call[m.Me]:
 
 def sign_out(access_token: str) -> Call[None]:
     return Call("POST", "/signout", nothing, token=access_token)
+
+
+def list_sessions(access_token: str) -> Call[tuple[m.Session, ...]]:
+    return Call("GET", "/me/sessions", _list(m.Session.from_json), token=access_token)
+
+
+def end_session(access_token: str, session_id: str) -> Call[None]:
+    return Call(
+        "DELETE", f"/me/sessions/{quote(str(session_id), safe='')}", nothing, token=access_token
+    )

@@ -547,11 +547,26 @@ class AsyncClient:
         return await self._call(ops.list_api_keys())
 
     async def create_api_key(
-        self, name: str, scope: str, *, allow_create_users: bool = False
+        self,
+        name: str,
+        scope: str,
+        *,
+        allow_create_users: bool = False,
+        application: str | None = None,
+        issuer: str | None = None,
+        may_enrol_any_user: bool = False,
     ) -> m.CreatedApiKey:
-        """A new key; ``.key`` holds it, this once."""
+        """A new key; ``.key`` holds it, this once. A verify key belongs to ``application``
+        ("Default" when None) and enrols only its users unless ``may_enrol_any_user``."""
         return await self._call(
-            ops.create_api_key(name, scope, allow_create_users=allow_create_users)
+            ops.create_api_key(
+                name,
+                scope,
+                allow_create_users=allow_create_users,
+                application=application,
+                issuer=issuer,
+                may_enrol_any_user=may_enrol_any_user,
+            )
         )
 
     async def get_api_key(self, key_id: int) -> m.ApiKey:
@@ -593,3 +608,11 @@ class AsyncClient:
     async def sign_out(self, access_token: str) -> None:
         """End ``access_token``."""
         return await self._call(ops.sign_out(access_token))
+
+    async def list_sessions(self, access_token: str) -> tuple[m.Session, ...]:
+        """The signed-in user's sessions, browsers and apps (``current``: this token's)."""
+        return await self._call(ops.list_sessions(access_token))
+
+    async def end_session(self, access_token: str, session_id: str) -> None:
+        """End one of the signed-in user's sessions (``NotFoundError`` if there is none)."""
+        return await self._call(ops.end_session(access_token, session_id))

@@ -534,10 +534,27 @@ class Client:
         return self._call(ops.list_api_keys())
 
     def create_api_key(
-        self, name: str, scope: str, *, allow_create_users: bool = False
+        self,
+        name: str,
+        scope: str,
+        *,
+        allow_create_users: bool = False,
+        application: str | None = None,
+        issuer: str | None = None,
+        may_enrol_any_user: bool = False,
     ) -> m.CreatedApiKey:
-        """A new key; ``.key`` holds it, this once."""
-        return self._call(ops.create_api_key(name, scope, allow_create_users=allow_create_users))
+        """A new key; ``.key`` holds it, this once. A verify key belongs to ``application``
+        ("Default" when None) and enrols only its users unless ``may_enrol_any_user``."""
+        return self._call(
+            ops.create_api_key(
+                name,
+                scope,
+                allow_create_users=allow_create_users,
+                application=application,
+                issuer=issuer,
+                may_enrol_any_user=may_enrol_any_user,
+            )
+        )
 
     def get_api_key(self, key_id: int) -> m.ApiKey:
         return self._call(ops.get_api_key(key_id))
@@ -578,3 +595,11 @@ class Client:
     def sign_out(self, access_token: str) -> None:
         """End ``access_token``."""
         return self._call(ops.sign_out(access_token))
+
+    def list_sessions(self, access_token: str) -> tuple[m.Session, ...]:
+        """The signed-in user's sessions, browsers and apps (``current``: this token's)."""
+        return self._call(ops.list_sessions(access_token))
+
+    def end_session(self, access_token: str, session_id: str) -> None:
+        """End one of the signed-in user's sessions (``NotFoundError`` if there is none)."""
+        return self._call(ops.end_session(access_token, session_id))

@@ -25,6 +25,7 @@ __all__ = [
     "Policy",
     "Requirement",
     "Role",
+    "Session",
     "SignInStep",
     "User",
     "UserDetail",
@@ -393,6 +394,9 @@ class ApiKey:
     last_used_at: datetime | None
     revoked_at: datetime | None
     active: bool
+    application: str | None = None  # verify keys: the application they belong to
+    issuer: str | None = None  # what its users' authenticators show (None: the organisation's)
+    may_enrol_any_user: bool = False
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ApiKey:
@@ -411,6 +415,9 @@ def _key_fields(data: dict[str, Any]) -> dict[str, Any]:
         "last_used_at": _dt(data.get("last_used_at")),
         "revoked_at": _dt(data.get("revoked_at")),
         "active": bool(data.get("active", True)),
+        "application": data.get("application"),
+        "issuer": data.get("issuer"),
+        "may_enrol_any_user": bool(data.get("may_enrol_any_user", False)),
     }
 
 
@@ -488,4 +495,29 @@ class Me:
             expires_at=_req_dt(data["expires_at"]),
             method=data["method"],
             password_change_required=bool(data.get("password_change_required", False)),
+        )
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in session of the user: ``kind`` ``web`` (a browser) or ``api`` (an app)."""
+
+    id: str
+    kind: str
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str
+    address: str | None
+    current: bool
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Session:
+        return cls(
+            id=data["id"],
+            kind=data["kind"],
+            created_at=_req_dt(data["created_at"]),
+            last_seen_at=_req_dt(data["last_seen_at"]),
+            user_agent=data.get("user_agent") or "",
+            address=data.get("address"),
+            current=bool(data.get("current", False)),
         )

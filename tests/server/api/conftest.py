@@ -27,7 +27,10 @@ def admin_key(admin_user: Any, clock: FakeClock) -> str:
 
 @pytest.fixture
 def verify_key(db: None, clock: FakeClock) -> str:
-    return make_key("verify", clock)
+    """A verify key granted ``may_enrol_any_user``: these tests enrol users made with a
+    password (the fixtures' users); a key without the grant reaches only its application's
+    own users (test_applications.py)."""
+    return make_key("verify", clock, may_enrol_any_user=True)
 
 
 @pytest.fixture

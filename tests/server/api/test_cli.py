@@ -85,3 +85,38 @@ def test_mistakes_are_one_line_errors(capsys: Any, db: None) -> None:
     with pytest.raises(SystemExit):
         main(["apikeys", "create", "--scope", "root", "--name", "x"])
     assert not ApiKey.objects.exists()
+
+
+def test_create_a_key_of_an_application_and_grant_it(capsys: Any, db: None) -> None:
+    code, out, _ = run(
+        capsys,
+        "apikeys",
+        "create",
+        "--scope",
+        "verify",
+        "--name",
+        "shop",
+        "--application",
+        "Shop",
+        "--issuer",
+        "Shop: online",
+    )
+    assert code == 0
+    assert "application Shop" in out
+    row = ApiKey.objects.get(name="shop")
+    assert row.application is not None
+    assert (row.application.name, row.application.issuer) == ("Shop", "Shop online")
+    assert row.may_enrol_any_user is False
+    code, out, _ = run(
+        capsys, "apikeys", "create", "--scope", "verify", "--name", "hr", "--may-enrol-any-user"
+    )
+    assert code == 0
+    assert "application Default, may enrol any user" in out
+    code, listing, _ = run(capsys, "apikeys", "list")
+    assert "Shop" in listing
+    assert "enrols any user" in listing
+    code, _, err = run(
+        capsys, "apikeys", "create", "--scope", "admin", "--name", "x", "--application", "Shop"
+    )
+    assert code == 1
+    assert "Only verify keys belong to an application" in err

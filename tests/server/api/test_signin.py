@@ -243,6 +243,30 @@ def test_access_token_ends_with_sign_out_and_with_a_reset(
     assert AccessToken.objects.count() == 0  # dead tokens are removed when met
 
 
+def test_access_token_ends_after_30_idle_minutes_as_a_web_session(
+    anon: ApiClient, member: Member, clock: FakeClock
+) -> None:
+    token = password_step(anon, "alice").json()["access_token"]
+    clock.advance(minutes=29)
+    assert me(token).status_code == 200  # used: the idle time starts again
+    clock.advance(minutes=29)
+    assert me(token).status_code == 200
+    clock.advance(minutes=31)
+    assert_error(me(token), 401, "invalid_token")
+    assert AccessToken.objects.count() == 0
+
+
+def test_access_token_ends_12_hours_after_sign_in_however_active(
+    anon: ApiClient, member: Member, clock: FakeClock
+) -> None:
+    token = password_step(anon, "alice").json()["access_token"]
+    for _ in range(24):  # a request every 29 minutes (11 h 36 min): never idle for long
+        clock.advance(minutes=29)
+        assert me(token).status_code == 200
+    clock.advance(minutes=25)  # 12 hours and 1 minute after the sign-in
+    assert_error(me(token), 401, "invalid_token")
+
+
 def test_deactivated_user_cannot_use_a_pending_sign_in(
     anon: ApiClient, enrolled: Member, clock: FakeClock
 ) -> None:

@@ -4,8 +4,9 @@
   5 minutes (stage ``code``) or 10 (``setup``); ``load_sign_in(text, *, clock, address=None)``
   the state for a token (``SignInExpiredError`` when unknown, used, expired, or the user's
   sessions were ended since); ``end_sign_in(state) -> bool`` uses it up (True once).
-- ``issue_access_token(user, method, *, clock, address=None) -> tuple[AccessToken, str]``;
-  ``authenticate_access_token(text, *, clock) -> AccessToken | None``;
+- ``issue_access_token(user, method, *, clock, address=None, user_agent="") -> tuple[AccessToken,
+  str]``; ``authenticate_access_token(text, *, clock) -> AccessToken | None``: None once the
+  token is 12 hours old or was not used for 30 minutes (the pages' limits, ``signin``);
   ``revoke_access_token(token)``.
 
 All token texts are shown once; only digests are stored (:mod:`twostep.server.tokens`).
@@ -17,13 +18,14 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from django.db import transaction
+from django.db.models import Q
 
 from ..audit.services import Events, record
 from ..clock import Clock
 from ..errors import SignInExpiredError
 from ..tokens import ACCESS, SIGN_IN, digest_matches, digest_of, generate_token, parse_token
 from .models import AccessToken, SignInState, User
-from .signin import PENDING_LIFETIME, SETUP_LIFETIME
+from .signin import IDLE_LIMIT, PENDING_LIFETIME, SESSION_LIMIT, SETUP_LIFETIME, TOUCH_EVERY
 
 __all__ = [
     "ACCESS_LIFETIME",
@@ -36,7 +38,7 @@ __all__ = [
     "set_sign_in_enrolment",
 ]
 
-ACCESS_LIFETIME: Final = timedelta(hours=12)  # NIST AAL2 reauthentication, as the pages
+ACCESS_LIFETIME: Final = SESSION_LIMIT  # NIST AAL2 reauthentication, as the pages
 _DUMMY_DIGEST: Final = digest_of("tsa_000000000000_" + "0" * 43)
 
 
@@ -106,7 +108,12 @@ def set_sign_in_enrolment(state: SignInState, enrolment_id: Any) -> None:
 
 
 def issue_access_token(
-    user: User, method: str, *, clock: Clock, address: str | None = None
+    user: User,
+    method: str,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    user_agent: str = "",
 ) -> tuple[AccessToken, str]:
     now = clock()
     issued = generate_token(ACCESS)
@@ -122,6 +129,8 @@ def issue_access_token(
             expires_at=now + ACCESS_LIFETIME,
             verified_at=now if method != "password" else None,
             address=address,
+            last_seen_at=now,
+            user_agent=" ".join(user_agent.split())[:200],
         )
     return token, issued.text
 
@@ -142,9 +151,22 @@ def authenticate_access_token(text: str, *, clock: Clock) -> AccessToken | None:
         return None
     now: datetime = clock()
     user = token.user
-    if now >= token.expires_at or not user.is_active or user.session_epoch != token.epoch:
+    seen = token.last_seen_at or token.created_at
+    if (
+        now >= token.expires_at
+        or now - seen > IDLE_LIMIT
+        or not user.is_active
+        or user.session_epoch != token.epoch
+    ):
         AccessToken.objects.filter(pk=token.pk).delete()  # dead for good: tidy up
         return None
+    if now - seen >= TOUCH_EVERY:
+        # At most one write a minute per token; the condition keeps concurrent requests from
+        # all writing.
+        AccessToken.objects.filter(pk=token.pk).filter(
+            Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=now - TOUCH_EVERY)
+        ).update(last_seen_at=now)
+        token.last_seen_at = now
     return token
 
 

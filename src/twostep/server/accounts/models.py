@@ -206,6 +206,9 @@ class AccessToken(models.Model):
     expires_at = models.DateTimeField()
     verified_at = models.DateTimeField(null=True, blank=True)
     address = models.GenericIPAddressField(null=True, blank=True)
+    # The last request with the token (written at most once a minute): 30 minutes idle end it.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         db_table = "api_accesstoken"  # made by the api app's first migration
@@ -216,3 +219,24 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"access token tsa_{self.lookup}_... of user {self.user_id}"
+
+
+class WebSession(models.Model):
+    """A signed-in session of the pages, as its owner sees it in their list of sessions (the
+    Django session holds this row's id, ``ts_session``, which outlives its key's changes).
+    Deleting the row ends the session at its next request."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    epoch = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    user_agent = models.CharField(max_length=200, blank=True, default="")
+    address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["user", "last_seen_at"], name="web_session_user_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"web session {self.pk} of user {self.user_id}"

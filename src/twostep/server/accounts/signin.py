@@ -31,8 +31,11 @@ from ..errors import PostponeNotAllowedError, SetupDeadlinePassedError
 from .models import User
 
 __all__ = [
+    "IDLE_LIMIT",
     "PENDING_LIFETIME",
+    "SESSION_LIMIT",
     "SETUP_LIFETIME",
+    "TOUCH_EVERY",
     "NextStep",
     "Standing",
     "finish_sign_in",
@@ -42,6 +45,12 @@ __all__ = [
 
 PENDING_LIFETIME: Final = timedelta(minutes=5)
 SETUP_LIFETIME: Final = timedelta(minutes=10)
+# A signed-in session, on the pages and through the sign-in API alike: it ends after 30 minutes
+# without a request and 12 hours after the sign-in however active it is (NIST SP 800-63B AAL2
+# reauthentication, ASVS 3.3.2 and 3.3.4).
+IDLE_LIMIT: Final = timedelta(minutes=30)
+SESSION_LIMIT: Final = timedelta(hours=12)
+TOUCH_EVERY: Final = timedelta(minutes=1)  # "last seen" is written at most once a minute
 
 
 class NextStep(StrEnum):

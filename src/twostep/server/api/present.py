@@ -9,7 +9,8 @@ from twostep.otp import make_qr_png
 
 from ..accounts.models import User
 from ..accounts.services import user_lookup as accounts_lookup
-from ..applications.models import ApiKey
+from ..applications import members
+from ..applications.models import ApiKey, AppUser
 from ..mfa.devices import recovery_codes_left
 from ..mfa.enrolment import Enrolment
 from ..policy.services import Decision
@@ -29,25 +30,31 @@ __all__ = [
 ]
 
 
-def user_lookup(ref: Any) -> tuple[str, list[Any]] | None:
-    """The condition that finds the user named by a :class:`~.schemas.UserRef`, as
-    ``rows.select_one`` takes it; None when no user can match (a username with an ``@``, an
-    email without one)."""
+def user_lookup(ref: Any, key: ApiKey, *, manage: bool) -> tuple[str, list[Any]] | None:
+    """The condition that finds the user named by a :class:`~.schemas.UserRef` for the verify
+    key ``key``, as ``rows.select_one`` takes it; None when no user can match (a username with
+    an ``@``, an email without one). An external id is one of the key's application; with
+    ``manage`` (enrol, status) only the users the key may manage are found
+    (:mod:`~twostep.server.applications.members`)."""
+    if ref.external_id is not None:
+        return members.external_id_lookup(key, ref.external_id.strip())
     if ref.username is not None:
-        return None if "@" in ref.username else accounts_lookup(ref.username)
-    if ref.email is not None:
-        return accounts_lookup(ref.email) if "@" in ref.email else None
-    return "{external_id} = %s", [ref.external_id.strip()]
+        lookup = None if "@" in ref.username else accounts_lookup(ref.username)
+    else:
+        lookup = accounts_lookup(ref.email) if "@" in ref.email else None
+    if lookup is None or not manage:
+        return lookup
+    return members.scoped(key, lookup)
 
 
 def no_such_user() -> ApiError:
     return ApiError("user_not_found", "There is no user with that username, email or id.")
 
 
-def resolve_user(ref: Any) -> User:
-    """The user named by a :class:`~.schemas.UserRef`, with the role (404 ``user_not_found``
-    otherwise)."""
-    lookup = user_lookup(ref)
+def resolve_user(ref: Any, key: ApiKey) -> User:
+    """The user named by a :class:`~.schemas.UserRef` whom ``key`` may manage, with the role
+    (404 ``user_not_found`` otherwise: the same for a user of another application)."""
+    lookup = user_lookup(ref, key, manage=True)
     user = None if lookup is None else select_one(User, *lookup, related=("role",))
     if user is None:
         raise no_such_user()
@@ -62,12 +69,18 @@ def user_by_id(user_id: int) -> User:
 
 
 def user_brief(user: User) -> dict[str, Any]:
+    """A user; ``external_id`` is their application's id for them if they belong to one."""
+    external_id: str | None
+    try:
+        external_id = user.app_membership.external_id
+    except AppUser.DoesNotExist:
+        external_id = user.external_id
     return {
         "id": user.pk,
         "username": user.username,
         "email": user.email,
         "display_name": user.display_name,
-        "external_id": user.external_id,
+        "external_id": external_id,
         "is_active": user.is_active,
     }
 
@@ -121,6 +134,9 @@ def api_key_out(key: ApiKey, text: str | None = None) -> dict[str, Any]:
         "scope": key.scope,
         "prefix": key.display_prefix,
         "allow_create_users": key.allow_create_users,
+        "application": key.application.name if key.application_id and key.application else None,
+        "issuer": (key.application.issuer or None) if key.application else None,
+        "may_enrol_any_user": key.may_enrol_any_user,
         "created_by": key.created_by.username if key.created_by_id and key.created_by else None,
         "created_at": key.created_at,
         "last_used_at": key.last_used_at,

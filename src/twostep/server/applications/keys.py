@@ -4,8 +4,10 @@ Only SHA-256 digests are stored (see :mod:`twostep.server.tokens`); ``lookup`` i
 part that finds the row. Checking a key is one indexed read and one hash; ``last_used_at`` is
 written at most once a minute per key, whatever the request rate.
 
-Functions: ``create_api_key(*, name, scope, allow_create_users=False, actor=None, clock,
-address=None) -> (ApiKey, text)`` (the text is shown once), ``list_api_keys``,
+Functions: ``create_api_key(*, name, scope, allow_create_users=False, application=None,
+issuer=None, may_enrol_any_user=False, actor=None, clock, address=None) -> (ApiKey, text)``
+(the text is shown once; a verify key belongs to the application of that name, "Default"
+when none is given, made when missing), ``list_api_keys``,
 ``get_api_key(key_id)``, ``revoke_api_key(key, *, actor, clock, address)``,
 ``authenticate_api_key(text, *, clock) -> ApiKey | None``.
 """
@@ -23,7 +25,8 @@ from ..clock import Clock
 from ..errors import InvalidUserDataError
 from ..rows import select_one
 from ..tokens import API_KEY, digest_matches, digest_of, generate_token, parse_token
-from .models import ApiKey
+from .members import application_named
+from .models import ApiKey, Application
 
 __all__ = [
     "LAST_USED_RESOLUTION",
@@ -46,6 +49,9 @@ def create_api_key(
     name: str,
     scope: str,
     allow_create_users: bool = False,
+    application: str | None = None,
+    issuer: str | None = None,
+    may_enrol_any_user: bool = False,
     actor: User | None = None,
     clock: Clock,
     address: str | None = None,
@@ -59,8 +65,17 @@ def create_api_key(
         raise InvalidUserDataError(
             "allow_create_users", "Only verify keys have this option (admin keys can always)."
         )
+    if scope != ApiKey.VERIFY and (application or issuer or may_enrol_any_user):
+        raise InvalidUserDataError(
+            "application", "Only verify keys belong to an application (admin keys reach all)."
+        )
+    app = None
+    if scope == ApiKey.VERIFY:
+        app = application_named(application or Application.DEFAULT_NAME, issuer, clock=clock)
     issued = generate_token(API_KEY)
     key = ApiKey.objects.create(
+        application=app,
+        may_enrol_any_user=bool(may_enrol_any_user),
         name=name,
         scope=scope,
         lookup=issued.lookup,
@@ -79,18 +94,24 @@ def create_api_key(
         name=name,
         scope=scope,
         allow_create_users=key.allow_create_users,
+        application=app.name if app else None,
+        may_enrol_any_user=key.may_enrol_any_user,
     )
     return key, issued.text
 
 
 def list_api_keys(*, include_revoked: bool = True) -> QuerySet[ApiKey]:
-    keys = ApiKey.objects.select_related("created_by").order_by("-created_at", "-id")
+    keys = ApiKey.objects.select_related("created_by", "application").order_by("-created_at", "-id")
     return keys if include_revoked else keys.filter(revoked_at__isnull=True)
 
 
 def get_api_key(key_id: Any) -> ApiKey | None:
     try:
-        return ApiKey.objects.select_related("created_by").filter(pk=int(key_id)).first()
+        return (
+            ApiKey.objects.select_related("created_by", "application")
+            .filter(pk=int(key_id))
+            .first()
+        )
     except (ValueError, TypeError, OverflowError):
         return None
 
@@ -118,7 +139,7 @@ def authenticate_api_key(text: str, *, clock: Clock) -> ApiKey | None:
     parsed = parse_token(text)
     if parsed is None or parsed.kind != API_KEY:
         return None
-    key = select_one(ApiKey, "{lookup} = %s", [parsed.lookup])
+    key = select_one(ApiKey, "{lookup} = %s", [parsed.lookup], related=("application",))
     if key is None:
         digest_matches(parsed.text, _DUMMY_DIGEST)  # the same work as for a known id
         return None

@@ -1,13 +1,19 @@
-"""What an application that uses twostep is known by: its API keys.
+"""What an application that uses twostep is known by: its name, its API keys, its users.
 
 Only SHA-256 digests of the keys are stored; ``lookup`` is the public part that finds the row.
 
+- :class:`Application`: a relying party; its ``issuer`` is the name its users' authenticator
+  apps show ("Shop: alice"; blank: the organisation's name). Each application has its own
+  namespace of external ids.
+- :class:`AppUser`: a user who exists for one application (created through its verify key):
+  the application's external id for them, unique within the application only.
 - :class:`ApiKey`: made by an administrator (console, CLI or the API itself), scope ``verify``
   (the authentication service for relying parties) or ``admin``; ``allow_create_users`` lets a
   verify key create users that exist only for its application; revoked keys stay for the
   record (``revoked_at``); ``last_used_at`` is updated at most once a minute. An admin key made
   by an administrator (``made_by_user``) stops working when that person is no longer an active
-  administrator.
+  administrator. A verify key belongs to one application: it enrols and reads only that
+  application's users unless an administrator granted it ``may_enrol_any_user``.
 """
 
 from __future__ import annotations
@@ -16,6 +22,42 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+
+
+class Application(models.Model):
+    DEFAULT_NAME = "Default"
+
+    name = models.CharField(max_length=100, unique=True)
+    issuer = models.CharField(
+        max_length=100, blank=True, default="", help_text="shown in authenticator apps"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AppUser(models.Model):
+    """A user of one application: the application's own external id for them."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="users")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="app_membership"
+    )
+    external_id = models.CharField(max_length=255)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["application", "external_id"], name="applications_appuser_external_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} of application {self.application_id}"
 
 
 class ApiKey(models.Model):
@@ -28,6 +70,13 @@ class ApiKey(models.Model):
     lookup = models.CharField(max_length=12, unique=True)
     digest = models.CharField(max_length=64)
     allow_create_users = models.BooleanField(default=False)
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="api_keys"
+    )
+    may_enrol_any_user = models.BooleanField(
+        default=False,
+        help_text="may enrol and read any user, not only its application's (granted by an admin)",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -14,7 +14,9 @@ from typing import Any
 EPILOG = """\
 examples:
   twostep apikeys create --scope verify --name "billing app"
-  twostep apikeys create --scope verify --name shop --allow-create-users --quiet > shop.key
+  twostep apikeys create --scope verify --name shop --application Shop --issuer Shop \
+      --allow-create-users --quiet > shop.key
+  twostep apikeys create --scope verify --name intranet --may-enrol-any-user
   twostep apikeys create --scope admin --name provisioning --created-by alice
   twostep apikeys list
   twostep apikeys revoke 3
@@ -23,6 +25,11 @@ Scopes: verify keys are for applications that use twostep as their second factor
 verify, status); admin keys administer users, roles, groups, policy and the audit log. The key
 is printed once and only its SHA-256 hash is stored: keep it in the application's secret store.
 Send it as "Authorization: Bearer <key>" (see /api/v1/docs).
+
+A verify key belongs to an application (--application, "Default" if not given): the users it
+creates are that application's, with external ids of its own, and it enrols and reads only
+them. --may-enrol-any-user lets it enrol anyone, people who sign in with a password included:
+grant it only to an application that has authenticated the user itself.
 """
 
 
@@ -45,13 +52,18 @@ def cmd_create(args: argparse.Namespace) -> int:
         name=args.name,
         scope=args.scope,
         allow_create_users=args.allow_create_users,
+        application=args.application,
+        issuer=args.issuer,
+        may_enrol_any_user=args.may_enrol_any_user,
         actor=actor,
         clock=get_clock(),
     )
     if args.quiet:
         print(text)
         return 0
-    extra = ", may create users" if key.allow_create_users else ""
+    extra = f", application {key.application.name}" if key.application else ""
+    extra += ", may create users" if key.allow_create_users else ""
+    extra += ", may enrol any user" if key.may_enrol_any_user else ""
     print(f'Created API key {key.pk} "{key.name}" (scope {key.scope}{extra}).')
     print("This is the only time the key is shown; store it in the application's secret store:")
     print()
@@ -67,16 +79,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not keys:
         print("No API keys." if not args.active else "No active API keys.")
         return 0
-    rows = [("ID", "NAME", "SCOPE", "PREFIX", "CREATED", "LAST USED", "STATUS")]
+    rows = [("ID", "NAME", "SCOPE", "APPLICATION", "PREFIX", "CREATED", "LAST USED", "STATUS")]
     for key in keys:
         status = f"revoked {_when(key.revoked_at)}" if key.revoked_at else "active"
         if key.allow_create_users and not key.revoked_at:
             status += ", creates users"
+        if key.may_enrol_any_user and not key.revoked_at:
+            status += ", enrols any user"
         rows.append(
             (
                 str(key.pk),
                 key.name,
                 key.scope,
+                key.application.name if key.application else "-",
                 key.display_prefix,
                 _when(key.created_at),
                 _when(key.last_used_at),
@@ -136,6 +151,23 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--allow-create-users",
         action="store_true",
         help="verify keys only: may create users that exist only for this application",
+    )
+    create.add_argument(
+        "--application",
+        metavar="NAME",
+        help="verify keys only: the application the key belongs to (made when new; default "
+        '"Default"); its users and their external ids are its own',
+    )
+    create.add_argument(
+        "--issuer",
+        help="verify keys only: the name the application's users see in their authenticator "
+        "app (sets it for the application; default: the organisation's name)",
+    )
+    create.add_argument(
+        "--may-enrol-any-user",
+        action="store_true",
+        help="verify keys only: may enrol and read any user, people who sign in with a "
+        "password included (off: only the application's own users)",
     )
     create.add_argument(
         "--created-by",

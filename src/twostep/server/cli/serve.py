@@ -41,6 +41,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from gunicorn.app.base import BaseApplication
 
+    from .access_log import RedactingLogger
+
     shown = f"[{host}]" if ":" in host else host
     bind = f"{shown}:{port}"
     url = f"http://{shown}:{port}/"
@@ -69,6 +71,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "control_socket_disable": True,
         "loglevel": "warning",
         "accesslog": "-" if args.access_log else None,
+        # Tokens and codes never reach a log line (the setup link's token, invitations, keys).
+        "logger_class": RedactingLogger,
         "errorlog": "-",
         "timeout": 60,
         "keepalive": 5,

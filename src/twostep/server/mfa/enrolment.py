@@ -108,9 +108,12 @@ def _issuer() -> str:
     return (org.name if org else "twostep").replace(":", " ").strip() or "twostep"
 
 
-def _account_for(user: User, secret: Secret) -> Account:
+def _account_for(user: User, secret: Secret, issuer: str | None = None) -> Account:
+    """``issuer``: an application's own name for its users ("Shop: alice"); else the
+    organisation's."""
     name = (user.email or user.username).replace(":", " ")
-    return Account(secret=secret, issuer=_issuer(), name=name, digits=DIGITS, period=PERIOD)
+    issuer = (issuer or "").replace(":", " ").strip() or _issuer()
+    return Account(secret=secret, issuer=issuer, name=name, digits=DIGITS, period=PERIOD)
 
 
 def normalize_totp(code: Any) -> str:
@@ -121,7 +124,12 @@ def normalize_totp(code: Any) -> str:
 
 
 def start_enrolment(
-    user: User, *, clock: Clock, address: str | None = None, actor: User | None = None
+    user: User,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    actor: User | None = None,
+    issuer: str | None = None,
 ) -> Enrolment:
     if Device.objects.filter(user=user).exists():
         raise AlreadyEnrolledError()
@@ -133,7 +141,7 @@ def start_enrolment(
         pending.secret_sealed, pending.key_id = keyring().seal(secret.raw, pending.aad())
         pending.save(force_insert=True)
     record(Events.SETUP_STARTED, clock=clock, actor=actor or user, subject=user, address=address)
-    return Enrolment(pending.id, secret, _account_for(user, secret), pending.expires_at)
+    return Enrolment(pending.id, secret, _account_for(user, secret, issuer), pending.expires_at)
 
 
 def _pending(user: User, enrolment_id: Any, now: datetime) -> PendingEnrolment:
@@ -147,13 +155,15 @@ def _pending(user: User, enrolment_id: Any, now: datetime) -> PendingEnrolment:
     return pending
 
 
-def get_enrolment(user: User, enrolment_id: Any, *, clock: Clock) -> Enrolment:
+def get_enrolment(
+    user: User, enrolment_id: Any, *, clock: Clock, issuer: str | None = None
+) -> Enrolment:
     pending = _pending(user, enrolment_id, clock())
     try:
         secret = open_secret(pending.secret_sealed, pending.key_id, pending.aad())
     except DecryptionError:
         raise EnrolmentExpiredError() from None
-    return Enrolment(pending.id, secret, _account_for(user, secret), pending.expires_at)
+    return Enrolment(pending.id, secret, _account_for(user, secret, issuer), pending.expires_at)
 
 
 def confirm_enrolment(

@@ -45,9 +45,14 @@ __all__ = [
 
 
 def start_enrolment(
-    user: User, *, clock: Clock, address: str | None = None, actor: User | None = None
+    user: User,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    actor: User | None = None,
+    issuer: str | None = None,
 ) -> Enrolment:
-    return enrolment.start_enrolment(user, clock=clock, address=address, actor=actor)
+    return enrolment.start_enrolment(user, clock=clock, address=address, actor=actor, issuer=issuer)
 
 
 def confirm_enrolment(

@@ -5,13 +5,17 @@ change-password page that a recovery code's unlock leads to and that cannot be s
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from ..accounts.services import client_address
+from ..accounts.sessions import start_web_session, web_session_alive
+from ..accounts.signin import IDLE_LIMIT, SESSION_LIMIT
+from ..accounts.signin import TOUCH_EVERY as TOUCH_EVERY_DELTA
 
 CSP = "; ".join(
     [
@@ -47,15 +51,15 @@ class SecurityHeadersMiddleware:
         return response
 
 
-IDLE_LIMIT = timedelta(minutes=30)  # NIST SP 800-63B AAL2, ASVS 3.3.2 (L2)
-SESSION_LIMIT = timedelta(hours=12)  # the same: reauthenticate every 12 hours
-TOUCH_EVERY = 60  # seconds: do not write the session on every request
+TOUCH_EVERY = TOUCH_EVERY_DELTA.total_seconds()  # do not write the session on every request
 LAST_SEEN = "ts_last_seen"
+SESSION_ROW = "ts_session"  # the id of the session's row in the user's list of sessions
 
 
 class SessionIdleMiddleware:
-    """Sign a session out after 30 minutes without a request, and 12 hours after sign-in
-    however active it is. Runs after the authentication and message middleware."""
+    """Sign a session out after 30 minutes without a request, 12 hours after sign-in however
+    active it is, and once its owner ended it from their list of sessions (its row is gone).
+    Runs after the authentication and message middleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -74,8 +78,21 @@ class SessionIdleMiddleware:
             elif not isinstance(since, int | float) or now - since > SESSION_LIMIT.total_seconds():
                 logout(request)
                 messages.info(request, "Your session ended after 12 hours. Sign in again.")
-            elif not isinstance(seen, int | float) or now - seen > TOUCH_EVERY:
-                request.session[LAST_SEEN] = now
+            else:
+                touch = not isinstance(seen, int | float) or now - seen > TOUCH_EVERY
+                row = request.session.get(SESSION_ROW)
+                if row is None:  # signed in before sessions were listed: list it from now on
+                    request.session[SESSION_ROW] = row = start_web_session(
+                        user,
+                        clock=get_clock(),
+                        user_agent=request.headers.get("User-Agent", ""),
+                        address=client_address(request),
+                    )
+                if not web_session_alive(row, user, clock=get_clock(), touch=touch):
+                    logout(request)
+                    messages.info(request, "This session was ended. Sign in again.")
+                elif touch:
+                    request.session[LAST_SEEN] = now
         return self.get_response(request)
 
 

@@ -9,6 +9,8 @@ Keys (JSON, server-side session; the cookie holds only the random session id):
 ``ts_auth_at``     when the password was last checked (Unix seconds)
 ``ts_signed_in_at`` when the sign-in completed: the session ends 12 hours later
 ``ts_last_seen``   the last request (updated at most once a minute): 30 minutes idle ends it
+``ts_session``     the id of the session's row in the user's list of sessions
+                   (``accounts.sessions``): the session ends once the row is gone
 ``ts_verified_at`` when a code was last verified in this session (step-up: 10 minutes)
 ``ts_codes``       recovery codes to show once, AES-GCM sealed to this session and user, so
                    the session table never holds them in clear
@@ -32,6 +34,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..accounts.known_devices import DEVICE_COOKIE, DEVICE_LIFETIME
 from ..accounts.models import User
+from ..accounts.sessions import keep_web_session
 from ..accounts.signin import PENDING_LIFETIME, SETUP_LIFETIME
 from ..audit.services import Events, record
 from ..clock import Clock
@@ -45,6 +48,7 @@ AUTH_AT = "ts_auth_at"
 VERIFIED_AT = "ts_verified_at"
 CODES = "ts_codes"
 SIGNED_IN_AT = "ts_signed_in_at"
+SESSION_ROW = "ts_session"
 BACKEND = "twostep.server.accounts.backends.UserBackend"
 
 
@@ -154,6 +158,7 @@ def refresh_session_hash(request: HttpRequest, user: User) -> None:
     """Keep this session after the user's session epoch was raised (others are signed out)."""
     if request.user.is_authenticated and request.user.pk == user.pk:
         update_session_auth_hash(request, user)
+        keep_web_session(request.session.get(SESSION_ROW), user)
 
 
 def verified_at(request: HttpRequest) -> datetime | None:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("account/two-step/disable/", account.disable_view, name="disable"),
     path("account/recovery-codes/", account.regenerate_view, name="regenerate"),
     path("account/sessions/sign-out-others/", account.sign_out_others, name="sign_out_others"),
+    path("account/sessions/<str:session_id>/end/", account.end_session_view, name="end_session"),
     path("account/confirm-password/", account.confirm_password, name="confirm_password"),
     path("account/password/", account.change_password_view, name="change_password"),
 ]

@@ -11,9 +11,9 @@ the same throttles (per account, per client network) as the pages.
    Or, for setup: ``POST /signin/setup`` (the QR code), ``POST /signin/setup/confirm`` (the
    first code -> ``signed_in`` with the recovery codes, once), or ``POST /signin/setup/postpone``
    while the enrolment period allows "Remind me later".
-3. The access token (12 hours) goes in ``Authorization: Bearer`` for ``GET /me`` and
-   ``POST /signout``; it dies with the user's sessions (reset, password change, sign out
-   everywhere) or deactivation.
+3. The access token (12 hours, and 30 minutes without a request, as the pages) goes in
+   ``Authorization: Bearer`` for ``GET /me`` and ``POST /signout``; it dies with the user's
+   sessions (reset, password change, sign out everywhere) or deactivation.
 
 These endpoints take no API key: a key shipped inside an app is not a secret, and a verify key
 could enrol any user. The user's own password and code are the credentials, and the throttles
@@ -37,6 +37,7 @@ from ...accounts.client_tokens import (
 )
 from ...accounts.models import SignInState, User
 from ...accounts.services import client_address
+from ...accounts.sessions import end_session, list_sessions
 from ...clock import get_clock
 from ...errors import AlreadyEnrolledError, EnrolmentExpiredError
 from ...mfa.recovery import format_recovery_code
@@ -54,7 +55,15 @@ from ...usecases.signin import (
 from ..auth import AccessTokenAuth
 from ..errors import ApiError
 from ..present import enrolment_out, mfa_status_out, user_brief
-from ..schemas import EnrolmentOut, MeOut, SignInCodeIn, SignInIn, SignInOut, SignInTokenIn
+from ..schemas import (
+    EnrolmentOut,
+    MeOut,
+    SessionOut,
+    SignInCodeIn,
+    SignInIn,
+    SignInOut,
+    SignInTokenIn,
+)
 from . import error_responses as errors
 
 router = Router(tags=["signin"], auth=None)
@@ -64,10 +73,17 @@ STEP = errors(400, 401, 403, 404, 409, 422, 429)
 
 
 def _signed_in(
-    user: User, method: str, *, address: str | None, device: str | None = None, **extra: Any
+    request: HttpRequest,
+    user: User,
+    method: str,
+    *,
+    address: str | None,
+    device: str | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     clock = get_clock()
-    token, text = issue_access_token(user, method, clock=clock, address=address)
+    agent = request.headers.get("User-Agent", "")
+    token, text = issue_access_token(user, method, clock=clock, address=address, user_agent=agent)
     done = finish_sign_in(user, method, clock=clock, address=address, device=device)
     return {
         "device_token": done.device_token,
@@ -131,7 +147,7 @@ def sign_in(request: HttpRequest, body: SignInIn) -> Any:
     )
     user = accepted.user
     if accepted.next == NextStep.DONE:
-        return _signed_in(user, "password", address=address, device=body.device_token)
+        return _signed_in(request, user, "password", address=address, device=body.device_token)
     stage = SignInState.CODE if accepted.next == NextStep.CODE else SignInState.SETUP
     state, text = begin_sign_in(user, stage, clock=clock)
     return _pending(state, text, accepted.decision, recovery_only=accepted.recovery_only)
@@ -155,6 +171,7 @@ def sign_in_code(request: HttpRequest, body: SignInCodeIn) -> Any:
     verification = enter_code(user, body.code, clock=get_clock(), address=address)
     _finish(state)
     return _signed_in(
+        request,
         user,
         verification.method,
         address=address,
@@ -198,6 +215,7 @@ def sign_in_setup_confirm(request: HttpRequest, body: SignInCodeIn) -> Any:
     codes = confirm_enrolment(user, state.enrolment_id, body.code, clock=clock, address=address)
     _finish(state)
     return _signed_in(
+        request,
         user,
         "setup",
         address=address,
@@ -226,7 +244,7 @@ def sign_in_setup_postpone(request: HttpRequest, body: SignInTokenIn) -> Any:
         postpone_setup(user, clock=clock, address=address)
         method = "postponed"
     _finish(state)
-    return _signed_in(user, method, address=address)
+    return _signed_in(request, user, method, address=address)
 
 
 @me_router.get(
@@ -256,4 +274,32 @@ def me(request: HttpRequest) -> Any:
 )
 def sign_out(request: HttpRequest) -> Any:
     revoke_access_token(request.auth, clock=get_clock(), address=client_address(request))  # type: ignore[attr-defined]
+    return Status(204, None)
+
+
+@me_router.get(
+    "/me/sessions",
+    response={200: list[SessionOut], **errors(401)},
+    summary="The signed-in user's sessions: browsers and apps",
+    operation_id="list_sessions",
+)
+def sessions(request: HttpRequest) -> Any:
+    """Newest use first; ``current`` marks this access token's. Each ends 12 hours after the
+    sign-in and after 30 minutes without a request."""
+    token = request.auth  # type: ignore[attr-defined]
+    return list_sessions(token.user, clock=get_clock(), current=f"api-{token.pk}")
+
+
+@me_router.delete(
+    "/me/sessions/{session_id}",
+    response={204: None, **errors(401, 404)},
+    summary="End one of the signed-in user's sessions",
+    operation_id="end_session",
+)
+def end_one_session(request: HttpRequest, session_id: str) -> Any:
+    """404 ``not_found`` when the user has no such session (ended already, or another user's).
+    Ending this access token's own session is the same as ``POST /signout``."""
+    token = request.auth  # type: ignore[attr-defined]
+    if not end_session(token.user, session_id, clock=get_clock(), address=client_address(request)):
+        raise ApiError("not_found", "There is no such session of yours.")
     return Status(204, None)

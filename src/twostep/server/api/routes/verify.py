@@ -11,20 +11,24 @@ differs for a reused code would confirm a right code, and one that differs for a
 is a state leak (Keycloak PR #13867, privacyidea/keycloak-provider#71). Only throttling is
 different: 429 with ``Retry-After``, decided before the code is looked at. ``GET /status``
 tells the relying party (not the person typing) whether the account is locked.
+
+A verify key belongs to an application: it enrols and reads the status of that application's
+users only (404 ``user_not_found`` for anyone else), and an external id is the application's
+own (:mod:`twostep.server.applications.members` decides, with the admin's
+``may_enrol_any_user`` grant).
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 import uuid
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from ...accounts.models import User, same_text
-from ...accounts.services import create_user
+from ...accounts.models import User
+from ...applications.members import issuer_for, may_manage
+from ...applications.models import ApiKey
 from ...clock import get_clock
 from ...errors import (
     CodeRejectedError,
@@ -36,6 +40,7 @@ from ...mfa.enrolment import get_enrolment
 from ...mfa.models import PendingEnrolment
 from ...mfa.recovery import format_recovery_code
 from ...policy.services import decide
+from ...usecases.app_users import create_app_user as make_app_user
 from ...usecases.enrolment import confirm_enrolment, start_enrolment
 from ...usecases.verification import verify_by
 from ..auth import AnyKey, VerifyKey
@@ -98,7 +103,7 @@ def verify(request: HttpRequest, body: VerifyIn) -> Any:
     404 ``user_not_found``, 403 ``user_inactive``, 409 ``not_enrolled``, 422 ``malformed_code``
     (not a code at all: not counted as an attempt), 429 ``throttled`` (with ``Retry-After``).
     """
-    lookup = user_lookup(body)
+    lookup = user_lookup(body, request.auth, manage=False)  # type: ignore[attr-defined]
     if lookup is None:
         raise no_such_user()
     try:
@@ -123,7 +128,7 @@ def verify(request: HttpRequest, body: VerifyIn) -> Any:
     operation_id="status",
 )
 def status(request: HttpRequest, ref: Query[UserRef]) -> Any:
-    user = resolve_user(ref)
+    user = resolve_user(ref, request.auth)  # type: ignore[attr-defined]
     return mfa_status_out(user, decide(user, clock=get_clock()))
 
 
@@ -137,23 +142,26 @@ def start(request: HttpRequest, body: EnrolmentIn) -> Any:
     """A new pending secret (10 minutes; replaces an earlier pending one): show the QR code (or
     the key) to the user, then confirm with the code their app shows. Refused for
     administrators (403 ``protected``: they set it up themselves on the pages) and for users
-    who have it set up already (409 ``already_enrolled``)."""
-    user = _usable(resolve_user(body))
+    who have it set up already (409 ``already_enrolled``). A key enrols only its application's
+    users (404 ``user_not_found`` for others) unless an administrator granted it
+    ``may_enrol_any_user``; the authenticator shows the application's issuer."""
+    key = request.auth  # type: ignore[attr-defined]
+    user = _usable(resolve_user(body, key))
     if user.role.is_admin:
         raise ApiError(
             "protected",
             "Administrators set up two-step verification themselves, on the sign-in pages.",
         )
-    enrolment = start_enrolment(user, clock=get_clock())
+    enrolment = start_enrolment(user, clock=get_clock(), issuer=issuer_for(key))
     return Status(201, enrolment_out(enrolment, user))
 
 
-def _pending_user(enrolment_id: uuid.UUID) -> User:
+def _pending_user(key: ApiKey, enrolment_id: uuid.UUID) -> User:
     user_id = (
         PendingEnrolment.objects.filter(pk=enrolment_id).values_list("user_id", flat=True).first()
     )
     user = User.objects.select_related("role").filter(pk=user_id).first() if user_id else None
-    if user is None:
+    if user is None or not may_manage(key, user):  # another application's: as if none
         raise EnrolmentExpiredError()
     return _usable(user)
 
@@ -165,8 +173,10 @@ def _pending_user(enrolment_id: uuid.UUID) -> User:
     operation_id="get_enrolment",
 )
 def get(request: HttpRequest, enrolment_id: uuid.UUID) -> Any:
-    user = _pending_user(enrolment_id)
-    return enrolment_out(get_enrolment(user, enrolment_id, clock=get_clock()), user)
+    key = request.auth  # type: ignore[attr-defined]
+    user = _pending_user(key, enrolment_id)
+    enrolment = get_enrolment(user, enrolment_id, clock=get_clock(), issuer=issuer_for(key))
+    return enrolment_out(enrolment, user)
 
 
 @router.post(
@@ -178,7 +188,7 @@ def get(request: HttpRequest, enrolment_id: uuid.UUID) -> Any:
 def confirm(request: HttpRequest, enrolment_id: uuid.UUID, body: ConfirmIn) -> Any:
     """400 ``invalid_code`` when the code does not match (the setup stays pending), 404
     ``enrolment_expired``. On success the user is signed out of every session and mailed."""
-    user = _pending_user(enrolment_id)
+    user = _pending_user(request.auth, enrolment_id)  # type: ignore[attr-defined]
     codes = confirm_enrolment(
         user, enrolment_id, body.code, clock=get_clock(), address=body.client_address
     )
@@ -189,16 +199,6 @@ def confirm(request: HttpRequest, enrolment_id: uuid.UUID, body: ConfirmIn) -> A
     }
 
 
-_NOT_USERNAME = re.compile(r"[^\w.+-]+")
-
-
-def _username_for(external_id: str) -> str:
-    base = _NOT_USERNAME.sub("-", external_id).strip("-.")[:120] or "user"
-    if not User.objects.filter(same_text("username", base)).exists():
-        return base
-    return f"{base}-{hashlib.sha256(external_id.encode()).hexdigest()[:10]}"
-
-
 @router.post(
     "/users",
     response={201: UserBrief, **errors(400, 401, 403, 422)},
@@ -207,19 +207,18 @@ def _username_for(external_id: str) -> str:
 )
 def create_app_user(request: HttpRequest, body: AppUserIn) -> Any:
     """Only for verify keys made with ``allow_create_users`` (403 ``create_users_not_allowed``
-    otherwise). The user has no password and cannot sign in to the pages; ``username``
-    defaults to the external id made safe (with a hash suffix if taken)."""
+    otherwise). The user has no password and cannot sign in to the pages; the external id is
+    the application's own (unique within it: another application may use the same one);
+    ``username`` defaults to the external id made safe (with a hash suffix if taken)."""
     key = request.auth  # type: ignore[attr-defined]
     if not key.allow_create_users:
         raise ApiError("create_users_not_allowed", "This API key is not allowed to create users.")
-    external_id = body.external_id.strip()
-    user = create_user(
-        username=body.username or _username_for(external_id),
+    user = make_app_user(
+        key,
+        external_id=body.external_id,
+        username=body.username,
         email=body.email,
-        password=None,
         display_name=body.display_name,
-        external_id=external_id,
-        actor=key.created_by,
         clock=get_clock(),
     )
     return Status(201, user_brief(user))

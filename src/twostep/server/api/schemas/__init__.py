@@ -43,6 +43,7 @@ from .common import (
 )
 from .signin import (
     MeOut,
+    SessionOut,
     SignInCodeIn,
     SignInIn,
     SignInOut,
@@ -96,6 +97,7 @@ __all__ = [
     "RoleIn",
     "RoleOut",
     "RolePatchIn",
+    "SessionOut",
     "SignInCodeIn",
     "SignInIn",
     "SignInOut",

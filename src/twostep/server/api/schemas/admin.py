@@ -18,6 +18,7 @@ from .common import (
     EmailOrEmpty,
     ExternalId,
     Id,
+    Issuer,
     Limit,
     MfaStatus,
     Moment,
@@ -246,6 +247,14 @@ class ApiKeyOut(Schema):
     scope: Scope
     prefix: str
     allow_create_users: bool
+    application: str | None = Field(description="verify keys: the application they belong to")
+    issuer: str | None = Field(
+        description="the name the application's users see in their authenticator (null: the "
+        "organisation's)"
+    )
+    may_enrol_any_user: bool = Field(
+        description="may enrol and read any user, not only its application's"
+    )
     created_by: str | None
     created_at: datetime
     last_used_at: datetime | None
@@ -261,3 +270,17 @@ class ApiKeyIn(Body):
     name: Name100
     scope: Scope
     allow_create_users: bool = False
+    application: Name100 | None = Field(
+        default=None,
+        description='verify keys: the application\'s name (made when new; default "Default"); '
+        "its users and external ids are its own",
+    )
+    issuer: Issuer | None = Field(
+        default=None, description="sets the application's issuer (shown in authenticators)"
+    )
+    may_enrol_any_user: bool = Field(
+        default=False,
+        description="verify keys: may enrol and read any user (for example people who sign in "
+        "with a password), not only its application's. Off by default: only grant it to an "
+        "application that authenticates the user itself before enrolling them",
+    )

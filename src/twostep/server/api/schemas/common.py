@@ -84,6 +84,7 @@ ShortText = Annotated[str, StringConstraints(min_length=0, max_length=64), _CLEA
 Name100 = Annotated[str, StringConstraints(min_length=1, max_length=100), _CLEAN]
 Name150 = Annotated[str, StringConstraints(min_length=1, max_length=150), _CLEAN]
 Search = Annotated[str, StringConstraints(min_length=0, max_length=100), _CLEAN]
+Issuer = Annotated[str, StringConstraints(min_length=0, max_length=100), _CLEAN]
 Description = Annotated[str, StringConstraints(min_length=0, max_length=300), _CLEAN]
 DisplayName = Annotated[str, StringConstraints(min_length=0, max_length=150), _CLEAN]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024), _CLEAN]

@@ -78,3 +78,15 @@ class MeOut(Schema):
     expires_at: datetime
     method: str
     password_change_required: bool = False
+
+
+class SessionOut(Schema):
+    """A signed-in session of the user: in a browser (``web``) or an app (``api``)."""
+
+    id: str = Field(description="``web-<n>`` or ``api-<n>``")
+    kind: Literal["web", "api"]
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str
+    address: str | None
+    current: bool = Field(description="the session of this access token")

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ...accounts.services import check_password_for_sign_in, client_address, sign_out_everywhere
+from ...accounts.sessions import end_session, list_sessions
 from ...clock import get_clock
 from ...errors import InvalidUserDataError, ServiceError, SignInFailedError, StepUpRequiredError
 from ...mfa.devices import device_for, lockout_status, recovery_codes_left
@@ -42,8 +43,27 @@ def account(request: HttpRequest) -> HttpResponse:
             "decision": decide(user, clock=clock),
             "recovery_left": recovery_codes_left(user),
             "lockout": lockout_status(user, clock=clock),
+            "sessions": list_sessions(user, clock=clock, current=_current(request)),
         },
     )
+
+
+def _current(request: HttpRequest) -> str | None:
+    row = request.session.get(state.SESSION_ROW)
+    return f"web-{row}" if isinstance(row, int) else None
+
+
+@login_required
+@require_POST
+def end_session_view(request: HttpRequest, session_id: str) -> HttpResponse:
+    user = state.signed_in(request)
+    if session_id == _current(request):
+        messages.error(request, "To end this session, sign out.")
+    elif end_session(user, session_id, clock=get_clock(), address=client_address(request)):
+        messages.success(request, "That session is signed out.")
+    else:
+        messages.error(request, "That session had ended already.")
+    return redirect("web:account")
 
 
 def _step_up_action(request: HttpRequest, template: str, action: str) -> HttpResponse:

@@ -152,6 +152,9 @@ def create_key(request: HttpRequest, body: ApiKeyIn) -> Any:
         name=body.name,
         scope=body.scope,
         allow_create_users=body.allow_create_users,
+        application=body.application,
+        issuer=body.issuer,
+        may_enrol_any_user=body.may_enrol_any_user,
         **who(request),
     )
     return Status(201, api_key_out(key, text))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_moved_in"),
+        ("accounts", "0006_web_sessions"),
     ]
 
     operations = [
