@@ -368,8 +368,8 @@ from twostep.server.accounts.models import Role, User
 from twostep.server.accounts.services import create_user
 from twostep.server.clock import FileOffsetClock
 from twostep.server.accounts.directory import create_group
-from server import actions as mfa
 from twostep.server.policy.services import require_user, set_org_policy
+from twostep.server.usecases import enrolment as mfa
 
 clock = FileOffsetClock(Path(sys.argv[1]))
 rng = random.Random(7)
