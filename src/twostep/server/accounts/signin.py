@@ -6,7 +6,8 @@ between requests (the pages in the session, the API in a sign-in token).
 
 1. :func:`next_step` says, from the decision, what comes after the password: ``code`` (2FA is
    set up: ask for it, whether or not it is required), ``setup`` (required, not set up,
-   deadline ahead or due now), or ``done`` (not required). It raises
+   deadline ahead or due now), or ``done`` (not required; or set up and this browser is a
+   remembered one, see :mod:`.remembered`). It raises
    ``SetupDeadlinePassedError`` (required, not set up, the enrolment period ran out: recorded)
    or ``LockedOutError`` (too many wrong codes).
 2. The caller keeps "password accepted" for at most :data:`PENDING_LIFETIME` (5 minutes) for
@@ -71,16 +72,22 @@ class Standing(Protocol):
 
 
 def next_step(
-    user: User, decision: Standing, *, clock: Clock, address: str | None = None
+    user: User,
+    decision: Standing,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    remembered: bool = False,
 ) -> NextStep:
-    """What the user must do now, given the policy's decision."""
+    """What the user must do now, given the policy's decision. ``remembered``: this browser
+    is a remembered one (``remembered.recognise``), which skips the code, never setup."""
     if decision.enrolled:
         if decision.locked_out:
             record(
                 Events.LOCKED_OUT_REFUSED, clock=clock, actor=user, subject=user, address=address
             )
             raise LockedOutError()
-        return NextStep.CODE
+        return NextStep.DONE if remembered else NextStep.CODE
     if decision.locked:
         record(
             Events.DEADLINE_REFUSED,

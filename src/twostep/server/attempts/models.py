@@ -1,7 +1,8 @@
 """The counters of attempts: one row per lane and key (an account, a typed name, a network).
 
-``scope`` is the lane (``code``, ``password``, ``address``); ``key`` the account id, ``name:`` and
-a hash of a typed name, or a network. The rules are in :mod:`.throttle`.
+``scope`` is the lane (``code``, ``password``, ``address``, ``reset``, ``reset_network``);
+``key`` the account id, ``name:`` and a hash of a typed name, or a network.
+The rules are in :mod:`.throttle`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ class Throttle(models.Model):
     CODE = "code"
     PASSWORD = "password"  # noqa: S105 - a lane name
     ADDRESS = "address"
+    RESET = "reset"  # password reset links asked for, per account (or typed address)
+    RESET_NETWORK = "reset_network"  # the same, per client network
 
     scope = models.CharField(max_length=16)
     key = models.CharField(max_length=128)

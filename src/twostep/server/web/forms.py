@@ -113,3 +113,48 @@ class OwnerForm(Form):
         if data.get("password") and data.get("password") != data.get("password2"):
             self.add_error("password2", "The two passwords are not the same.")
         return data
+
+
+class RememberCodeForm(CodeForm):
+    """The code, and "Remember this browser" when the organisation allows it."""
+
+    remember = forms.BooleanField(required=False, label="Remember this browser")
+
+    def __init__(self, *args: Any, days: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "remember"
+        ].label = f"Remember this browser for {days} day{'s' if days != 1 else ''}"
+        self.fields[
+            "remember"
+        ].help_text = "Skip the code on this browser until then. Not on a shared computer."
+
+
+class ForgotForm(Form):
+    identifier = forms.CharField(
+        label="Email or username",
+        max_length=254,
+        widget=forms.TextInput(attrs=_attrs(autocomplete="email", autofocus=True)),
+    )
+
+
+class NewPasswordForm(Form):
+    password = forms.CharField(
+        label="New password",
+        max_length=1024,
+        strip=False,
+        help_text="At least 10 characters; not a common password.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+    )
+    password2 = forms.CharField(
+        label="New password again",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", "The two passwords are not the same.")
+        return data

@@ -12,6 +12,9 @@ Keys (JSON, server-side session; the cookie holds only the random session id):
 ``ts_verified_at`` when a code was last verified in this session (step-up: 10 minutes)
 ``ts_codes``       recovery codes to show once, AES-GCM sealed to this session and user, so
                    the session table never holds them in clear
+
+And one cookie of its own: :data:`REMEMBER_COOKIE`, a remembered browser's signed proof
+(``accounts.remembered``): HttpOnly, SameSite=Lax, Secure on https, until it expires.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import login, update_session_auth_hash
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..accounts.models import User
@@ -39,6 +43,34 @@ VERIFIED_AT = "ts_verified_at"
 CODES = "ts_codes"
 SIGNED_IN_AT = "ts_signed_in_at"
 BACKEND = "twostep.server.accounts.backends.UserBackend"
+#: Verification methods that are not a code: they leave no step-up time behind.
+NOT_A_CODE = frozenset({"password", "remembered"})
+
+
+def remember_cookie_name() -> str:
+    return "__Host-twostep-device" if settings.SESSION_COOKIE_SECURE else "twostep_device"
+
+
+def remembered_cookie(request: HttpRequest) -> str | None:
+    return request.COOKIES.get(remember_cookie_name())
+
+
+def set_remembered_cookie(
+    request: HttpRequest, response: HttpResponse, value: str, expires: datetime
+) -> None:
+    response.set_cookie(
+        remember_cookie_name(),
+        value,
+        expires=expires,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+        path="/",
+    )
+
+
+def clear_remembered_cookie(response: HttpResponse) -> None:
+    response.delete_cookie(remember_cookie_name(), path="/", samesite="Lax")
 
 
 def signed_in(request: HttpRequest) -> User:
@@ -119,7 +151,7 @@ def complete_login(
     login(request, user, backend=BACKEND)
     now = clock().timestamp()
     request.session[AUTH_AT] = now  # (login() stamped SIGNED_IN_AT: see WebConfig.ready)
-    if method != "password":
+    if method not in NOT_A_CODE:
         request.session[VERIFIED_AT] = now
     for key, value in keep.items():
         if value is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import account, setup, signin
+from .views import account, password, setup, signin
 
 app_name = "web"
 urlpatterns = [
@@ -15,11 +15,14 @@ urlpatterns = [
     path("signin/code/", signin.code, name="code"),
     path("signin/recovery/", signin.recovery, name="recovery"),
     path("signout/", signin.signout, name="signout"),
+    path("signin/forgot/", password.forgot, name="forgot"),
+    path("signin/reset/<str:uidb64>/<str:token>/", password.reset_link, name="reset_link"),
     path("two-step/setup/", setup.setup, name="setup"),
     path("two-step/enabled/", setup.enabled, name="enabled"),
     path("account/", account.account, name="account"),
     path("account/two-step/disable/", account.disable_view, name="disable"),
     path("account/recovery-codes/", account.regenerate_view, name="regenerate"),
     path("account/sessions/sign-out-others/", account.sign_out_others, name="sign_out_others"),
+    path("account/browsers/forget/", account.forget_browser, name="forget_browser"),
     path("account/confirm-password/", account.confirm_password, name="confirm_password"),
 ]

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from ...accounts.models import User
 from ...accounts.services import (
     client_address,
     create_owner,
@@ -26,9 +27,15 @@ from ...errors import (
     SetupLinkError,
 )
 from ...mfa.devices import recovery_codes_left
-from ...usecases.signin import NextStep, enter_code, start_sign_in
+from ...usecases.signin import (
+    NextStep,
+    enter_code,
+    remember_browser,
+    remember_days,
+    start_sign_in,
+)
 from .. import state
-from ..forms import CodeForm, OwnerForm, RecoveryForm, SignInForm
+from ..forms import CodeForm, OwnerForm, RecoveryForm, RememberCodeForm, SignInForm
 
 EXPIRED = (
     "Your sign-in expired (the code must follow the password within 5 minutes). Sign in again."
@@ -104,6 +111,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["password"],
                 clock=clock,
                 address=address,
+                remembered=state.remembered_cookie(request),
             )
         except (SetupDeadlinePassedError, LockedOutError) as exc:
             return render(
@@ -118,7 +126,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             if accepted.next == NextStep.DONE:
                 return redirect(
                     state.complete_login(
-                        request, accepted.user, "password", clock, address, next_url=next_url
+                        request, accepted.user, accepted.method, clock, address, next_url=next_url
                     )
                 )
             stage = "code" if accepted.next == NextStep.CODE else "setup"
@@ -139,8 +147,14 @@ def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
     if user is None:
         messages.error(request, EXPIRED)
         return redirect("web:signin")
-    form_class = RecoveryForm if recovery else CodeForm
-    form = form_class(request.POST or None)
+    days = 0 if recovery else remember_days()
+    form: CodeForm | RecoveryForm
+    if recovery:
+        form = RecoveryForm(request.POST or None)
+    elif days:
+        form = RememberCodeForm(request.POST or None, days=days)
+    else:
+        form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -174,7 +188,10 @@ def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
                         + (": make new ones below." if left < 5 else "."),
                     )
                 next_url = state.complete_login(request, user, verification.method, clock, address)
-                return redirect("web:account" if recovery else next_url)
+                response = redirect("web:account" if recovery else next_url)
+                if form.cleaned_data.get("remember"):
+                    _remember(request, response, user)
+                return response
         status = 400
     template = "web/recovery.html" if recovery else "web/code.html"
     return render(
@@ -183,6 +200,20 @@ def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
         {"form": form, "pending_user": user, "recovery_left": recovery_codes_left(user)},
         status=status,
     )
+
+
+def _remember(request: HttpRequest, response: HttpResponse, user: User) -> None:
+    try:
+        value, expires = remember_browser(
+            user,
+            clock=get_clock(),
+            address=client_address(request),
+            label=request.headers.get("User-Agent", ""),
+        )
+    except ServiceError as exc:  # turned off since the page was shown
+        messages.info(request, exc.message)
+        return
+    state.set_remembered_cookie(request, response, value, expires)
 
 
 @require_http_methods(["GET", "POST"])
