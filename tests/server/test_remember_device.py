@@ -198,3 +198,19 @@ def test_the_console_sets_the_days(enrolled: Member, clock: FakeClock) -> None:
     )
     assert too_many.status_code == 302
     assert remember_days() == 30
+
+
+def test_the_admin_sees_them_and_signs_the_user_out_everywhere(
+    on: None, enrolled: Member, clock: FakeClock
+) -> None:
+    client = remembered_client(enrolled, clock)
+    owner = enrol(make_user(clock, "olivia", role="owner"), clock)
+    console = Client(enforce_csrf_checks=True)
+    sign_in(console, owner)
+    post_form(console, "/signin/code/", {"code": owner.code(clock)})
+    user_page = f"/console/users/{enrolled.user.pk}/"
+    assert "No remembered browsers" not in console.get(user_page).content.decode()
+    done = post_form(console, f"{user_page}sign-out/", {}, form_path=user_page)
+    assert done.status_code == 302
+    assert "No remembered browsers" in console.get(user_page).content.decode()
+    assert sign_in_again(client, enrolled) == "/signin/code/"
