@@ -142,7 +142,7 @@ def test_every_page_fits_a_phone_and_passes_axe(phone: tuple[Phone, Inbox]) -> N
     add_user(setup, "maria.fernanda.de.la.cruz-example", "Field engineers with a long group name")
     setup.goto(s.base + "console/security/")
     setup.get_by_label("Users may skip the code on a browser they trust for").select_option("7")
-    setup.locator("#remember").get_by_role("button", name="Save").click()
+    setup.get_by_role("button", name="Save the browser setting").click()
     setup.goto(s.base + "console/users/")
     member_url = setup.get_by_role("link", name=re.compile("maria.fernanda")).first.get_attribute(
         "href"
@@ -307,7 +307,7 @@ def test_a_remembered_browser_skips_the_code_until_it_expires(
     s.sign_in(admin, "owner")
     admin.goto(s.base + "console/security/")
     admin.get_by_label("Users may skip the code on a browser they trust for").select_option("1")
-    admin.locator("#remember").get_by_role("button", name="Save").click()
+    admin.get_by_role("button", name="Save the browser setting").click()
     expect(admin.get_by_text("users may remember a browser for 1 day")).to_be_visible()
 
     page = s.context(390).new_page()
