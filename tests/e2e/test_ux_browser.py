@@ -34,6 +34,7 @@ from server.support import PASSWORD, ServerProcess, base_env, enrol_owner_over_h
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(600)]
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = ROOT / "artifacts" / "screenshots"
 PHONES = (320, 390)
 NEW_PASSWORD = "a brand new passphrase 42"
 
@@ -124,6 +125,10 @@ def overflow(page: Page) -> str | None:
 
 def check(page: Page, problems: list[str], *, axe: bool = True) -> None:
     page.wait_for_load_state("load")
+    if axe:  # at 390 px: a picture of each page for review (artifacts/screenshots/phone-*.png)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        slug = re.sub(r"[^a-z0-9]+", "-", page.url.split("/", 3)[-1]).strip("-") or "home"
+        page.screenshot(path=str(SHOTS / f"phone-{slug}.png"), full_page=True)
     wide = overflow(page)
     if wide:
         problems.append(wide)
