@@ -21,7 +21,8 @@ Functions:
   mails to addresses that are not users yet, e.g. invitations).
 
 Templates of the server: ``mfa_enabled``, ``mfa_disabled``, ``recovery_used``,
-``code_reused``, ``locked_out``, ``mfa_reset``, ``recovery_regenerated``. The console adds its
+``code_reused``, ``locked_out``, ``mfa_reset``, ``recovery_regenerated``,
+``password_reset_link``, ``password_reset_done``. The console adds its
 own (invitation, requirement, reminder) under ``<app>/templates/mail/``.
 """
 

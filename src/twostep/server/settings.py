@@ -99,6 +99,7 @@ else:
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["twostep.server.accounts.backends.UserBackend"]
+PASSWORD_RESET_TIMEOUT = 3600  # a "Forgot password" link works for an hour
 PASSWORD_HASHERS = ["twostep.server.accounts.hashers.Argon2idHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

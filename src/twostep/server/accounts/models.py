@@ -12,6 +12,10 @@
 - :class:`Organisation`: the single row (pk=1) for installation-wide facts: the name shown as
   the issuer in authenticator apps, and whether the owner account was created.
 
+- :class:`RememberedDevice`: a browser where the user ticked "Remember this browser" after a
+  code: its random id (in the browser's signed cookie), the session epoch it was made in (it
+  ends when the epoch moves: password change, 2FA reset, sign out everywhere, an admin), when
+  it expires. The rules are in :mod:`.remembered`.
 - :class:`Invitation`: an invited user's one-time link to choose a password (and so verify the
   email address). Only a SHA-256 hash of the link's token is stored; one open invitation per
   user (a new one replaces the old); it expires after :data:`INVITATION_LIFETIME`.
@@ -32,6 +36,7 @@ from typing import Any, ClassVar, Final
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Lower
@@ -44,6 +49,7 @@ ADMIN = "admin"
 MEMBER = "member"
 BUILTIN_ROLES = (OWNER, ADMIN, MEMBER)
 INVITATION_LIFETIME: Final = timedelta(days=7)
+MAX_REMEMBER_DAYS: Final = 30
 
 
 class Role(models.Model):
@@ -150,6 +156,11 @@ class Organisation(models.Model):
     # SHA-256 (hex) of the one-time token of the setup link that ``twostep serve`` prints on
     # the first start: creating the owner on the pages needs it. Empty: no link is valid.
     setup_token_hash = models.CharField(max_length=64, blank=True, default="")
+    # "Remember this browser": days a browser may skip the code step after a code (1 to
+    # MAX_REMEMBER_DAYS); 0: off, the default.
+    remember_device_days = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_REMEMBER_DAYS)]
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -240,3 +251,25 @@ class WebSession(models.Model):
 
     def __str__(self) -> str:
         return f"web session {self.pk} of user {self.user_id}"
+
+
+class RememberedDevice(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="remembered_devices"
+    )
+    device_id = models.CharField(max_length=32, unique=True)
+    epoch = models.PositiveIntegerField()
+    label = models.CharField(max_length=120, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        indexes: ClassVar = [
+            models.Index(fields=["user", "expires_at"], name="remembered_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"remembered browser of user {self.user_id}"

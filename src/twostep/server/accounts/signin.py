@@ -6,10 +6,11 @@ between requests (the pages in the session, the API in a sign-in token).
 
 1. :func:`next_step` says, from the decision, what comes after the password: ``code`` (2FA is
    set up: ask for it, whether or not it is required), ``setup`` (required, not set up,
-   deadline ahead or due now), or ``done`` (not required). It raises
-   ``SetupDeadlinePassedError`` (required, not set up, the enrolment period ran out: recorded).
-   An account locked after too many wrong codes goes to the code step too, where only a
-   recovery code is accepted (``recovery_only``; a one-time code raises ``LockedOutError``).
+   deadline ahead or due now), or ``done`` (not required; or set up and this browser is a
+   remembered one, see :mod:`.remembered`). It raises ``SetupDeadlinePassedError``
+   (required, not set up, the enrolment period ran out: recorded). An account locked after too
+   many wrong codes goes to the code step, where only a recovery code is accepted
+   (``recovery_only``; a one-time code raises ``LockedOutError``), remembered browser or not.
 2. The caller keeps "password accepted" for at most :data:`PENDING_LIFETIME` (5 minutes) for
    the code step, or :data:`SETUP_LIFETIME` (10 minutes, the life of a pending secret) for
    setup, under a new session id.
@@ -81,13 +82,21 @@ class Standing(Protocol):
 
 
 def next_step(
-    user: User, decision: Standing, *, clock: Clock, address: str | None = None
+    user: User,
+    decision: Standing,
+    *,
+    clock: Clock,
+    address: str | None = None,
+    remembered: bool = False,
 ) -> NextStep:
-    """What the user must do now, given the policy's decision."""
+    """What the user must do now, given the policy's decision. ``remembered``: this browser
+    is a remembered one (``remembered.recognise``), which skips the code, never setup."""
     if decision.enrolled:
-        # Locked after too many wrong codes: still the code step, where only a recovery code
-        # is accepted now (the owner's way back, mfa.verification).
-        return NextStep.CODE
+        if decision.locked_out:
+            # Locked after too many wrong codes: the code step, where only a recovery code is
+            # accepted now (the owner's way back, mfa.verification); a remembered browser too.
+            return NextStep.CODE
+        return NextStep.DONE if remembered else NextStep.CODE
     if decision.locked:
         record(
             Events.DEADLINE_REFUSED,

@@ -1,8 +1,8 @@
 """The counters of attempts: one row per lane and key (an account, a typed name, a network).
 
-``scope`` is the lane (``code``, ``password``, ``address``, ``device``, ``recovery``); ``key`` the
-account id, ``name:`` and a hash of a typed name, a network, or a known device's id. The rules
-are in :mod:`.throttle`.
+``scope`` is the lane (``code``, ``password``, ``address``, ``device``, ``recovery``,
+``reset``, ``reset_network``); ``key`` the account id, ``name:`` and a hash of a typed name, a
+network, or a known device's id. The rules are in :mod:`.throttle`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ class Throttle(models.Model):
     ADDRESS = "address"
     DEVICE = "device"  # a known device's password failures (key: its device id)
     RECOVERY = "recovery"  # recovery codes while the code lane is locked (key: account id)
+    RESET = "reset"  # password reset links asked for, per account (or typed address)
+    RESET_NETWORK = "reset_network"  # the same, per client network
 
     scope = models.CharField(max_length=16)
     key = models.CharField(max_length=128)

@@ -26,6 +26,11 @@ Three lanes, all across sessions and processes (RFC 4226 §7.3, NIST SP 800-63B 
     starts again after an hour without failures (not on a success: anyone with an account of
     their own could clear it). Kept in Redis when ``TWOSTEP_REDIS_URL`` is set (keys expire
     after an hour), else in the database.
+``reset`` (per account, or per typed address when no account has it) and ``reset_network``
+    (per client network): password reset links asked for ("Forgot password"). Every request
+    counts; :func:`reset_delay` (n) = 0 for the first 3, then min(2^(n-4) minutes, 1 hour), and
+    :func:`reset_network_delay` the same after 10 (a shared office network). A completed reset
+    clears the account's count. So a mailbox gets at most a few links, then one an hour.
 
 Account lanes are *claimed* before a code is checked: the claim is one conditional UPDATE that
 counts the attempt as a failure in advance and sets the next allowed time; a success then
@@ -77,6 +82,8 @@ __all__ = [
     "network_of",
     "password_delay",
     "recovery_delay",
+    "reset_delay",
+    "reset_network_delay",
     "status",
     "succeed",
     "unlock",
@@ -90,6 +97,9 @@ RECOVERY_FREE_FAILURES: Final = 5
 RECOVERY_DELAY_CAP: Final = 60
 _EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 ADDRESS_MEMORY: Final = timedelta(hours=1)
+RESET_FREE_REQUESTS: Final = 3
+RESET_NETWORK_FREE_REQUESTS: Final = 10
+RESET_DELAY_CAP: Final = 3600
 
 
 def code_delay(failures: int) -> int:
@@ -114,17 +124,33 @@ def recovery_delay(failures: int) -> int:
     return min(int(2 ** min(failures - RECOVERY_FREE_FAILURES, 20)), RECOVERY_DELAY_CAP)
 
 
+def reset_delay(failures: int) -> int:
+    if failures <= RESET_FREE_REQUESTS:
+        return 0
+    return min(60 * int(2 ** min(failures - RESET_FREE_REQUESTS - 1, 20)), RESET_DELAY_CAP)
+
+
+def reset_network_delay(failures: int) -> int:
+    if failures <= RESET_NETWORK_FREE_REQUESTS:
+        return 0
+    return min(60 * int(2 ** min(failures - RESET_NETWORK_FREE_REQUESTS - 1, 20)), RESET_DELAY_CAP)
+
+
 _DELAYS = {
     Throttle.CODE: code_delay,
     Throttle.PASSWORD: password_delay,
     Throttle.DEVICE: password_delay,
     Throttle.RECOVERY: recovery_delay,
+    Throttle.RESET: reset_delay,
+    Throttle.RESET_NETWORK: reset_network_delay,
 }
 _DELAY_CAP_BY_LANE = {
     Throttle.CODE: CODE_DELAY_CAP,
     Throttle.PASSWORD: CODE_DELAY_CAP,
     Throttle.DEVICE: CODE_DELAY_CAP,
     Throttle.RECOVERY: RECOVERY_DELAY_CAP,
+    Throttle.RESET: RESET_DELAY_CAP,
+    Throttle.RESET_NETWORK: RESET_DELAY_CAP,
 }
 
 

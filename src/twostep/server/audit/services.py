@@ -82,6 +82,14 @@ class Events:
     ENROLMENT_EXTENDED = "policy.enrolment_extended"
     REQUIREMENT_LIFTED = "policy.user_requirement_lifted"
     ADMIN_REQUIREMENT_SET = "policy.admin_required"
+    RESET_REQUESTED = "password.reset_requested"
+    RESET_THROTTLED = "password.reset_throttled"
+    RESET_LINK_REFUSED = "password.reset_link_refused"
+    PASSWORD_RESET = "password.reset_done"  # noqa: S105 - an event name
+    DEVICE_REMEMBERED = "session.device_remembered"
+    DEVICE_RECOGNISED = "signin.device_remembered"
+    DEVICE_FORGOTTEN = "session.device_forgotten"
+    REMEMBER_SETTING = "policy.remember_device_changed"
 
 
 class ConsoleEvents:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from ..accounts.models import Group, Role
+from ..accounts.models import MAX_REMEMBER_DAYS, Group, Role
 from ..policy.models import MAX_DAYS, OrgPolicy
 from ..policy.queries import STATUSES
 
@@ -81,6 +81,20 @@ class PolicyForm(Form):
     def mode(self) -> str:
         data = self.cleaned_data
         return data["scope"] if data.get("enabled") else OrgPolicy.OFF
+
+
+class RememberForm(Form):
+    """ "Remember this browser": 0 (off) to 30 days."""
+
+    remember_days = forms.TypedChoiceField(
+        label="Users may skip the code on a browser they trust for",
+        choices=[(0, "Off: ask for the code at every sign-in")]
+        + [(n, f"{n} day{'s' if n != 1 else ''}") for n in range(1, MAX_REMEMBER_DAYS + 1)],
+        coerce=int,
+        initial=0,
+        help_text="After a code, users can tick “Remember this browser”. A password change, "
+        "a reset of two-step verification and “Sign out everywhere” end it.",
+    )
 
 
 class ResetForm(Form):

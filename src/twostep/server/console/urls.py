@@ -42,6 +42,7 @@ urlpatterns = [
     path("administrators/", org.administrators, name="administrators"),
     path("security/", org.security, name="security"),
     path("security/reset/", org.security_reset, name="security_reset"),
+    path("security/remember/", org.security_remember, name="security_remember"),
     path("audit/", audit.audit, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit_export"),
     path("confirm/", org.confirm, name="confirm"),

@@ -2,11 +2,13 @@
 password, then the code (or a recovery code), or setup, or "Remind me later". The state machine
 is :mod:`twostep.server.accounts.signin`; the policy's decision drives it.
 
-- ``start_sign_in(identifier, password, *, clock, address=None, device=None) ->
-  PasswordAccepted`` checks the password (throttled per account, or per known device when
-  ``device`` is the client's valid device token, and per network), asks the policy, and says
-  what comes next (``recovery_only``: locked after too many wrong codes, only a recovery code
-  gets in); raises ``SignInFailedError``, ``ThrottledError`` or ``SetupDeadlinePassedError``;
+- ``start_sign_in(identifier, password, *, clock, address=None, device=None,
+  remembered=None) -> PasswordAccepted`` checks the password (throttled per account, or per
+  known device when ``device`` is the client's valid device token, and per network), asks the
+  policy, and says what comes next (``recovery_only``: locked after too many wrong codes, only a
+  recovery code gets in; ``remembered``: the browser's remember-device cookie, which skips the
+  code while it is valid: ``accepted.method`` is then ``"remembered"``); raises
+  ``SignInFailedError``, ``ThrottledError`` or ``SetupDeadlinePassedError``;
 - ``recheck(user, *, clock, address=None) -> NextStep`` when a pending step resumes (the policy
   may have changed since the password);
 - ``enter_code(user, code, *, kind="any", clock, address=None) -> Verification``;
@@ -16,15 +18,20 @@ is :mod:`twostep.server.accounts.signin`; the policy's decision drives it.
 - ``finish_sign_in(user, method, *, clock, address=None, device=None) -> SignedIn`` records
   the completed sign-in and issues the client's device token (``accounts.known_devices``);
   says whether the password must be changed first (a recovery code lifted a lockout).
+- ``remember_browser(user, *, clock, address=None, label="") -> (cookie, expires_at)`` after a
+  code, when the user ticked "Remember this browser";
+  ``remembered_browsers``, ``forget_browser``, ``forget_all_browsers``: the account page's list.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from ..accounts import remembered as remembered_devices
 from ..accounts.known_devices import issue_device_token
-from ..accounts.models import User
+from ..accounts.models import RememberedDevice, User
 from ..accounts.services import check_password_for_sign_in
 from ..accounts.signin import NextStep, next_step, postpone
 from ..accounts.signin import finish_sign_in as record_sign_in
@@ -40,8 +47,13 @@ __all__ = [
     "SignedIn",
     "enter_code",
     "finish_sign_in",
+    "forget_all_browsers",
+    "forget_browser",
     "postpone_setup",
     "recheck",
+    "remember_browser",
+    "remember_days",
+    "remembered_browsers",
     "setup",
     "start_sign_in",
 ]
@@ -52,6 +64,7 @@ class PasswordAccepted:
     user: User
     next: NextStep
     decision: Decision
+    method: str = "password"  # how the sign-in is made: "password" or "remembered"
 
     @property
     def recovery_only(self) -> bool:
@@ -72,13 +85,42 @@ def start_sign_in(
     clock: Clock,
     address: str | None = None,
     device: str | None = None,
+    remembered: str | None = None,
 ) -> PasswordAccepted:
     user = check_password_for_sign_in(
         identifier, password, clock=clock, address=address, device=device
     )
     decision = decide(user, clock=clock)
-    step = next_step(user, decision, clock=clock, address=address)
-    return PasswordAccepted(user, step, decision)
+    known = (
+        decision.enrolled
+        and not decision.locked_out
+        and remembered is not None
+        and remembered_devices.recognise(user, remembered, clock=clock, address=address) is not None
+    )
+    step = next_step(user, decision, clock=clock, address=address, remembered=known)
+    return PasswordAccepted(user, step, decision, "remembered" if known else "password")
+
+
+def remember_days() -> int:
+    return remembered_devices.remember_days()
+
+
+def remember_browser(
+    user: User, *, clock: Clock, address: str | None = None, label: str = ""
+) -> tuple[str, datetime]:
+    return remembered_devices.remember(user, clock=clock, address=address, label=label)
+
+
+def remembered_browsers(user: User, *, clock: Clock) -> list[RememberedDevice]:
+    return remembered_devices.devices_of(user, clock=clock)
+
+
+def forget_browser(user: User, device_id: str, *, clock: Clock, address: str | None = None) -> bool:
+    return remembered_devices.forget(user, device_id, actor=user, clock=clock, address=address)
+
+
+def forget_all_browsers(user: User, *, clock: Clock, address: str | None = None) -> int:
+    return remembered_devices.forget_all(user, actor=user, clock=clock, address=address)
 
 
 def finish_sign_in(

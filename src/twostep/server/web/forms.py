@@ -135,3 +135,26 @@ class OwnerForm(Form):
         if data.get("password") and data.get("password") != data.get("password2"):
             self.add_error("password2", "The two passwords are not the same.")
         return data
+
+
+class RememberCodeForm(CodeForm):
+    """The code, and "Remember this browser" when the organisation allows it."""
+
+    remember = forms.BooleanField(required=False, label="Remember this browser")
+
+    def __init__(self, *args: Any, days: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "remember"
+        ].label = f"Remember this browser for {days} day{'s' if days != 1 else ''}"
+        self.fields[
+            "remember"
+        ].help_text = "Skip the code on this browser until then. Not on a shared computer."
+
+
+class ForgotForm(Form):
+    identifier = forms.CharField(
+        label="Email or username",
+        max_length=254,
+        widget=forms.TextInput(attrs=_attrs(autocomplete="email", autofocus=True)),
+    )

@@ -19,6 +19,9 @@ Outside the session, the cookie ``twostep_device`` (HttpOnly, SameSite=Lax, Secu
 HTTPS, 180 days) holds the device token of the last account that completed a sign-in in this
 browser (``accounts.known_devices``): with it the browser's wrong passwords are counted on
 their own, so others' cannot lock it out.
+
+And one cookie of its own: :data:`REMEMBER_COOKIE`, a remembered browser's signed proof
+(``accounts.remembered``): HttpOnly, SameSite=Lax, Secure on https, until it expires.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import login, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -50,6 +54,34 @@ CODES = "ts_codes"
 SIGNED_IN_AT = "ts_signed_in_at"
 SESSION_ROW = "ts_session"
 BACKEND = "twostep.server.accounts.backends.UserBackend"
+#: Verification methods that are not a code: they leave no step-up time behind.
+NOT_A_CODE = frozenset({"password", "remembered"})
+
+
+def remember_cookie_name() -> str:
+    return "__Host-twostep-device" if settings.SESSION_COOKIE_SECURE else "twostep_device"
+
+
+def remembered_cookie(request: HttpRequest) -> str | None:
+    return request.COOKIES.get(remember_cookie_name())
+
+
+def set_remembered_cookie(
+    request: HttpRequest, response: HttpResponse, value: str, expires: datetime
+) -> None:
+    response.set_cookie(
+        remember_cookie_name(),
+        value,
+        expires=expires,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+        path="/",
+    )
+
+
+def clear_remembered_cookie(response: HttpResponse) -> None:
+    response.delete_cookie(remember_cookie_name(), path="/", samesite="Lax")
 
 
 def signed_in(request: HttpRequest) -> User:
@@ -136,7 +168,7 @@ def complete_login(
     login(request, user, backend=BACKEND)
     now = clock().timestamp()
     request.session[AUTH_AT] = now  # (login() stamped SIGNED_IN_AT: see WebConfig.ready)
-    if method != "password":
+    if method not in NOT_A_CODE:
         request.session[VERIFIED_AT] = now
     for key, value in keep.items():
         if value is not None:

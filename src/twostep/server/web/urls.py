@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import account, setup, signin
+from .views import account, password, setup, signin
 
 app_name = "web"
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
     path("signin/code/", signin.code, name="code"),
     path("signin/recovery/", signin.recovery, name="recovery"),
     path("signout/", signin.signout, name="signout"),
+    path("signin/forgot/", password.forgot, name="forgot"),
+    path("signin/reset/<str:uidb64>/<str:token>/", password.reset_link, name="reset_link"),
     path("two-step/setup/", setup.setup, name="setup"),
     path("two-step/enabled/", setup.enabled, name="enabled"),
     path("account/", account.account, name="account"),
@@ -22,6 +24,7 @@ urlpatterns = [
     path("account/recovery-codes/", account.regenerate_view, name="regenerate"),
     path("account/sessions/sign-out-others/", account.sign_out_others, name="sign_out_others"),
     path("account/sessions/<str:session_id>/end/", account.end_session_view, name="end_session"),
+    path("account/browsers/forget/", account.forget_browser, name="forget_browser"),
     path("account/confirm-password/", account.confirm_password, name="confirm_password"),
     path("account/password/", account.change_password_view, name="change_password"),
 ]

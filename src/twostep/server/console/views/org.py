@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ...accounts.models import User
+from ...accounts.remembered import remember_days, set_remember_days
 from ...accounts.services import find_user
 from ...errors import InvalidUserDataError, ServiceError
 from ...policy.models import OrgPolicy
@@ -18,7 +19,7 @@ from ...policy.queries import counts
 from ...policy.services import decide_many, get_org_policy
 from ...usecases.requirements import save_admin_requirements, set_org_policy
 from ..access import admin_required
-from ..forms import PolicyForm, ResetForm
+from ..forms import PolicyForm, RememberForm, ResetForm
 from .common import acting, confirmed, describe, page, plural, post_action
 from .user import reset_user
 
@@ -50,6 +51,7 @@ def _security_page(
             "reset_form": reset_form,
             "policy": get_org_policy(),
             "n": counts(now=acting(request).clock()),
+            "remember_form": RememberForm(initial={"remember_days": remember_days()}),
             "confirm_error": confirm_error,
         },
         status=status,
@@ -117,6 +119,23 @@ def security_reset(request: HttpRequest) -> HttpResponse:
         return reset_user(user, acting(request))
 
     return post_action(request, reset, "/console/security/#reset")
+
+
+@admin_required
+@require_POST
+def security_remember(request: HttpRequest) -> HttpResponse:
+    form = RememberForm(request.POST)
+
+    def save() -> str:
+        if not form.is_valid():
+            raise InvalidUserDataError("remember_days", "Choose off or 1 to 30 days.")
+        days = form.cleaned_data["remember_days"]
+        set_remember_days(days, **acting(request).kw)
+        if days == 0:
+            return "Saved: every sign-in asks for the code."
+        return f"Saved: users may remember a browser for {plural(days, 'day')}."
+
+    return post_action(request, save, "/console/security/#remember")
 
 
 @admin_required

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ...accounts.directory import delete_user
 from ...accounts.models import Invitation, User
+from ...accounts.remembered import devices_of
 from ...accounts.services import sign_out_everywhere
 from ...audit.services import events_for
 from ...errors import InvalidUserDataError, ServiceError
@@ -78,6 +79,7 @@ def _render(
             "days_form": DaysForm(initial={"days": DEFAULT_DAYS}),
             "confirm_error": confirm_error,
             "is_self": user.pk == request.user.pk,
+            "browsers": devices_of(user, clock=act.clock),
         },
         status=status,
     )

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ...accounts.remembered import device_id_of
 from ...accounts.services import check_password_for_sign_in, client_address, sign_out_everywhere
 from ...accounts.sessions import end_session, list_sessions
 from ...clock import get_clock
@@ -20,6 +21,8 @@ from ...mfa.verification import STEP_UP_WINDOW
 from ...policy.services import decide
 from ...usecases.enrolment import disable, regenerate_recovery_codes
 from ...usecases.passwords import change_password
+from ...usecases.signin import forget_all_browsers, remember_days, remembered_browsers
+from ...usecases.signin import forget_browser as forget_browser_of
 from .. import state
 from ..forms import NewPasswordForm, PasswordConfirmForm, StepUpForm
 
@@ -44,6 +47,9 @@ def account(request: HttpRequest) -> HttpResponse:
             "recovery_left": recovery_codes_left(user),
             "lockout": lockout_status(user, clock=clock),
             "sessions": list_sessions(user, clock=clock, current=_current(request)),
+            "browsers": remembered_browsers(user, clock=clock),
+            "this_browser": device_id_of(state.remembered_cookie(request)),
+            "remember_days": remember_days(),
         },
     )
 
@@ -64,6 +70,30 @@ def end_session_view(request: HttpRequest, session_id: str) -> HttpResponse:
     else:
         messages.error(request, "That session had ended already.")
     return redirect("web:account")
+
+
+@login_required
+@require_POST
+def forget_browser(request: HttpRequest) -> HttpResponse:
+    """Forget one remembered browser (``device``) or all of them (``device=all``)."""
+    user = state.signed_in(request)
+    clock = get_clock()
+    address = client_address(request)
+    device = request.POST.get("device", "")
+    this_browser = device_id_of(state.remembered_cookie(request))
+    if device == "all":
+        count = forget_all_browsers(user, clock=clock, address=address)
+        messages.success(
+            request, f"Forgot {count} browser{'s' if count != 1 else ''}: each asks for a code."
+        )
+    elif forget_browser_of(user, device[:64], clock=clock, address=address):
+        messages.success(request, "Forgot that browser: it asks for a code at its next sign-in.")
+    else:
+        messages.info(request, "That browser was already forgotten.")
+    response = redirect("web:account")
+    if device in ("all", this_browser):
+        state.clear_remembered_cookie(response)
+    return response
 
 
 def _step_up_action(request: HttpRequest, template: str, action: str) -> HttpResponse:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from ...accounts.models import User
 from ...accounts.services import (
     client_address,
     create_owner,
@@ -27,9 +28,15 @@ from ...errors import (
     SetupLinkError,
 )
 from ...mfa.devices import recovery_codes_left
-from ...usecases.signin import NextStep, enter_code, start_sign_in
+from ...usecases.signin import (
+    NextStep,
+    enter_code,
+    remember_browser,
+    remember_days,
+    start_sign_in,
+)
 from .. import state
-from ..forms import CodeForm, OwnerForm, RecoveryForm, SignInForm
+from ..forms import CodeForm, OwnerForm, RecoveryForm, RememberCodeForm, SignInForm
 
 EXPIRED = (
     "Your sign-in expired (the code must follow the password within 5 minutes). Sign in again."
@@ -113,6 +120,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 clock=clock,
                 address=address,
                 device=state.device_token(request),
+                remembered=state.remembered_cookie(request),
             )
         except SetupDeadlinePassedError as exc:
             return render(
@@ -126,7 +134,7 @@ def signin(request: HttpRequest) -> HttpResponse:
         else:
             if accepted.next == NextStep.DONE:
                 return state.complete_login(
-                    request, accepted.user, "password", clock, address, next_url=next_url
+                    request, accepted.user, accepted.method, clock, address, next_url=next_url
                 )
             stage = "code" if accepted.next == NextStep.CODE else "setup"
             state.begin_pending(request, accepted.user, stage, clock(), next_url)
@@ -149,8 +157,14 @@ def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
     if user is None:
         messages.error(request, EXPIRED)
         return redirect("web:signin")
-    form_class = RecoveryForm if recovery else CodeForm
-    form = form_class(request.POST or None)
+    days = 0 if recovery else remember_days()
+    form: CodeForm | RecoveryForm
+    if recovery:
+        form = RecoveryForm(request.POST or None)
+    elif days:
+        form = RememberCodeForm(request.POST or None, days=days)
+    else:
+        form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -181,7 +195,7 @@ def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
                     )
                 if verification.unlocked:
                     messages.warning(request, UNLOCKED)
-                return state.complete_login(
+                response = state.complete_login(
                     request,
                     user,
                     verification.method,
@@ -189,6 +203,9 @@ def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
                     address,
                     next_url=reverse("web:account") if recovery else None,
                 )
+                if form.cleaned_data.get("remember"):
+                    _remember(request, response, user)
+                return response
         status = 400
     template = "web/recovery.html" if recovery else "web/code.html"
     return render(
@@ -197,6 +214,20 @@ def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
         {"form": form, "pending_user": user, "recovery_left": recovery_codes_left(user)},
         status=status,
     )
+
+
+def _remember(request: HttpRequest, response: HttpResponse, user: User) -> None:
+    try:
+        value, expires = remember_browser(
+            user,
+            clock=get_clock(),
+            address=client_address(request),
+            label=request.headers.get("User-Agent", ""),
+        )
+    except ServiceError as exc:  # turned off since the page was shown
+        messages.info(request, exc.message)
+        return
+    state.set_remembered_cookie(request, response, value, expires)
 
 
 @require_http_methods(["GET", "POST"])
