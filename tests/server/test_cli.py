@@ -20,7 +20,8 @@ django.setup()
 from twostep.otp import generate_totp
 from twostep.server.accounts.models import User
 from twostep.server.clock import system_clock
-from server import actions as mfa
+from twostep.server.usecases import enrolment as mfa
+from twostep.server.usecases.verification import verify
 user = User.objects.get(username="alice")
 if sys.argv[1] == "enrol":
     enrolment = mfa.start_enrolment(user, clock=system_clock)
@@ -31,7 +32,7 @@ else:
     from twostep.otp import Secret
     secret = Secret.from_base32(sys.argv[2])
     later = lambda: system_clock() + datetime.timedelta(seconds=60)  # a step not used yet
-    verified = mfa.verify_code(user, generate_totp(secret, later().timestamp()), clock=later)
+    verified = verify(user, generate_totp(secret, later().timestamp()), kind="totp", clock=later)
     print("result:", verified.method)
 """
 
