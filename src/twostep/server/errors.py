@@ -20,6 +20,7 @@ who made the request: it never holds a secret, a code, or a hint that a code was
     ├── OwnerExistsError           the owner account was already created
     ├── SetupLinkError             the first start's setup link is missing, wrong or replaced
     ├── ActionRefusedError         an admin action would break a rule protecting the organisation
+    ├── ConflictError              a concurrent change got there first (the group was deleted...)
     ├── SignInExpiredError         a sign-in token of the sign-in API is unknown, used or expired
     ├── UnknownUserError           no user has that username, email or external id
     ├── InactiveUserError          the user is deactivated
@@ -34,6 +35,7 @@ __all__ = [
     "ActionRefusedError",
     "AlreadyEnrolledError",
     "CodeRejectedError",
+    "ConflictError",
     "EnrolmentExpiredError",
     "InactiveUserError",
     "InvalidUserDataError",
@@ -188,6 +190,14 @@ class ActionRefusedError(ServiceError):
     """The action would break a rule that protects the organisation (the message says which)."""
 
     code = "not_allowed"
+
+
+class ConflictError(ServiceError):
+    """Another request changed or deleted what this one changes, first (the message says what):
+    reload and try again."""
+
+    code = "conflict"
+    default_message = "The change clashes with the current state; reload and try again."
 
 
 class SignInExpiredError(ServiceError):

@@ -40,6 +40,8 @@ malformed_code         422    the code is not shaped like a code at all
 validation_error       422    the request does not match the schema (``errors`` lists why)
 throttled              429    too many attempts: wait ``retry_after`` seconds
 internal_error         500    a bug: the server logged it (never for any input, by test)
+unavailable            503    the database cannot be reached now: retry after
+                              ``Retry-After`` seconds
 ====================== ====== ======================================================
 
 :func:`install` adds the handlers to the NinjaAPI; nothing else in the API turns exceptions
@@ -76,6 +78,7 @@ from ..errors import (
     StepUpRequiredError,
     ThrottledError,
 )
+from ..web.health import RETRY_AFTER, database_trouble
 
 __all__ = ["CODES", "ApiError", "error_response", "install"]
 
@@ -113,6 +116,7 @@ CODES: Final[dict[str, int]] = {
     "validation_error": 422,
     "throttled": 429,
     "internal_error": 500,
+    "unavailable": 503,
 }
 
 _SERVICE_STATUS: Final[dict[type[ServiceError], int]] = {
@@ -142,6 +146,7 @@ _MESSAGES: Final = {
     "too_large": "The request is too large.",
     "conflict": "The change clashes with the current state; reload and try again.",
     "internal_error": "Something went wrong on the server. It has been logged.",
+    "unavailable": "The service is unavailable for a moment. Try again in a minute.",
 }
 
 
@@ -172,6 +177,8 @@ def error_response(
     response = JsonResponse(body, status=status or CODES.get(code, 400))
     if code == "throttled" and "retry_after" in body:
         response["Retry-After"] = str(body["retry_after"])
+    if code == "unavailable":
+        response["Retry-After"] = str(RETRY_AFTER)
     if response.status_code == 401:
         response["WWW-Authenticate"] = 'Bearer realm="twostep"'
     return response
@@ -252,7 +259,12 @@ def _integrity(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _database(request: HttpRequest, exc: Exception) -> HttpResponse:
+    trouble = database_trouble(exc)
     log.error("database error in %s %s: %s", request.method, request.path, type(exc).__name__)
+    if trouble == "unavailable":
+        return error_response("unavailable")
+    if trouble == "conflict":  # a concurrent transaction won (deadlock, serialisation)
+        return error_response("conflict")
     return error_response("internal_error")
 
 
