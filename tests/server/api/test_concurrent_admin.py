@@ -87,21 +87,23 @@ def _storm(base: str, key: str, group: int, users: list[int], rnd: int) -> list[
 )
 def test_concurrent_changes_of_one_group_never_answer_500(database: str) -> None:
     outcomes: collections.Counter[tuple[str, int]] = collections.Counter()
-    with _server(database) as (base, key):
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as http:
-            users = [
-                http.post("/admin/users", json={"username": f"u{i}"}).json()["id"] for i in range(4)
-            ]
-            for rnd in range(ROUNDS):
-                group = http.post("/admin/groups", json={"name": f"start {rnd}"}).json()["id"]
-                http.post(f"/admin/groups/{group}/members", json={"user_ids": users[:2]})
-                outcomes.update(_storm(base, key, group, users, rnd))
-                # What is left is consistent: gone, or readable with its members.
-                after = http.get(f"/admin/groups/{group}")
-                assert after.status_code in {200, 404}, after.text
-                if after.status_code == 200:
-                    members = http.get(f"/admin/groups/{group}/members").json()
-                    assert after.json()["members"] == members["total"]
+    with (
+        _server(database) as (base, key),
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as http,
+    ):
+        users = [
+            http.post("/admin/users", json={"username": f"u{i}"}).json()["id"] for i in range(4)
+        ]
+        for rnd in range(ROUNDS):
+            group = http.post("/admin/groups", json={"name": f"start {rnd}"}).json()["id"]
+            http.post(f"/admin/groups/{group}/members", json={"user_ids": users[:2]})
+            outcomes.update(_storm(base, key, group, users, rnd))
+            # What is left is consistent: gone, or readable with its members.
+            after = http.get(f"/admin/groups/{group}")
+            assert after.status_code in {200, 404}, after.text
+            if after.status_code == 200:
+                members = http.get(f"/admin/groups/{group}/members").json()
+                assert after.json()["members"] == members["total"]
     print(f"\n{database}: {dict(sorted(outcomes.items()))}")
     unexpected = {k: n for k, n in outcomes.items() if k[1] not in ALLOWED[k[0]]}
     assert not unexpected, unexpected
