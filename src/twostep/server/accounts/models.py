@@ -143,9 +143,10 @@ class Organisation(models.Model):
 
     name = models.CharField(max_length=100, default="twostep")
     owner_created = models.BooleanField(default=False)
-    # SHA-256 (hex) of the one-time token of the setup link that ``twostep serve`` prints on
-    # the first start: creating the owner on the pages needs it. Empty: no link is valid.
-    setup_token_hash = models.CharField(max_length=64, blank=True, default="")
+    # SHA-256s (hex, space-separated) of the one-time tokens of the setup links that
+    # ``twostep serve`` prints on a first start: creating the owner on the pages needs one.
+    # Empty: no link is valid.
+    setup_token_hashes = models.TextField(blank=True, default="")
 
     def __str__(self) -> str:
         return self.name
