@@ -6,6 +6,7 @@ migration lock) and each prints a setup link that works; `twostep createuser` ru
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import subprocess
 import tempfile
 import threading
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from server.support import (
@@ -23,6 +25,7 @@ from server.support import (
     enrol_owner_over_http,
     postgres_database,
 )
+from twostep.server.cli.schema import MIGRATE_LOCK_KEY
 
 pytestmark = pytest.mark.slow
 
@@ -71,30 +74,53 @@ def test_two_servers_started_together_both_print_a_working_link(database: str) -
                 server.stop()
 
 
+@contextlib.contextmanager
+def _migration_under_way(env: dict[str, str]) -> Iterator[None]:
+    """Hold the migration lock as a migrating `twostep` process holds it."""
+    url = env.get("TWOSTEP_DATABASE_URL")
+    if url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", [MIGRATE_LOCK_KEY])
+            yield
+        return
+    lock = Path(env["TWOSTEP_DATA_DIR"]) / "twostep.sqlite3.migrate-lock"
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _wait_for(lines: list[str], text: str) -> None:
+    deadline = time.monotonic() + 60
+    while not any(text in line for line in lines):
+        assert time.monotonic() < deadline, f"never said {text!r}: {lines}"
+        time.sleep(0.01)
+
+
 @pytest.mark.parametrize("database", DATABASES)
 def test_createuser_while_serve_is_migrating_waits_and_succeeds(database: str) -> None:
+    """Another process migrates (the lock is held): `serve` and `createuser` both wait for
+    it, then one of them migrates and the other finds the schema done."""
     with _fresh(database) as env:
         server = ServerProcess(env, workers=1, threads=2)
         starting = threading.Thread(target=server.start)
-        starting.start()
+        createuser = [str(TWOSTEP), "createuser", "alice", "--email", "a@x.org", "--no-password"]
         try:
-            deadline = time.monotonic() + 60
-            while not any("Preparing the database" in line for line in server.lines):
-                assert time.monotonic() < deadline, server.lines
-                time.sleep(0.01)
-            created = subprocess.run(
-                [str(TWOSTEP), "createuser", "alice", "--email", "a@example.com", "--no-password"],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=180,
-                check=False,
-            )
-            assert created.returncode == 0, created.stderr
-            assert "Created member alice" in created.stdout
+            with _migration_under_way(env):
+                starting.start()
+                _wait_for(server.lines, "Waiting for another twostep process")
+                created = subprocess.Popen(
+                    createuser, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+                )
+                assert created.stderr is not None
+                said = created.stderr.readline()  # before it may go on
+                assert "Waiting for another twostep process" in said, said
+            out, err = created.communicate(timeout=180)
+            assert created.returncode == 0, err
+            assert "Created member alice" in out
             starting.join()
             assert server.url, server.lines
             assert not any("Traceback" in line for line in server.lines), server.lines
         finally:
-            starting.join()
+            if starting.ident is not None:
+                starting.join()
             server.stop()
