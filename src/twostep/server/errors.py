@@ -172,9 +172,9 @@ class OwnerExistsError(ServiceError):
 class SetupLinkError(ServiceError):
     code = "setup_link_invalid"
     default_message = (
-        "Creating the owner account needs the setup link that twostep serve printed when it "
-        "started (a newer link replaces older ones). On the server, twostep setup-link prints "
-        "a new one."
+        "Creating the owner account needs a setup link that twostep serve printed when it "
+        "started (a link from twostep setup-link replaces older ones). On the server, twostep "
+        "setup-link prints a new one."
     )
 
 
