@@ -25,6 +25,7 @@ who made the request: it never holds a secret, a code, or a hint that a code was
     ├── UnknownUserError           no user has that username, email or external id
     ├── InactiveUserError          the user is deactivated
     └── InvalidUserDataError       a user field is not acceptable (``field`` names it)
+        └── NameTakenError         the name is another group's or role's (a conflict: 409)
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ __all__ = [
     "InvalidUserDataError",
     "LockedOutError",
     "MalformedCodeInputError",
+    "NameTakenError",
     "NotEnrolledError",
     "OwnerExistsError",
     "PostponeNotAllowedError",
@@ -218,3 +220,10 @@ class UnknownUserError(ServiceError):
 class InactiveUserError(ServiceError):
     code = "user_inactive"
     default_message = "This user is deactivated."
+
+
+class NameTakenError(InvalidUserDataError):
+    """Another group or role has the name (perhaps since a moment): a form error on the pages,
+    the API's 409 ``conflict`` (with ``field``), as the request itself was valid."""
+
+    code = "conflict"

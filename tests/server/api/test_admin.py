@@ -225,7 +225,7 @@ def test_roles(admin: ApiClient, member: Member) -> None:
     assert role["key"] == "support-desk"
     assert role["builtin"] is False
     assert role["users"] == 0
-    body = assert_error(admin.post("/admin/roles", {"name": "support DESK"}), 422, "invalid")
+    body = assert_error(admin.post("/admin/roles", {"name": "support DESK"}), 409, "conflict")
     assert body["field"] == "name"
     renamed = admin.patch(f"/admin/roles/{role['id']}", {"name": "Support"}).json()
     assert renamed["name"] == "Support"
@@ -249,7 +249,8 @@ def test_groups_and_members(admin: ApiClient, member: Member, clock: FakeClock) 
     assert made.status_code == 201
     group = made.json()
     assert group["members"] == 0
-    assert_error(admin.post("/admin/groups", {"name": "finance"}), 422, "invalid")
+    body = assert_error(admin.post("/admin/groups", {"name": "finance"}), 409, "conflict")
+    assert body["field"] == "name"
     url = f"/admin/groups/{group['id']}"
     added = admin.post(f"{url}/members", {"user_ids": [member.user.pk, other.pk]}).json()
     assert added == {"added": 2}

@@ -4,8 +4,8 @@
 Every change reads its row again under a lock in its own transaction, so that concurrent
 changes of one group or role (two renames, a rename and a delete, additions while it is
 deleted) are serialised: each either happens or raises :class:`ConflictError` ("deleted
-meanwhile", the API's 409), never a database error. A name taken meanwhile is
-``InvalidUserDataError("name", ...)`` as when it was taken before.
+meanwhile", the API's 409), never a database error. A name taken, before or meanwhile, is
+``NameTakenError("name", ...)`` (a form error on the pages, the API's 409).
 
 - ``locked_group(group)`` / ``locked_role(role)``: the row again, locked (in a transaction);
 - ``add_to_group``, ``remove_from_group``, ``create_group``, ``update_group``,
@@ -24,7 +24,13 @@ from django.utils.text import slugify
 from ..accounts.models import Group, Role, User, same_text
 from ..audit.services import ConsoleEvents, record
 from ..clock import Clock
-from ..errors import ActionRefusedError, ConflictError, InvalidUserDataError, UnknownUserError
+from ..errors import (
+    ActionRefusedError,
+    ConflictError,
+    InvalidUserDataError,
+    NameTakenError,
+    UnknownUserError,
+)
 
 __all__ = [
     "add_to_group",
@@ -119,8 +125,8 @@ def remove_from_group(
 # -- groups --------------------------------------------------------------------------------------
 
 
-def _name_taken(what: str) -> InvalidUserDataError:
-    return InvalidUserDataError("name", f"There is already a {what} with that name.")
+def _name_taken(what: str) -> NameTakenError:
+    return NameTakenError("name", f"There is already a {what} with that name.")
 
 
 def _unique_name(

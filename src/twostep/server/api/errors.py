@@ -31,8 +31,8 @@ already_enrolled       409    2FA is already set up for the user
 not_enrolled           409    2FA is not set up for the user
 postpone_not_allowed   409    sign-in setup cannot be postponed
 required_by_policy     409    2FA is required for the user (cannot be turned off)
-conflict               409    the change clashes with the current state (name taken,
-                              role in use, ...)
+conflict               409    the change clashes with the current state (name taken:
+                              with ``field``; deleted meanwhile, a concurrent change won)
 owner_exists           409    the owner account already exists
 too_large              413    the request body is too large
 invalid                422    a field is not acceptable (``field`` names it)
@@ -68,6 +68,7 @@ from ..errors import (
     InvalidUserDataError,
     LockedOutError,
     MalformedCodeInputError,
+    NameTakenError,
     NotEnrolledError,
     OwnerExistsError,
     PostponeNotAllowedError,
@@ -133,6 +134,7 @@ _SERVICE_STATUS: Final[dict[type[ServiceError], int]] = {
     PostponeNotAllowedError: 409,
     RequiredByPolicyError: 409,
     OwnerExistsError: 409,
+    NameTakenError: 409,  # before its base class: the first match wins
     InvalidUserDataError: 422,
 }
 
