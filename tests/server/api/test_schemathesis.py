@@ -98,7 +98,7 @@ def token_for(path: str, tokens: dict[str, str]) -> str:
 
 @schema.parametrize()
 @settings(
-    max_examples=12,
+    max_examples=25,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
