@@ -25,7 +25,8 @@ who made the request: it never holds a secret, a code, or a hint that a code was
     ├── UnknownUserError           no user has that username, email or external id
     ├── InactiveUserError          the user is deactivated
     └── InvalidUserDataError       a user field is not acceptable (``field`` names it)
-        └── NameTakenError         the name is another group's or role's (a conflict: 409)
+        ├── NameTakenError         the name is another group's or role's (a conflict: 409)
+        └── NoSuchReferenceError   a field names a group that does not exist (404)
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ __all__ = [
     "LockedOutError",
     "MalformedCodeInputError",
     "NameTakenError",
+    "NoSuchReferenceError",
     "NotEnrolledError",
     "OwnerExistsError",
     "PostponeNotAllowedError",
@@ -227,3 +229,10 @@ class NameTakenError(InvalidUserDataError):
     the API's 409 ``conflict`` (with ``field``), as the request itself was valid."""
 
     code = "conflict"
+
+
+class NoSuchReferenceError(InvalidUserDataError):
+    """A field refers to something that does not exist (a group id): a form error on the
+    pages, the API's 404 ``not_found`` (with ``field``), as the request itself was valid."""
+
+    code = "not_found"

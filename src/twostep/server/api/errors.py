@@ -23,7 +23,8 @@ step_up_required       403    the action needs a recent code (no v1 endpoint yet
 not_allowed            403    the change would break a rule that protects the organisation
                               (owners, the last owner, one's own account, ...)
 protected              403    administrators set up 2FA themselves (not through a verify key)
-not_found              404    no such object (or no such endpoint)
+not_found              404    no such object (or no such endpoint; ``field`` when the body
+                              names one, such as a group id)
 user_not_found         404    no user with that username, email, external id or id
 enrolment_expired      404    the pending setup expired, was replaced or does not exist
 method_not_allowed     405    the endpoint exists, the HTTP method does not
@@ -69,6 +70,7 @@ from ..errors import (
     LockedOutError,
     MalformedCodeInputError,
     NameTakenError,
+    NoSuchReferenceError,
     NotEnrolledError,
     OwnerExistsError,
     PostponeNotAllowedError,
@@ -134,7 +136,8 @@ _SERVICE_STATUS: Final[dict[type[ServiceError], int]] = {
     PostponeNotAllowedError: 409,
     RequiredByPolicyError: 409,
     OwnerExistsError: 409,
-    NameTakenError: 409,  # before its base class: the first match wins
+    NameTakenError: 409,  # before their base class: the first match wins
+    NoSuchReferenceError: 404,
     InvalidUserDataError: 422,
 }
 
