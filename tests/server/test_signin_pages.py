@@ -12,7 +12,12 @@ from django.test import Client
 from server import actions as mfa
 from twostep.otp import Secret, generate_totp
 from twostep.server.accounts.models import User
-from twostep.server.accounts.services import create_owner, new_setup_token, setup_token_valid
+from twostep.server.accounts.services import (
+    SETUP_LINKS_KEPT,
+    create_owner,
+    new_setup_token,
+    setup_token_valid,
+)
 from twostep.server.audit.models import Event
 from twostep.server.audit.services import Events
 from twostep.server.clock import FakeClock
@@ -54,7 +59,7 @@ OWNER_FORM = {
 @pytest.fixture
 def setup_url(db: None) -> str:
     """The one-time setup link that ``twostep serve`` prints on the first start (its path)."""
-    return f"/welcome/?token={new_setup_token()}"
+    return f"/welcome/?token={new_setup_token()[0]}"
 
 
 def test_first_visitor_with_the_setup_link_creates_the_owner(
@@ -116,15 +121,45 @@ def test_without_the_setup_link_nobody_can_create_the_owner(
 def test_a_new_setup_link_replaces_the_old_one(
     web: Client, clock: FakeClock, setup_url: str
 ) -> None:
-    newer = f"/welcome/?token={new_setup_token()}"
+    newer = f"/welcome/?token={new_setup_token()[0]}"
     assert web.get(setup_url).status_code == 403
     assert post_form(web, newer, OWNER_FORM)["Location"] == "/signin/"
     assert User.objects.get().is_owner
 
 
+def test_links_of_earlier_starts_stay_valid_until_the_owner_exists(
+    db: None, clock: FakeClock
+) -> None:
+    first, dropped = new_setup_token(keep_earlier=True)
+    assert not dropped
+    later = [new_setup_token(keep_earlier=True) for _ in range(SETUP_LINKS_KEPT - 1)]
+    assert not any(d for _, d in later)
+    assert setup_token_valid(first)
+    assert all(setup_token_valid(t) for t, _ in later)
+    # One more start than are kept: the earliest link goes, and the start says so.
+    newest, dropped = new_setup_token(keep_earlier=True)
+    assert dropped
+    assert not setup_token_valid(first)
+    assert setup_token_valid(newest)
+    assert setup_token_valid(later[0][0])
+    # `twostep setup-link` replaces them all.
+    replacing, _ = new_setup_token()
+    assert not setup_token_valid(newest)
+    assert setup_token_valid(replacing)
+    owner = create_owner(
+        username="owner",
+        email="o@example.com",
+        password=PASSWORD,
+        clock=clock,
+        setup_token=replacing,
+    )
+    assert owner.is_owner
+    assert not setup_token_valid(replacing)  # spent with every other
+
+
 def test_create_owner_needs_the_current_link_and_spends_it(db: None, clock: FakeClock) -> None:
-    old = new_setup_token()
-    token = new_setup_token()
+    old, _ = new_setup_token()
+    token, _ = new_setup_token()
     owner: dict[str, Any] = {
         "username": "owner",
         "email": "o@example.com",

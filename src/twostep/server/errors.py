@@ -20,10 +20,13 @@ who made the request: it never holds a secret, a code, or a hint that a code was
     ├── OwnerExistsError           the owner account was already created
     ├── SetupLinkError             the first start's setup link is missing, wrong or replaced
     ├── ActionRefusedError         an admin action would break a rule protecting the organisation
+    ├── ConflictError              a concurrent change got there first (the group was deleted...)
     ├── SignInExpiredError         a sign-in token of the sign-in API is unknown, used or expired
     ├── UnknownUserError           no user has that username, email or external id
     ├── InactiveUserError          the user is deactivated
     └── InvalidUserDataError       a user field is not acceptable (``field`` names it)
+        ├── NameTakenError         the name is another group's or role's (a conflict: 409)
+        └── NoSuchReferenceError   a field names a group that does not exist (404)
 """
 
 from __future__ import annotations
@@ -34,11 +37,14 @@ __all__ = [
     "ActionRefusedError",
     "AlreadyEnrolledError",
     "CodeRejectedError",
+    "ConflictError",
     "EnrolmentExpiredError",
     "InactiveUserError",
     "InvalidUserDataError",
     "LockedOutError",
     "MalformedCodeInputError",
+    "NameTakenError",
+    "NoSuchReferenceError",
     "NotEnrolledError",
     "OwnerExistsError",
     "PostponeNotAllowedError",
@@ -171,9 +177,9 @@ class OwnerExistsError(ServiceError):
 class SetupLinkError(ServiceError):
     code = "setup_link_invalid"
     default_message = (
-        "Creating the owner account needs the setup link that twostep serve printed when it "
-        "started (a newer link replaces older ones). On the server, twostep setup-link prints "
-        "a new one."
+        "Creating the owner account needs a setup link that twostep serve printed when it "
+        "started (a link from twostep setup-link replaces older ones). On the server, twostep "
+        "setup-link prints a new one."
     )
 
 
@@ -189,6 +195,14 @@ class ActionRefusedError(ServiceError):
     """The action would break a rule that protects the organisation (the message says which)."""
 
     code = "not_allowed"
+
+
+class ConflictError(ServiceError):
+    """Another request changed or deleted what this one changes, first (the message says what):
+    reload and try again."""
+
+    code = "conflict"
+    default_message = "The change clashes with the current state; reload and try again."
 
 
 class SignInExpiredError(ServiceError):
@@ -209,3 +223,17 @@ class UnknownUserError(ServiceError):
 class InactiveUserError(ServiceError):
     code = "user_inactive"
     default_message = "This user is deactivated."
+
+
+class NameTakenError(InvalidUserDataError):
+    """Another group or role has the name (perhaps since a moment): a form error on the pages,
+    the API's 409 ``conflict`` (with ``field``), as the request itself was valid."""
+
+    code = "conflict"
+
+
+class NoSuchReferenceError(InvalidUserDataError):
+    """A field refers to something that does not exist (a group id): a form error on the
+    pages, the API's 404 ``not_found`` (with ``field``), as the request itself was valid."""
+
+    code = "not_found"

@@ -225,7 +225,7 @@ def test_roles(admin: ApiClient, member: Member) -> None:
     assert role["key"] == "support-desk"
     assert role["builtin"] is False
     assert role["users"] == 0
-    body = assert_error(admin.post("/admin/roles", {"name": "support DESK"}), 422, "invalid")
+    body = assert_error(admin.post("/admin/roles", {"name": "support DESK"}), 409, "conflict")
     assert body["field"] == "name"
     renamed = admin.patch(f"/admin/roles/{role['id']}", {"name": "Support"}).json()
     assert renamed["name"] == "Support"
@@ -249,7 +249,8 @@ def test_groups_and_members(admin: ApiClient, member: Member, clock: FakeClock) 
     assert made.status_code == 201
     group = made.json()
     assert group["members"] == 0
-    assert_error(admin.post("/admin/groups", {"name": "finance"}), 422, "invalid")
+    body = assert_error(admin.post("/admin/groups", {"name": "finance"}), 409, "conflict")
+    assert body["field"] == "name"
     url = f"/admin/groups/{group['id']}"
     added = admin.post(f"{url}/members", {"user_ids": [member.user.pk, other.pk]}).json()
     assert added == {"added": 2}
@@ -265,7 +266,10 @@ def test_groups_and_members(admin: ApiClient, member: Member, clock: FakeClock) 
     assert [g["name"] for g in admin.get("/admin/groups").json()] == ["Finance"]
     # group membership through the user too
     assert admin.patch(f"/admin/users/{other.pk}", {"groups": [group["id"]]}).json()["groups"]
-    assert_error(admin.patch(f"/admin/users/{other.pk}", {"groups": [999]}), 422, "invalid")
+    body = assert_error(
+        admin.patch(f"/admin/users/{other.pk}", {"groups": [999]}), 404, "not_found"
+    )
+    assert body["field"] == "groups"
     assert admin.delete(url).status_code == 204
     assert_error(admin.get(url), 404, "not_found")
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.cache import cache
+from django.db import transaction
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -22,6 +24,8 @@ from twostep.server.accounts.client_tokens import issue_access_token
 from twostep.server.clock import FakeClock
 
 from .support import make_key
+
+STATEFUL_EXAMPLES = 40
 
 CHECKS = [
     not_a_server_error,
@@ -94,7 +98,7 @@ def token_for(path: str, tokens: dict[str, str]) -> str:
 
 @schema.parametrize()
 @settings(
-    max_examples=12,
+    max_examples=25,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
@@ -102,3 +106,35 @@ def token_for(path: str, tokens: dict[str, str]) -> str:
 def test_api_follows_its_openapi_document(case: Any, tokens: dict[str, str]) -> None:
     headers = {"Authorization": f"Bearer {token_for(case.path, tokens)}"}
     case.call_and_validate(headers=headers, checks=CHECKS)
+
+
+def test_api_workflows_follow_its_openapi_document(tokens: dict[str, str]) -> None:
+    """Stateful: sequences of calls that feed one answer into the next call (a created user's
+    id into its reads, changes and deletion...), along the links schemathesis infers."""
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        """Each scenario starts from the same database (a savepoint rolled back after it) and
+        an empty cache (the throttle), or hypothesis could not replay a scenario."""
+
+        def setup(self) -> None:
+            self.savepoint = transaction.savepoint()
+
+        def teardown(self) -> None:
+            transaction.savepoint_rollback(self.savepoint)
+            cache.clear()
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": {"Authorization": f"Bearer {token_for(case.path, tokens)}"}}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )

@@ -18,7 +18,8 @@ the database anyway). Every change writes an audit row (:class:`ConsoleEvents`).
 Functions: ``update_profile``, ``change_role``, ``set_active``, ``set_groups``,
 ``add_to_group``, ``remove_from_group``, ``delete_user``, ``create_group``, ``update_group``,
 ``delete_group``, ``create_role``, ``update_role``, ``delete_role``, ``check_may_manage``,
-``check_may_assign``. Invitations are in :mod:`.invitations`.
+``check_may_assign``; the groups', roles' and memberships' functions are :mod:`.groups`'s
+(re-exported here). Invitations are in :mod:`.invitations`.
 """
 
 from __future__ import annotations
@@ -30,12 +31,24 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils.text import slugify
 
 from ..accounts.models import OWNER, Group, Role, User, same_text
 from ..audit.services import ConsoleEvents, record
 from ..clock import Clock
 from ..errors import ActionRefusedError, InvalidUserDataError
+from .groups import (
+    add_to_group,
+    check_may_delete_role,
+    create_group,
+    create_role,
+    delete_group,
+    delete_role,
+    locked_group,
+    locked_role,
+    remove_from_group,
+    update_group,
+    update_role,
+)
 
 __all__ = [
     "add_to_group",
@@ -48,6 +61,8 @@ __all__ = [
     "delete_group",
     "delete_role",
     "delete_user",
+    "locked_group",
+    "locked_role",
     "remove_from_group",
     "set_active",
     "set_groups",
@@ -229,50 +244,6 @@ def set_groups(
     return True
 
 
-def add_to_group(
-    users: Iterable[User],
-    group: Group,
-    *,
-    actor: User | None,
-    clock: Clock,
-    address: str | None = None,
-) -> int:
-    """Add each user to ``group``; returns how many were not in it yet."""
-    added = 0
-    for user in users:
-        if not user.groups.filter(pk=group.pk).exists():
-            user.groups.add(group)
-            added += 1
-            record(
-                ConsoleEvents.GROUPS_CHANGED,
-                clock=clock,
-                actor=actor,
-                subject=user,
-                address=address,
-                added=[group.name],
-                removed=[],
-            )
-    return added
-
-
-def remove_from_group(
-    user: User, group: Group, *, actor: User | None, clock: Clock, address: str | None = None
-) -> bool:
-    if not user.groups.filter(pk=group.pk).exists():
-        return False
-    user.groups.remove(group)
-    record(
-        ConsoleEvents.GROUPS_CHANGED,
-        clock=clock,
-        actor=actor,
-        subject=user,
-        address=address,
-        added=[],
-        removed=[group.name],
-    )
-    return True
-
-
 def delete_user(
     user: User, *, actor: User | None, clock: Clock, address: str | None = None
 ) -> None:
@@ -295,190 +266,3 @@ def delete_user(
             role=user.role.key,
         )
         user.delete()
-
-
-# -- groups -----------------------------------------------------------------------------------
-
-
-def _name_taken(what: str) -> InvalidUserDataError:
-    return InvalidUserDataError("name", f"There is already a {what} with that name.")
-
-
-def _unique_name(
-    model: type[Group] | type[Role], name: str, *, what: str, longest: int, exclude: int | None
-) -> str:
-    """The NFKC-normalised ``name`` for a new or renamed group or role, or a form error."""
-    name = unicodedata.normalize("NFKC", name or "").strip()
-    if not name or len(name) > longest:
-        raise InvalidUserDataError("name", f"Give the {what} a name of 1 to {longest} characters.")
-    taken = model.objects.filter(same_text("name", name))
-    if exclude is not None:
-        taken = taken.exclude(pk=exclude)
-    if taken.exists():
-        raise _name_taken(what)
-    return name
-
-
-def _group_name(name: str, exclude: int | None = None) -> str:
-    return _unique_name(Group, name, what="group", longest=150, exclude=exclude)
-
-
-def create_group(
-    name: str,
-    description: str = "",
-    *,
-    actor: User | None,
-    clock: Clock,
-    address: str | None = None,
-) -> Group:
-    name = _group_name(name)
-    try:
-        group = Group.objects.create(
-            name=name, description=(description or "").strip()[:300], created_at=clock()
-        )
-    except IntegrityError:
-        raise _name_taken("group") from None
-    record(ConsoleEvents.GROUP_CREATED, clock=clock, actor=actor, address=address, group=name)
-    return group
-
-
-def update_group(
-    group: Group,
-    *,
-    name: str,
-    description: str = "",
-    actor: User | None,
-    clock: Clock,
-    address: str | None = None,
-) -> bool:
-    name = _group_name(name, exclude=group.pk)
-    description = (description or "").strip()[:300]
-    if (name, description) == (group.name, group.description):
-        return False
-    before = group.name
-    group.name, group.description = name, description
-    try:
-        group.save(update_fields=["name", "description"])
-    except IntegrityError:
-        raise _name_taken("group") from None
-    record(
-        ConsoleEvents.GROUP_CHANGED,
-        clock=clock,
-        actor=actor,
-        address=address,
-        group=name,
-        before=before,
-    )
-    return True
-
-
-def delete_group(
-    group: Group, *, actor: User | None, clock: Clock, address: str | None = None
-) -> None:
-    """(The use case checks first that the 2FA policy does not name the group.)"""
-    members = group.users.count()
-    record(
-        ConsoleEvents.GROUP_DELETED,
-        clock=clock,
-        actor=actor,
-        address=address,
-        group=group.name,
-        members=members,
-    )
-    group.delete()
-
-
-# -- roles ------------------------------------------------------------------------------------
-
-
-def _role_name(name: str, exclude: int | None = None) -> str:
-    return _unique_name(Role, name, what="role", longest=100, exclude=exclude)
-
-
-def create_role(
-    name: str,
-    description: str = "",
-    *,
-    is_admin: bool = False,
-    actor: User | None,
-    clock: Clock,
-    address: str | None = None,
-) -> Role:
-    name = _role_name(name)
-    key = slugify(name)[:60] or "role"
-    base, n = key, 2
-    while Role.objects.filter(key=key).exists():
-        key = f"{base}-{n}"
-        n += 1
-    try:
-        role = Role.objects.create(
-            key=key,
-            name=name,
-            description=(description or "").strip()[:300],
-            is_admin=bool(is_admin),
-            builtin=False,
-        )
-    except IntegrityError:
-        raise _name_taken("role") from None
-    record(
-        ConsoleEvents.ROLE_CREATED,
-        clock=clock,
-        actor=actor,
-        address=address,
-        role=key,
-        is_admin=role.is_admin,
-    )
-    return role
-
-
-def update_role(
-    role: Role,
-    *,
-    name: str,
-    description: str = "",
-    is_admin: bool,
-    actor: User | None,
-    clock: Clock,
-    address: str | None = None,
-) -> bool:
-    """Built-in roles keep their name and console access; only the description changes."""
-    description = (description or "").strip()[:300]
-    if role.builtin:
-        name, is_admin = role.name, role.is_admin
-    else:
-        name = _role_name(name, exclude=role.pk)
-    if (name, description, bool(is_admin)) == (role.name, role.description, role.is_admin):
-        return False
-    before = {"name": role.name, "is_admin": role.is_admin}
-    role.name, role.description, role.is_admin = name, description, bool(is_admin)
-    try:
-        role.save(update_fields=["name", "description", "is_admin"])
-    except IntegrityError:  # renamed at the same time to the same name
-        raise _name_taken("role") from None
-    record(
-        ConsoleEvents.ROLE_UPDATED,
-        clock=clock,
-        actor=actor,
-        address=address,
-        role=role.key,
-        name=name,
-        is_admin=role.is_admin,
-        before=before,
-    )
-    return True
-
-
-def check_may_delete_role(role: Role) -> None:
-    if role.builtin:
-        raise ActionRefusedError("Built-in roles cannot be deleted.")
-    if role.users.exists():
-        raise ActionRefusedError("Users still have this role: give them another role first.")
-
-
-def delete_role(
-    role: Role, *, actor: User | None, clock: Clock, address: str | None = None
-) -> None:
-    """(The use case checks first that the 2FA policy does not name the role.)"""
-    check_may_delete_role(role)
-    record(ConsoleEvents.ROLE_DELETED, clock=clock, actor=actor, address=address, role=role.key)
-    role.delete()

@@ -153,9 +153,10 @@ class Organisation(models.Model):
 
     name = models.CharField(max_length=100, default="twostep")
     owner_created = models.BooleanField(default=False)
-    # SHA-256 (hex) of the one-time token of the setup link that ``twostep serve`` prints on
-    # the first start: creating the owner on the pages needs it. Empty: no link is valid.
-    setup_token_hash = models.CharField(max_length=64, blank=True, default="")
+    # SHA-256s (hex, space-separated) of the one-time tokens of the setup links that
+    # ``twostep serve`` prints on a first start: creating the owner on the pages needs one.
+    # Empty: no link is valid.
+    setup_token_hashes = models.TextField(blank=True, default="")
     # "Remember this browser": days a browser may skip the code step after a code (1 to
     # MAX_REMEMBER_DAYS); 0: off, the default.
     remember_device_days = models.PositiveSmallIntegerField(

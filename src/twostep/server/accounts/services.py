@@ -4,9 +4,11 @@ Functions (``clock``: callable returning an aware datetime; ``actor``: the user 
 for the system; ``address``: the client address for the audit log):
 
 - ``needs_owner() -> bool`` True until the first (owner) account exists.
-- ``new_setup_token() -> str`` the one-time token of the setup link (``twostep serve`` prints
-  it on the first start, ``twostep setup-link`` on demand); it replaces the one before; only
-  its SHA-256 is stored. ``setup_token_valid(token) -> bool``.
+- ``new_setup_token(*, keep_earlier=False) -> tuple[str, bool]`` the one-time token of a
+  setup link (``twostep serve`` prints one on the first start, keeping the links of earlier
+  starts valid; ``twostep setup-link`` one that replaces every earlier link); only SHA-256s
+  are stored, the last ``SETUP_LINKS_KEPT``; True when that dropped the oldest link.
+  ``setup_token_valid(token) -> bool``.
 - ``create_owner(*, username, email, password, display_name="", setup_token, clock,
   address=None) -> User`` the first account (role Owner); raises ``OwnerExistsError`` once one
   was made (atomic: two visitors racing cannot both become owner) and ``SetupLinkError`` unless
@@ -69,6 +71,7 @@ from .known_devices import device_id
 from .models import MEMBER, OWNER, Organisation, Role, User, same_text
 
 __all__ = [
+    "SETUP_LINKS_KEPT",
     "check_password_for_sign_in",
     "client_address",
     "create_owner",
@@ -227,23 +230,38 @@ def create_user(
     return user
 
 
-def new_setup_token() -> str:
-    """A new one-time token for the setup link (``/welcome/?token=...``), which replaces the one
-    before. Raises ``OwnerExistsError`` once there is an account."""
-    if not needs_owner():
-        raise OwnerExistsError()
+#: how many setup links stay valid at once (each start of a fresh server prints one)
+SETUP_LINKS_KEPT: Final = 8
+
+
+def new_setup_token(*, keep_earlier: bool = False) -> tuple[str, bool]:
+    """A new one-time token for a setup link (``/welcome/?token=...``) and whether an earlier
+    link stopped working. ``keep_earlier``: the links given before stay valid (the oldest
+    beyond ``SETUP_LINKS_KEPT`` excepted), so that a second ``twostep serve`` started on the
+    same fresh database does not silently break the link the first one printed; otherwise the
+    new link replaces every earlier one. Raises ``OwnerExistsError`` once there is an account."""
     token = secrets.token_urlsafe(32)
-    Organisation.objects.get_or_create(pk=1)
-    Organisation.objects.filter(pk=1).update(setup_token_hash=link_token_hash(token))
-    return token
+    with transaction.atomic():
+        Organisation.objects.get_or_create(pk=1)
+        org = Organisation.objects.select_for_update().get(pk=1)  # two starts at once: in turn
+        if not needs_owner():
+            raise OwnerExistsError()
+        earlier = org.setup_token_hashes.split() if keep_earlier else []
+        kept = [*earlier, link_token_hash(token)][-SETUP_LINKS_KEPT:]
+        org.setup_token_hashes = " ".join(kept)
+        org.save(update_fields=["setup_token_hashes"])
+    dropped = bool(org.setup_token_hashes) and len(earlier) >= SETUP_LINKS_KEPT
+    return token, dropped
 
 
 def setup_token_valid(token: str | None) -> bool:
-    """True if ``token`` is the current setup link's (compared in constant time)."""
+    """True if ``token`` is one of the valid setup links' (compared in constant time)."""
     if not token or len(token) > 128:
         return False
-    stored = Organisation.objects.filter(pk=1).values_list("setup_token_hash", flat=True).first()
-    return bool(stored) and hmac.compare_digest(str(stored), link_token_hash(token))
+    stored = Organisation.objects.filter(pk=1).values_list("setup_token_hashes", flat=True).first()
+    given = link_token_hash(token)
+    matches = [hmac.compare_digest(str(h), given) for h in str(stored or "").split()]
+    return any(matches)
 
 
 def create_owner(
@@ -271,7 +289,7 @@ def create_owner(
         # The flag flips once: of two visitors racing, only one gets rowcount 1. The setup
         # link is spent with it.
         flipped = Organisation.objects.filter(pk=1, owner_created=False).update(
-            owner_created=True, setup_token_hash=""
+            owner_created=True, setup_token_hashes=""
         )
         if flipped != 1:
             raise OwnerExistsError()

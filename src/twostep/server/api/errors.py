@@ -23,7 +23,8 @@ step_up_required       403    the action needs a recent code (no v1 endpoint yet
 not_allowed            403    the change would break a rule that protects the organisation
                               (owners, the last owner, one's own account, ...)
 protected              403    administrators set up 2FA themselves (not through a verify key)
-not_found              404    no such object (or no such endpoint)
+not_found              404    no such object (or no such endpoint; ``field`` when the body
+                              names one, such as a group id)
 user_not_found         404    no user with that username, email, external id or id
 enrolment_expired      404    the pending setup expired, was replaced or does not exist
 method_not_allowed     405    the endpoint exists, the HTTP method does not
@@ -31,8 +32,8 @@ already_enrolled       409    2FA is already set up for the user
 not_enrolled           409    2FA is not set up for the user
 postpone_not_allowed   409    sign-in setup cannot be postponed
 required_by_policy     409    2FA is required for the user (cannot be turned off)
-conflict               409    the change clashes with the current state (name taken,
-                              role in use, ...)
+conflict               409    the change clashes with the current state (name taken:
+                              with ``field``; deleted meanwhile, a concurrent change won)
 owner_exists           409    the owner account already exists
 too_large              413    the request body is too large
 invalid                422    a field is not acceptable (``field`` names it)
@@ -40,6 +41,8 @@ malformed_code         422    the code is not shaped like a code at all
 validation_error       422    the request does not match the schema (``errors`` lists why)
 throttled              429    too many attempts: wait ``retry_after`` seconds
 internal_error         500    a bug: the server logged it (never for any input, by test)
+unavailable            503    the database cannot be reached now: retry after
+                              ``Retry-After`` seconds
 ====================== ====== ======================================================
 
 :func:`install` adds the handlers to the NinjaAPI; nothing else in the API turns exceptions
@@ -66,6 +69,8 @@ from ..errors import (
     InvalidUserDataError,
     LockedOutError,
     MalformedCodeInputError,
+    NameTakenError,
+    NoSuchReferenceError,
     NotEnrolledError,
     OwnerExistsError,
     PostponeNotAllowedError,
@@ -76,6 +81,7 @@ from ..errors import (
     StepUpRequiredError,
     ThrottledError,
 )
+from ..web.health import RETRY_AFTER, database_trouble
 
 __all__ = ["CODES", "ApiError", "error_response", "install"]
 
@@ -113,6 +119,7 @@ CODES: Final[dict[str, int]] = {
     "validation_error": 422,
     "throttled": 429,
     "internal_error": 500,
+    "unavailable": 503,
 }
 
 _SERVICE_STATUS: Final[dict[type[ServiceError], int]] = {
@@ -129,6 +136,8 @@ _SERVICE_STATUS: Final[dict[type[ServiceError], int]] = {
     PostponeNotAllowedError: 409,
     RequiredByPolicyError: 409,
     OwnerExistsError: 409,
+    NameTakenError: 409,  # before their base class: the first match wins
+    NoSuchReferenceError: 404,
     InvalidUserDataError: 422,
 }
 
@@ -142,6 +151,7 @@ _MESSAGES: Final = {
     "too_large": "The request is too large.",
     "conflict": "The change clashes with the current state; reload and try again.",
     "internal_error": "Something went wrong on the server. It has been logged.",
+    "unavailable": "The service is unavailable for a moment. Try again in a minute.",
 }
 
 
@@ -172,6 +182,8 @@ def error_response(
     response = JsonResponse(body, status=status or CODES.get(code, 400))
     if code == "throttled" and "retry_after" in body:
         response["Retry-After"] = str(body["retry_after"])
+    if code == "unavailable":
+        response["Retry-After"] = str(RETRY_AFTER)
     if response.status_code == 401:
         response["WWW-Authenticate"] = 'Bearer realm="twostep"'
     return response
@@ -252,7 +264,12 @@ def _integrity(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _database(request: HttpRequest, exc: Exception) -> HttpResponse:
+    trouble = database_trouble(exc)
     log.error("database error in %s %s: %s", request.method, request.path, type(exc).__name__)
+    if trouble == "unavailable":
+        return error_response("unavailable")
+    if trouble == "conflict":  # a concurrent transaction won (deadlock, serialisation)
+        return error_response("conflict")
     return error_response("internal_error")
 
 

@@ -18,6 +18,7 @@ from .apikeys import register as register_apikeys
 from .check import cmd_check
 from .common import CommandError, port, setup_django
 from .console import register as register_console
+from .schema import migrated
 from .serve import cmd_migrate, cmd_serve
 from .setup import cmd_createuser, cmd_rotate_keys, cmd_setup_link
 
@@ -73,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
     serve.add_argument("--no-migrate", action="store_true", help="do not migrate or collect static")
-    serve.set_defaults(handler=cmd_serve)
+    serve.set_defaults(handler=cmd_serve, migrates_itself=True)
 
     link = sub.add_parser(
         "setup-link",
@@ -89,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     link.set_defaults(handler=cmd_setup_link)
 
     migrate = sub.add_parser("migrate", help="apply database migrations and collect static files")
-    migrate.set_defaults(handler=cmd_migrate)
+    migrate.set_defaults(handler=cmd_migrate, migrates_itself=True)
 
     create = sub.add_parser(
         "createuser",
@@ -144,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not getattr(args, "no_django", False):
             setup_django()
+            if not getattr(args, "migrates_itself", False):
+                # Every command needs the schema: wait for a migration under way (serve's),
+                # or migrate a fresh database now.
+                migrated()
         return int(handler(args) or 0)
     except KeyboardInterrupt:
         return 130

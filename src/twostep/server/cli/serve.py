@@ -8,18 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from .common import CommandError
+from .schema import migrated
 from .setup import public_url, setup_path
 
 
-def _prepare(verbosity: int = 0) -> None:
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=verbosity)
-    call_command("collectstatic", interactive=False, verbosity=0)
-
-
 def cmd_migrate(args: argparse.Namespace) -> int:
-    _prepare(verbosity=1)
+    migrated(verbosity=1, static=True)
     return 0
 
 
@@ -31,12 +25,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = _free_port(host, args.port)  # before the slow steps: a taken port fails at once
     if not args.no_migrate:
         print("Preparing the database and static files...", flush=True)
-        _prepare()
+        migrated(static=True, quiet=True)  # under the lock: a second serve waits, then skips
     from ..accounts.services import needs_owner, new_setup_token
 
     # First start: a one-time setup link, so that whoever reaches the server first over the
-    # network cannot make themselves its owner; only who sees this output can.
-    setup_token = new_setup_token() if needs_owner() else None
+    # network cannot make themselves its owner; only who sees this output can. Links that
+    # other starts printed stay valid.
+    setup_token, dropped = new_setup_token(keep_earlier=True) if needs_owner() else (None, False)
     connections.close_all()  # never share a connection with the forked workers
 
     from gunicorn.app.base import BaseApplication
@@ -62,6 +57,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 "the owner account (this link works once; `twostep setup-link` makes a new one).",
                 flush=True,
             )
+            if dropped:
+                print(
+                    "The setup link printed by the earliest of the starts before no longer works "
+                    "(the last 8 links do).",
+                    flush=True,
+                )
 
     options = {
         "bind": bind,

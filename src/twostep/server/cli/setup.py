@@ -37,7 +37,7 @@ def public_url() -> str | None:
 def cmd_setup_link(args: argparse.Namespace) -> int:
     from ..accounts.services import new_setup_token
 
-    token = new_setup_token()  # OwnerExistsError once there is an account
+    token, _ = new_setup_token()  # OwnerExistsError once there is an account
     base = public_url() or f"http://127.0.0.1:{args.port}/"
     print(f"Open {base}{setup_path(token)} to create the owner account.")
     print("The link works once; links printed before no longer work.")

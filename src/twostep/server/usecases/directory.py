@@ -6,13 +6,16 @@ requirement would silently vanish).
 
 - ``create_role(data, ...)``, ``update_role(role, data, ...)``, ``create_group(data, ...)``,
   ``update_group(group, data, ...)`` from partial ``data`` (the admin API's bodies);
-- ``delete_group(group, ...)``, ``delete_role(role, ...)``.
+- ``delete_group(group, ...)``, ``delete_role(role, ...)``: the row locked, then the policy
+  checked and the row deleted in one transaction (a concurrent delete: ``ConflictError``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from django.db import transaction
 
 from ..accounts import directory
 from ..accounts.models import Group, Role, User
@@ -51,15 +54,12 @@ def update_role(
     clock: Clock,
     address: str | None = None,
 ) -> Role:
-    def given(name: str) -> Any:
-        value = data.get(name)
-        return getattr(role, name) if value is None else value
-
+    is_admin = data.get("is_admin")
     directory.update_role(
         role,
-        name=given("name"),
-        description=given("description"),
-        is_admin=bool(given("is_admin")),
+        name=data.get("name"),  # None (not given): as the role is when the change runs
+        description=data.get("description"),
+        is_admin=None if is_admin is None else bool(is_admin),
         actor=actor,
         clock=clock,
         address=address,
@@ -83,11 +83,10 @@ def update_group(
     clock: Clock,
     address: str | None = None,
 ) -> Group:
-    name, description = data.get("name"), data.get("description")
     directory.update_group(
         group,
-        name=group.name if name is None else name,
-        description=group.description if description is None else description,
+        name=data.get("name"),  # None (not given): as the group is when the change runs
+        description=data.get("description"),
         actor=actor,
         clock=clock,
         address=address,
@@ -98,21 +97,25 @@ def update_group(
 def delete_group(
     group: Group, *, actor: User | None, clock: Clock, address: str | None = None
 ) -> None:
-    if get_org_policy().groups.filter(pk=group.pk).exists():
-        raise ActionRefusedError(
-            f"The two-step verification policy applies to the group {group.name}. "
-            "Change the policy on the Security page first."
-        )
-    directory.delete_group(group, actor=actor, clock=clock, address=address)
+    with transaction.atomic():
+        group = directory.locked_group(group)
+        if get_org_policy().groups.filter(pk=group.pk).exists():
+            raise ActionRefusedError(
+                f"The two-step verification policy applies to the group {group.name}. "
+                "Change the policy on the Security page first."
+            )
+        directory.delete_group(group, actor=actor, clock=clock, address=address)
 
 
 def delete_role(
     role: Role, *, actor: User | None, clock: Clock, address: str | None = None
 ) -> None:
-    directory.check_may_delete_role(role)
-    if get_org_policy().roles.filter(pk=role.pk).exists():
-        raise ActionRefusedError(
-            f"The two-step verification policy applies to the role {role.name}. "
-            "Change the policy on the Security page first."
-        )
-    directory.delete_role(role, actor=actor, clock=clock, address=address)
+    with transaction.atomic():
+        role = directory.locked_role(role)
+        directory.check_may_delete_role(role)
+        if get_org_policy().roles.filter(pk=role.pk).exists():
+            raise ActionRefusedError(
+                f"The two-step verification policy applies to the role {role.name}. "
+                "Change the policy on the Security page first."
+            )
+        directory.delete_role(role, actor=actor, clock=clock, address=address)

@@ -32,7 +32,7 @@ from ..accounts import directory, invitations
 from ..accounts.models import Group, Role, User
 from ..accounts.services import create_user, get_role, set_password
 from ..clock import Clock
-from ..errors import InvalidUserDataError
+from ..errors import NoSuchReferenceError
 from ..mail import send_to_user
 from ..policy import services as policy
 from ..policy.services import get_requirement
@@ -61,7 +61,7 @@ def groups_by_id(ids: Iterable[Any]) -> list[Group]:
     wanted = {int(i) for i in ids}
     found = list(Group.objects.filter(pk__in=wanted))
     if len(found) != len(wanted):
-        raise InvalidUserDataError("groups", "One of the groups does not exist.")
+        raise NoSuchReferenceError("groups", "One of the groups does not exist.")
     return found
 
 

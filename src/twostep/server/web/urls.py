@@ -10,6 +10,7 @@ app_name = "web"
 urlpatterns = [
     path("", signin.home, name="home"),
     path("healthz", signin.healthz, name="healthz"),
+    path("readyz", signin.readyz, name="readyz"),
     path("welcome/", signin.welcome, name="welcome"),
     path("signin/", signin.signin, name="signin"),
     path("signin/code/", signin.code, name="code"),

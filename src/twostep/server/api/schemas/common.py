@@ -75,10 +75,13 @@ _CLEAN = AfterValidator(_clean)
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Moment = Annotated[datetime, BeforeValidator(_moment)]
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
-QueryId = Annotated[int, BeforeValidator(_query_int), Field(ge=1, le=MAX_ID)]
-Limit = Annotated[int, BeforeValidator(_query_int), Field(ge=1, le=200)]
-Offset = Annotated[int, BeforeValidator(_query_int), Field(ge=0, le=10_000_000)]
-AuditLimit = Annotated[int, BeforeValidator(_query_int), Field(ge=1, le=500)]
+# The bounds before the validator: after it, pydantic put them in the OpenAPI document as
+# "ge"/"le" (no JSON Schema keywords) instead of "minimum"/"maximum", and clients (and
+# schemathesis) sent offset=-1 or limit=208 believing them valid.
+QueryId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_query_int)]
+Limit = Annotated[int, Field(ge=1, le=200), BeforeValidator(_query_int)]
+Offset = Annotated[int, Field(ge=0, le=10_000_000), BeforeValidator(_query_int)]
+AuditLimit = Annotated[int, Field(ge=1, le=500), BeforeValidator(_query_int)]
 RoleKey = Annotated[str, StringConstraints(min_length=1, max_length=64), _CLEAN]
 ShortText = Annotated[str, StringConstraints(min_length=0, max_length=64), _CLEAN]
 Name100 = Annotated[str, StringConstraints(min_length=1, max_length=100), _CLEAN]

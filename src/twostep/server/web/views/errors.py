@@ -1,11 +1,19 @@
-"""Error pages: plain words, the right status, never a traceback or internals."""
+"""Error pages: plain words, the right status, never a traceback or internals.
+
+While the database is unavailable (``web.health.database_trouble``) the 500 handler answers
+503 with ``Retry-After`` instead: a page, or the API's JSON error shape under ``/api/``.
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+
+from ..health import RETRY_AFTER, database_trouble
+from ..pages_only import is_api
 
 
 def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
@@ -50,7 +58,29 @@ def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
     return _page(request, 404, "Page not found", "There is no page at this address.")
 
 
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """503: the database cannot be reached; the client may try again in ``RETRY_AFTER``."""
+    message = "The service is unavailable for a moment. Try again in a minute."
+    if is_api(request):
+        response: HttpResponse = JsonResponse(
+            {"code": "unavailable", "message": message}, status=503
+        )
+    else:
+        response = _page(
+            request,
+            503,
+            "Unavailable for a moment",
+            "The service cannot reach its database right now. Nothing you did caused this; "
+            "try again in a minute.",
+        )
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception: it is still the current one.
+    if database_trouble(sys.exc_info()[1] or Exception()) == "unavailable":
+        return unavailable(request)
     return _page(
         request,
         500,

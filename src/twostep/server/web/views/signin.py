@@ -37,6 +37,7 @@ from ...usecases.signin import (
 )
 from .. import state
 from ..forms import CodeForm, OwnerForm, RecoveryForm, RememberCodeForm, SignInForm
+from ..health import RETRY_AFTER, readiness
 
 EXPIRED = (
     "Your sign-in expired (the code must follow the password within 5 minutes). Sign in again."
@@ -59,7 +60,21 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers (it touches nothing else: a database outage must not get
+    the process restarted)."""
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: the database (and Redis, when configured) answers; 503 with the reasons."""
+    problems = readiness()
+    if not problems:
+        return HttpResponse("ready\n", content_type="text/plain")
+    response = HttpResponse(
+        "not ready\n" + "".join(f"{p}\n" for p in problems), content_type="text/plain", status=503
+    )
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 @require_http_methods(["GET", "POST"])

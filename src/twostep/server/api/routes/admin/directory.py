@@ -46,6 +46,19 @@ def _roles(qs: QuerySet[Role]) -> list[dict[str, Any]]:
     ]
 
 
+def _role_out(role: Role) -> dict[str, Any]:
+    """``role`` as the change left it (even if a concurrent delete removed it since)."""
+    return {
+        "id": role.pk,
+        "key": role.key,
+        "name": role.name,
+        "description": role.description,
+        "is_admin": role.is_admin,
+        "builtin": role.builtin,
+        "users": User.objects.filter(role_id=role.pk).count(),
+    }
+
+
 def _role(role_id: int) -> Role:
     role = Role.objects.filter(pk=id_in_range(role_id)).first()
     if role is None:
@@ -65,14 +78,14 @@ def list_roles(request: HttpRequest) -> Any:
 )
 def create_role(request: HttpRequest, body: RoleIn) -> Any:
     role = changes.create_role(body.model_dump(), **who(request))
-    return Status(201, _roles(Role.objects.filter(pk=role.pk))[0])
+    return Status(201, _role_out(role))
 
 
 @router.get(
     "/roles/{role_id}", response={200: RoleOut, **READ}, summary="A role", operation_id="get_role"
 )
 def get_role(request: HttpRequest, role_id: int) -> Any:
-    return _roles(Role.objects.filter(pk=_role(role_id).pk))[0]
+    return _role_out(_role(role_id))
 
 
 @router.patch(
@@ -83,7 +96,7 @@ def get_role(request: HttpRequest, role_id: int) -> Any:
 )
 def update_role(request: HttpRequest, role_id: int, body: RolePatchIn) -> Any:
     role = changes.update_role(_role(role_id), body.model_dump(exclude_unset=True), **who(request))
-    return _roles(Role.objects.filter(pk=role.pk))[0]
+    return _role_out(role)
 
 
 @router.delete(
@@ -118,6 +131,18 @@ def _groups_out(
     ]
 
 
+def _group_out(group: Group) -> dict[str, Any]:
+    """``group`` as the change left it (a concurrent delete may have removed it since: the
+    change happened, so it is still the answer)."""
+    return {
+        "id": group.pk,
+        "name": group.name,
+        "description": group.description,
+        "created_at": group.created_at,
+        "members": Group.users.through.objects.filter(group_id=group.pk).count(),
+    }
+
+
 def _group(group_id: int) -> Group:
     group = Group.objects.filter(pk=id_in_range(group_id)).first()
     if group is None:
@@ -141,7 +166,7 @@ def list_groups(request: HttpRequest, paging: Query[Paging]) -> Any:
 )
 def create_group(request: HttpRequest, body: GroupIn) -> Any:
     group = changes.create_group(body.model_dump(), **who(request))
-    return Status(201, _groups_out(Group.objects.filter(pk=group.pk))[0])
+    return Status(201, _group_out(group))
 
 
 @router.get(
@@ -151,7 +176,7 @@ def create_group(request: HttpRequest, body: GroupIn) -> Any:
     operation_id="get_group",
 )
 def get_group(request: HttpRequest, group_id: int) -> Any:
-    return _groups_out(Group.objects.filter(pk=_group(group_id).pk))[0]
+    return _group_out(_group(group_id))
 
 
 @router.patch(
@@ -164,7 +189,7 @@ def update_group(request: HttpRequest, group_id: int, body: GroupPatchIn) -> Any
     group = changes.update_group(
         _group(group_id), body.model_dump(exclude_unset=True), **who(request)
     )
-    return _groups_out(Group.objects.filter(pk=group.pk))[0]
+    return _group_out(group)
 
 
 @router.delete(
