@@ -336,7 +336,7 @@ def test_a_remembered_browser_skips_the_code_until_it_expires(
     page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(s.base + "account/")
     expect(page.get_by_text("This browser")).to_be_visible()
-    cookie = next(c for c in page.context.cookies() if c["name"] == "twostep_device")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "twostep_remember")
     assert cookie["httpOnly"]
     assert cookie["sameSite"] == "Lax"
 

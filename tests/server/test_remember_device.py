@@ -20,7 +20,7 @@ from twostep.server.usecases.enrolment import reset
 from .helpers import Member, enrol, make_user, post_form, sign_in
 
 pytestmark = pytest.mark.django_db
-COOKIE = "twostep_device"
+COOKIE = "twostep_remember"
 
 
 def remembered_client(member: Member, clock: FakeClock) -> Client:

@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from twostep.server.accounts.directory import _clean_email
 from twostep.server.accounts.models import User
 from twostep.server.accounts.services import create_user
-from twostep.server.api.routes.verify import _username_for
+from twostep.server.applications.models import ApiKey
 from twostep.server.clock import FakeClock
 from twostep.server.errors import InvalidUserDataError
+from twostep.server.usecases.app_users import _username_for
 
 from .helpers import Member
 
@@ -63,7 +64,9 @@ def _by_index(plan: str) -> bool:
         ),
         pytest.param(lambda m, c: User.objects.get_by_natural_key("Alice"), id="natural-key"),
         pytest.param(lambda m, c: _clean_email("Alice@example.com", m.user), id="email-change"),
-        pytest.param(lambda m, c: _username_for("alice"), id="app-user-name"),
+        pytest.param(
+            lambda m, c: _username_for(ApiKey(application_id=1), "alice"), id="app-user-name"
+        ),
     ],
 )
 def test_case_insensitive_user_lookups_use_the_unique_indexes(

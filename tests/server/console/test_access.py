@@ -143,6 +143,7 @@ def _post_only(name: str) -> bool:
         "group_delete",
         "role_delete",
         "security_reset",
+        "security_remember",
         "confirm",
     }
 

@@ -59,7 +59,7 @@ NOT_A_CODE = frozenset({"password", "remembered"})
 
 
 def remember_cookie_name() -> str:
-    return "__Host-twostep-device" if settings.SESSION_COOKIE_SECURE else "twostep_device"
+    return "__Host-twostep-remember" if settings.SESSION_COOKIE_SECURE else "twostep_remember"
 
 
 def remembered_cookie(request: HttpRequest) -> str | None:
