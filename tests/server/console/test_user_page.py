@@ -195,11 +195,13 @@ def test_the_page_explains_why_it_is_required(
     console: Client, maria: Member, clock: FakeClock
 ) -> None:
     group = create_group("Engineering", actor=None, clock=clock)
-    maria.user.groups.add(group)
+    maria.user.groups.add(group, create_group("Sales", actor=None, clock=clock))
     set_org_policy(mode="groups", groups=[group], grace_days=3, actor=None, clock=clock)
     save_user(console, maria, require_mfa="on", enrolment_days="2")
     page = text(console.get(f"/console/users/{maria.user.pk}/"))
-    assert "The organisation requires it for a group the user is in." in page
+    # The group is named (not "a group the user is in"); one the rule does not cover is not.
+    assert "The organisation requires it for the group Engineering, which the user is in." in page
+    assert not any("Sales" in r for r in decision(maria, clock).reasons)
     assert (
         "An administrator requires two-step verification for this user (enrolment period 2 days)."
         in page

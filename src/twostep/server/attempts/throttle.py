@@ -240,7 +240,10 @@ def claim(lane: str, key: str, *, clock: Clock, user: Any = None, fast: bool = T
         ):
             raise LockedOutError()
         if row.next_attempt_at > now:
-            raise ThrottledError(_wait(row.next_attempt_at, now))
+            wait = _wait(row.next_attempt_at, now)
+            if lane == Throttle.CODE:
+                raise ThrottledError.after_wrong_codes(wait, row.failures)
+            raise ThrottledError(wait)
         failures = row.failures + 1
         updated = Throttle.objects.filter(
             pk=row.pk,

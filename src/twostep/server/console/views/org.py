@@ -18,6 +18,7 @@ from ...policy.queries import counts
 from ...policy.services import decide_many, get_org_policy
 from ...usecases.requirements import save_admin_requirements, set_org_policy
 from ..access import admin_required
+from ...web.forms import add_service_errors
 from ..forms import PolicyForm, ResetForm
 from .common import acting, confirmed, describe, page, plural, post_action
 from .user import reset_user
@@ -79,7 +80,7 @@ def security(request: HttpRequest) -> HttpResponse:
             **act.kw,
         )
     except InvalidUserDataError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        add_service_errors(form, exc)
         return _security_page(request, form, ResetForm(), status=400)
     n = counts(now=act.clock())
     if form.mode() == OrgPolicy.OFF:

@@ -20,6 +20,7 @@ from ...policy.services import decide_many, get_org_policy
 from ...usecases.requirements import require_many
 from ...usecases.users import add_user
 from ..access import admin_required
+from ...web.forms import add_service_errors
 from ..forms import BulkForm, FilterForm, NewUserForm
 from .common import acting, confirmed, describe, invite_link_page, page, plural
 
@@ -196,7 +197,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
                     **act.kw,
                 )
             except InvalidUserDataError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_service_errors(form, exc)
             except ServiceError as exc:
                 form.add_error(None, exc.message)
             else:

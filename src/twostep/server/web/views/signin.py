@@ -28,7 +28,7 @@ from ...errors import (
 from ...mfa.devices import recovery_codes_left
 from ...usecases.signin import NextStep, enter_code, start_sign_in
 from .. import state
-from ..forms import CodeForm, OwnerForm, RecoveryForm, SignInForm
+from ..forms import CodeForm, OwnerForm, RecoveryForm, SignInForm, add_service_errors
 
 EXPIRED = (
     "Your sign-in expired (the code must follow the password within 5 minutes). Sign in again."
@@ -77,7 +77,7 @@ def welcome(request: HttpRequest) -> HttpResponse:
                 address=client_address(request),
             )
         except InvalidUserDataError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_service_errors(form, exc)
         except (OwnerExistsError, SetupLinkError) as exc:
             messages.info(request, exc.message)
             return redirect("web:signin" if isinstance(exc, OwnerExistsError) else "web:welcome")
