@@ -139,7 +139,11 @@ def test_config_warnings_and_errors(tmp_path: Path) -> None:
 
 
 def test_base_url_follows_the_address_served_unless_set(tmp_path: Path) -> None:
-    env = {"HOME": str(tmp_path), "TWOSTEP_DATA_DIR": str(tmp_path), "TWOSTEP_SECRET_KEYS": "k" * 40}
+    env = {
+        "HOME": str(tmp_path),
+        "TWOSTEP_DATA_DIR": str(tmp_path),
+        "TWOSTEP_SECRET_KEYS": "k" * 40,
+    }
     assert load_config(env).base_url == "http://127.0.0.1:8000"  # no server: the default
     served = {**env, "TWOSTEP_SERVED_URL": served_url("127.0.0.1", 8111)}
     config = load_config(served)

@@ -323,9 +323,7 @@ def test_recovery_code_sign_in(
     page = web.get("/signin/recovery/")
     assert "Recovery code" in text(page)
     wrong = post_form(web, "/signin/recovery/", {"code": "abcd-efgh-jkmn-pqrs"})
-    assert "That recovery code was not accepted. Check it against the recovery codes" in text(
-        wrong
-    )
+    assert "That recovery code was not accepted. Check it against the recovery codes" in text(wrong)
     assert "authenticator app shows now" not in text(wrong)
     clock.advance(seconds=5)  # the wait after a wrong code
     response = post_form(

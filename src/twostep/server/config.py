@@ -391,7 +391,7 @@ def served_url(host: str, port: int) -> str:
     base URL when ``TWOSTEP_BASE_URL`` is not set. A server on every address (``0.0.0.0``,
     ``::``) is reached on this machine at 127.0.0.1 (elsewhere only by a name that only
     ``TWOSTEP_BASE_URL`` can give)."""
-    if host in {"", "0.0.0.0", "::"}:
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 - a name for it, not a bind
         host = "127.0.0.1"
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}"

@@ -80,6 +80,7 @@ class Events:
     ENROLMENT_EXTENDED = "policy.enrolment_extended"
     REQUIREMENT_LIFTED = "policy.user_requirement_lifted"
     ADMIN_REQUIREMENT_SET = "policy.admin_required"
+    ORGANISATION_RENAMED = "organisation.renamed"
 
 
 class ConsoleEvents:

@@ -18,6 +18,7 @@ from .apikeys import register as register_apikeys
 from .check import cmd_check
 from .common import CommandError, port, setup_django
 from .console import register as register_console
+from .org import register as register_org
 from .serve import before_serve, cmd_migrate, cmd_serve
 from .setup import cmd_createuser, cmd_rotate_keys, cmd_setup_link
 
@@ -28,6 +29,7 @@ examples:
   twostep serve                          start on http://127.0.0.1:8000/ (SQLite in the data dir)
   twostep serve --host 0.0.0.0 --port 8080 --workers 4
   twostep createuser alice --email alice@example.com --role admin
+  twostep org set-name "Example Ltd"     the name authenticator apps show for the accounts
   twostep setup-link                     a new link for creating the owner in the browser
   twostep check --port 8111              explain configuration problems (for that port)
   twostep rotate-keys                    re-encrypt secrets after adding a new first key
@@ -126,9 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--host", default="127.0.0.1", help="the address twostep serve listens on (127.0.0.1)"
     )
-    check.add_argument(
-        "--port", type=port, default=None, help="the port twostep serve listens on"
-    )
+    check.add_argument("--port", type=port, default=None, help="the port twostep serve listens on")
     check.set_defaults(handler=cmd_check, no_django=True)
 
     rotate = sub.add_parser(
@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.set_defaults(handler=cmd_rotate_keys)
 
     register_console(sub)
+    register_org(sub)
     register_apikeys(sub)
     return parser
 

@@ -73,7 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         problem = served_url_problem(settings.TWOSTEP, host, port)
         if problem:
             print(f"warning: {problem}", flush=True)
-        elif not public and host in {"0.0.0.0", "::"}:
+        elif not public and host in {"0.0.0.0", "::"}:  # noqa: S104 - told, not bound
             print(
                 f"Links in mail lead to {settings.TWOSTEP_BASE_URL}/: set TWOSTEP_BASE_URL to "
                 "the address people use to reach this server.",

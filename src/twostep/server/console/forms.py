@@ -83,6 +83,15 @@ class PolicyForm(Form):
         return data["scope"] if data.get("enabled") else OrgPolicy.OFF
 
 
+class OrganisationForm(Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="Shown in authenticator apps beside each account (the issuer), in page titles "
+        "and in mail. Accounts already added to an app keep the name they were added with.",
+    )
+
+
 class ResetForm(Form):
     """Zoom's "Reset two-step verification for a user"."""
 

@@ -18,8 +18,8 @@ lock the account. The database side of each step is :mod:`.statements`.
   sensitive actions: a code verified in the last 10 minutes or a fresh ``code`` now.
 
 A rejected code raises ``CodeRejectedError`` (the same message for a wrong, reused or raced
-code, one about recovery codes for a recovery code; ``reused`` and ``locked_after`` tell the use case what to mail), ``ThrottledError`` or
-``LockedOutError``.
+code; one about recovery codes for a recovery code; ``reused`` and ``locked_after`` tell the
+use case what to mail), ``ThrottledError`` or ``LockedOutError``.
 """
 
 from __future__ import annotations

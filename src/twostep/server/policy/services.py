@@ -249,9 +249,7 @@ def _groups_reason(names: list[str]) -> str:
 def _scope_ids(policy: OrgPolicy) -> tuple[set[int], dict[int, str]]:
     """The roles' ids and the groups' ids and names the organisation rule covers."""
     role_ids = set(policy.roles.values_list("pk", flat=True)) if policy.mode == "roles" else set()
-    group_ids = (
-        dict(policy.groups.values_list("pk", "name")) if policy.mode == "groups" else {}
-    )
+    group_ids = dict(policy.groups.values_list("pk", "name")) if policy.mode == "groups" else {}
     return role_ids, group_ids
 
 

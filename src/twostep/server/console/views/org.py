@@ -11,15 +11,17 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ...accounts.models import User
+from ...accounts.organisation import organisation_name
 from ...accounts.services import find_user
 from ...errors import InvalidUserDataError, ServiceError
 from ...policy.models import OrgPolicy
 from ...policy.queries import counts
 from ...policy.services import decide_many, get_org_policy
+from ...usecases.organisation import rename_organisation
 from ...usecases.requirements import save_admin_requirements, set_org_policy
-from ..access import admin_required
 from ...web.forms import add_service_errors
-from ..forms import PolicyForm, ResetForm
+from ..access import admin_required
+from ..forms import OrganisationForm, PolicyForm, ResetForm
 from .common import acting, confirmed, describe, page, plural, post_action
 from .user import reset_user
 
@@ -49,6 +51,7 @@ def _security_page(
             "section": "security",
             "form": form,
             "reset_form": reset_form,
+            "org_form": OrganisationForm(initial={"name": organisation_name()}),
             "policy": get_org_policy(),
             "n": counts(now=acting(request).clock()),
             "confirm_error": confirm_error,
@@ -100,6 +103,20 @@ def security(request: HttpRequest) -> HttpResponse:
             ),
         )
     return redirect("console:security")
+
+
+@admin_required
+@require_POST
+def security_name(request: HttpRequest) -> HttpResponse:
+    """The organisation's name (the issuer in authenticator apps)."""
+    form = OrganisationForm(request.POST)
+
+    def rename() -> str:
+        name = form.cleaned_data["name"] if form.is_valid() else request.POST.get("name", "")
+        new = rename_organisation(str(name), **acting(request).kw)
+        return f"Saved: the organisation is now called {new}."
+
+    return post_action(request, rename, "/console/security/#organisation")
 
 
 @admin_required

@@ -19,8 +19,8 @@ from ...policy.queries import counts, filter_users, status_q, users
 from ...policy.services import decide_many, get_org_policy
 from ...usecases.requirements import require_many
 from ...usecases.users import add_user
-from ..access import admin_required
 from ...web.forms import add_service_errors
+from ..access import admin_required
 from ..forms import BulkForm, FilterForm, NewUserForm
 from .common import acting, confirmed, describe, invite_link_page, page, plural
 
