@@ -425,6 +425,24 @@ def test_setup_wrong_code_with_clock_hint(web: Client, member: Member, clock: Fa
     assert not mfa.is_enrolled(member.user)
 
 
+def test_setup_page_offers_the_account_as_an_otpauth_link(
+    web: Client, member: Member, clock: FakeClock
+) -> None:
+    require_user(member.user, days=0, actor=None, clock=clock)
+    sign_in(web, member)
+    page = text(web.get("/two-step/setup/"))
+    secret = setup_key(web)
+    link = re.search(
+        r'<p class="open-in-app">.*?<a class="button" href="([^"]+)">([^<]+)</a>', page, re.S
+    )
+    assert link, page
+    assert link.group(2) == "Open in your authenticator app"
+    uri = link.group(1).replace("&amp;", "&")
+    assert uri.startswith("otpauth://totp/twostep:alice@example.com?")
+    assert f"secret={secret.base32}" in uri
+    assert "issuer=twostep" in uri
+
+
 def test_setup_is_bound_to_the_session_that_started_it(member: Member, clock: FakeClock) -> None:
     """An attacker with the password who starts setup elsewhere does not get the same secret,
     and the user's setup continues in the user's session."""
