@@ -407,7 +407,12 @@ def test_console_with_many_users(site: tuple[Site, Inbox]) -> None:
     s, _ = site
     seeded = subprocess.run(
         [sys.executable, "-c", SEED, str(s.clock.path)],
-        env={**s.env, "DJANGO_SETTINGS_MODULE": "twostep.server.settings"},
+        # PYTHONPATH: the seed uses the tests' own helpers (server.actions).
+        env={
+            **s.env,
+            "DJANGO_SETTINGS_MODULE": "twostep.server.settings",
+            "PYTHONPATH": str(ROOT / "tests"),
+        },
         capture_output=True,
         text=True,
         timeout=120,

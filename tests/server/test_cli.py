@@ -49,7 +49,9 @@ def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Complete
 
 
 def python(env: dict[str, str], *args: str) -> str:
-    env = {**env, "DJANGO_SETTINGS_MODULE": "twostep.server.settings"}
+    # PYTHONPATH: the script uses the tests' own helpers (server.actions).
+    tests = str(Path(__file__).resolve().parents[1])
+    env = {**env, "DJANGO_SETTINGS_MODULE": "twostep.server.settings", "PYTHONPATH": tests}
     out = subprocess.run(
         [sys.executable, "-c", ENROL, *args],
         env=env,

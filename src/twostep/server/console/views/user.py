@@ -23,7 +23,8 @@ from ...usecases.users import invite, save_user
 from ...web import state
 from ...web.forms import add_service_errors
 from ..access import admin_required
-from ..forms import DEFAULT_DAYS, DaysForm, UserForm
+from ..forms import DaysForm, UserForm
+from ..widgets import DEFAULT_DAYS
 from .common import (
     Acting,
     acting,
