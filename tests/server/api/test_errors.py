@@ -58,7 +58,7 @@ def test_every_code_is_documented() -> None:
     import twostep.server.api.errors as errors_module
 
     table = errors_module.__doc__ or ""
-    docs = (Path(__file__).parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    docs = (Path(__file__).parents[3] / "docs" / "api.md").read_text(encoding="utf-8")
     for code in CODES:
         assert re.search(rf"^{code}\s+{CODES[code]}\b", table, re.M), code
         assert f"`{code}`" in docs, code
