@@ -258,6 +258,12 @@ def claim(lane: str, key: str, *, clock: Clock, user: Any = None, fast: bool = T
         if updated == 1:
             return Claim(lane=lane, key=key, row_id=row.pk, failures=failures)
         # Another request claimed first: look again (it may have set a delay).
+    if lane == Throttle.CODE:
+        raise ThrottledError(
+            1,
+            "Another code for this account is being checked: the next one can be tried in "
+            "1 second.",
+        )
     raise ThrottledError(1)
 
 
