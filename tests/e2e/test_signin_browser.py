@@ -142,6 +142,15 @@ def test_seed_flow_in_chromium(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
         account = parse_uri(uris[0])
         assert (account.issuer, account.name) == ("twostep", "owner@example.com")
         key = account.secret.base32
+        # A phone cannot scan its own screen: a narrow one gets the account as a link that the
+        # authenticator app installed there opens (the same URI as the QR code's).
+        open_in_app = page.get_by_role("link", name="Open in your authenticator app")
+        expect(open_in_app).to_be_hidden()
+        page.set_viewport_size({"width": 390, "height": 844})
+        expect(open_in_app).to_be_visible()
+        assert open_in_app.get_attribute("href") == uris[0]
+        shoot(page, "03-setup-phone")
+        page.set_viewport_size({"width": 1100, "height": 900})
         page.get_by_text("Can't scan it? Type the key instead").click()
         shown_key = page.locator("code.key").inner_text()
         assert shown_key.replace(" ", "") == key

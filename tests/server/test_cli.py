@@ -50,7 +50,9 @@ def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Complete
 
 
 def python(env: dict[str, str], *args: str) -> str:
-    env = {**env, "DJANGO_SETTINGS_MODULE": "twostep.server.settings"}
+    # PYTHONPATH: the script uses the tests' own helpers (server.actions).
+    tests = str(Path(__file__).resolve().parents[1])
+    env = {**env, "DJANGO_SETTINGS_MODULE": "twostep.server.settings", "PYTHONPATH": tests}
     out = subprocess.run(
         [sys.executable, "-c", ENROL, *args],
         env=env,
@@ -102,6 +104,43 @@ def test_check_explains_problems_in_words(tmp_path: Path) -> None:
     out = run({**env, "TWOSTEP_DATABASE_URL": "postgres://postgres@127.0.0.1:1/nope"}, "check")
     assert out.returncode == 1
     assert "problem: cannot use the database: OperationalError" in out.stdout
+
+
+def test_check_compares_the_base_url_with_the_port_served(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    assert run(env, "migrate").returncode == 0
+    out = run(env, "check", "--port", "8111")
+    assert out.returncode == 0, out.stdout
+    assert "Base URL: http://127.0.0.1:8111 (the address served" in out.stdout
+    assert "8000" not in out.stdout
+    out = run(env, "check")
+    assert "Base URL: the address `twostep serve` listens on" in out.stdout
+    # Set to this machine on another port: the links in mail would be refused.
+    out = run({**env, "TWOSTEP_BASE_URL": "http://127.0.0.1:8000"}, "check", "--port", "8111")
+    assert out.returncode == 1, out.stdout
+    assert "problem: TWOSTEP_BASE_URL is http://127.0.0.1:8000 but the server listens on " in (
+        out.stdout
+    )
+    assert "No problems found." not in out.stdout
+
+
+@pytest.mark.slow
+def test_mail_links_lead_to_the_port_served(tmp_path: Path) -> None:
+    """`twostep serve --port 0` (any port but 8000) without TWOSTEP_BASE_URL: the footer of the
+    mail that 2FA is on (printed, no SMTP) links to the port served."""
+    import time
+
+    from .support import ServerProcess, enrol_owner_over_http
+
+    with ServerProcess(base_env(tmp_path), workers=1, threads=2) as server:
+        assert server.setup_link.startswith(server.url)
+        enrol_owner_over_http(server)
+        deadline = time.monotonic() + 20
+        while not any("Your account: " in line for line in server.lines):
+            assert time.monotonic() < deadline, "\n".join(server.lines)
+            time.sleep(0.05)
+        footers = [line for line in server.lines if line.startswith("Your account: ")]
+        assert footers == [f"Your account: {server.url}account/"]
 
 
 def test_createuser_and_its_errors(tmp_path: Path) -> None:

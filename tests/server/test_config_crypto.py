@@ -15,6 +15,8 @@ from twostep.server.config import (
     load_config,
     mail_from_url,
     read_or_create_key_file,
+    served_url,
+    served_url_problem,
 )
 from twostep.server.crypto import DecryptionError, Keyring
 from twostep.server.mfa.recovery import (
@@ -134,6 +136,32 @@ def test_config_warnings_and_errors(tmp_path: Path) -> None:
     assert https.https
     assert https.base_url == "https://2fa.example.com"
     assert "2fa.example.com" in https.allowed_hosts
+
+
+def test_base_url_follows_the_address_served_unless_set(tmp_path: Path) -> None:
+    env = {
+        "HOME": str(tmp_path),
+        "TWOSTEP_DATA_DIR": str(tmp_path),
+        "TWOSTEP_SECRET_KEYS": "k" * 40,
+    }
+    assert load_config(env).base_url == "http://127.0.0.1:8000"  # no server: the default
+    served = {**env, "TWOSTEP_SERVED_URL": served_url("127.0.0.1", 8111)}
+    config = load_config(served)
+    assert (config.base_url, config.base_url_source) == ("http://127.0.0.1:8111", "served")
+    assert served_url_problem(config, "127.0.0.1", 8111) is None
+    assert served_url("0.0.0.0", 8111) == "http://127.0.0.1:8111"
+    assert served_url("::1", 9000) == "http://[::1]:9000"
+    # A base URL that was set wins, and a local one on another port is reported.
+    mine = load_config({**served, "TWOSTEP_BASE_URL": "http://127.0.0.1:8000"})
+    assert mine.base_url == "http://127.0.0.1:8000"
+    problem = served_url_problem(mine, "127.0.0.1", 8111)
+    assert problem is not None
+    assert "links in mail would lead to port 8000" in problem
+    assert "http://127.0.0.1:8111" in problem
+    assert served_url_problem(mine, "127.0.0.1", 8000) is None
+    # A public one is a proxy's: any port behind it is fine.
+    public = load_config({**env, "TWOSTEP_BASE_URL": "https://2fa.example.com"})
+    assert served_url_problem(public, "127.0.0.1", 8111) is None
 
 
 # -- crypto --------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -274,6 +275,7 @@ def test_code_step_with_new_session_ids(web: Client, enrolled: Member, clock: Fa
     page = web.get("/signin/code/")
     assert 'autocomplete="one-time-code"' in text(page)
     assert "Use a recovery code instead" in text(page)
+    assert text(page).count("Open your authenticator app") == 1  # said once, not twice
     response = post_form(web, "/signin/code/", {"code": enrolled.code(clock)})
     assert response["Location"] == "/account/"
     assert session_id(web) not in {first, pending}
@@ -296,6 +298,29 @@ def test_wrong_and_reused_codes_get_the_same_answer(
     assert message in text(wrong)
     assert "reused" not in text(reused).lower()
     assert "already" not in text(reused).lower()
+
+
+def test_a_code_right_after_a_wrong_one_is_told_the_wait_and_why(
+    web: Client, enrolled: Member, clock: FakeClock
+) -> None:
+    right = enrolled.code(clock)
+    wrong = f"{(int(right) + 7) % 10**6:06d}"
+    sign_in(web, enrolled)
+    assert "That code was not accepted." in text(post_form(web, "/signin/code/", {"code": wrong}))
+    response = post_form(web, "/signin/code/", {"code": right})
+    assert (
+        "The last code was wrong, so the next one can be tried in 1 second: try again then "
+        "(the code just entered was not checked)."
+    ) in text(response)
+    assert "Too many attempts" not in text(response)
+    clock.advance(seconds=1)
+    post_form(web, "/signin/code/", {"code": wrong})
+    response = post_form(web, "/signin/code/", {"code": right})
+    assert "The last 2 codes were wrong, so the next one can be tried in 2 seconds" in text(
+        response
+    )
+    clock.advance(seconds=2)
+    assert post_form(web, "/signin/code/", {"code": right})["Location"] == "/account/"
 
 
 def test_pending_state_expires_after_five_minutes(
@@ -332,6 +357,10 @@ def test_recovery_code_sign_in(
     sign_in(web, enrolled)
     page = web.get("/signin/recovery/")
     assert "Recovery code" in text(page)
+    wrong = post_form(web, "/signin/recovery/", {"code": "abcd-efgh-jkmn-pqrs"})
+    assert "That recovery code was not accepted. Check it against the recovery codes" in text(wrong)
+    assert "authenticator app shows now" not in text(wrong)
+    clock.advance(seconds=5)  # the wait after a wrong code
     response = post_form(
         web, "/signin/recovery/", {"code": enrolled.recovery_codes[0]}, follow=True
     )
@@ -374,6 +403,27 @@ def test_required_user_can_postpone_with_days_left(
     assert response.redirect_chain[-1][0] == "/account/"
     assert "within 5 days" in text(response)
     assert Event.objects.filter(event=Events.SETUP_POSTPONED, subject=member.user).exists()
+    # The per-user enrolment period locks: the page and the reminder say so, with the date.
+    deadline = clock() + timedelta(days=5)
+    assert f"After <strong>{deadline:%-d %B %Y, %H:%M} UTC</strong>" in " ".join(text(page).split())
+    assert (
+        f"After {deadline:%-d %b %Y, %H:%M} UTC you can neither sign in nor set it up until an "
+        "administrator extends the period or resets two-step verification for you."
+    ) in text(response)
+
+
+def test_org_grace_period_reminder_does_not_speak_of_a_lock(
+    web: Client, member: Member, clock: FakeClock
+) -> None:
+    set_org_policy(mode="all", grace_days=3, actor=None, clock=clock)
+    clock.advance(days=1)
+    sign_in(web, member)
+    page = web.get("/two-step/setup/")
+    assert "neither sign in" not in text(page)
+    response = post_form(web, "/two-step/setup/", {"action": "later"}, follow=True)
+    assert "within 2 days" in text(response)
+    assert "After that you cannot sign in without setting it up." in text(response)
+    assert "neither sign in" not in text(response)
 
 
 def test_deadline_passed_refuses_sign_in_and_records_it(
@@ -409,6 +459,24 @@ def test_setup_wrong_code_with_clock_hint(web: Client, member: Member, clock: Fa
     assert response.status_code == 400
     assert "about 10 minutes behind the real time" in text(response)
     assert not mfa.is_enrolled(member.user)
+
+
+def test_setup_page_offers_the_account_as_an_otpauth_link(
+    web: Client, member: Member, clock: FakeClock
+) -> None:
+    require_user(member.user, days=0, actor=None, clock=clock)
+    sign_in(web, member)
+    page = text(web.get("/two-step/setup/"))
+    secret = setup_key(web)
+    link = re.search(
+        r'<p class="open-in-app">.*?<a class="button" href="([^"]+)">([^<]+)</a>', page, re.S
+    )
+    assert link, page
+    assert link.group(2) == "Open in your authenticator app"
+    uri = link.group(1).replace("&amp;", "&")
+    assert uri.startswith("otpauth://totp/twostep:alice@example.com?")
+    assert f"secret={secret.base32}" in uri
+    assert "issuer=twostep" in uri
 
 
 def test_setup_is_bound_to_the_session_that_started_it(member: Member, clock: FakeClock) -> None:

@@ -17,9 +17,10 @@ Variables (all optional):
 ``TWOSTEP_SMTP_URL``      ``smtp://user:password@host:port`` (``smtps://`` for TLS,
                           ``?starttls=1`` for STARTTLS) or ``console`` (the default)
 ``TWOSTEP_MAIL_FROM``     sender address (default ``twostep@<host of the base URL>``)
-``TWOSTEP_BASE_URL``      the public URL, e.g. ``https://2fa.example.com`` (default
-                          ``http://127.0.0.1:8000``); an ``https`` URL turns on HSTS and Secure
-                          cookies
+``TWOSTEP_BASE_URL``      the public URL, e.g. ``https://2fa.example.com``; an ``https`` URL
+                          turns on HSTS and Secure cookies. Unset: the address ``twostep serve``
+                          listens on (it passes it on in ``TWOSTEP_SERVED_URL``, an internal
+                          variable), else ``http://127.0.0.1:8000``
 ``TWOSTEP_ALLOWED_HOSTS`` extra host names, comma-separated (the base URL's host is always allowed)
 ``TWOSTEP_PROXY_COUNT``   reverse proxies in front of twostep (default 0): the client address is
                           then taken from ``X-Forwarded-For``, and ``X-Forwarded-Proto`` is trusted
@@ -47,9 +48,16 @@ __all__ = [
     "load_config",
     "mail_from_url",
     "read_or_create_key_file",
+    "served_url",
+    "served_url_problem",
 ]
 
 KEY_FILE_NAME = "secret_keys"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+#: Set by ``twostep serve`` (only when ``TWOSTEP_BASE_URL`` is not) before the settings load:
+#: the address it listens on, so that links in mail lead to the port actually served.
+SERVED_URL_VARIABLE = "TWOSTEP_SERVED_URL"
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 SQLITE_FILE_NAME = "twostep.sqlite3"
 
 
@@ -147,6 +155,8 @@ class Config:
     mail: MailConfig
     mail_from: str
     base_url: str
+    #: where ``base_url`` comes from: ``TWOSTEP_BASE_URL``, ``served`` or ``default``
+    base_url_source: str
     allowed_hosts: tuple[str, ...]
     proxy_count: int
     fake_clock_file: Path | None
@@ -312,13 +322,16 @@ def load_config(env: dict[str, str] | None = None, *, create_key: bool = True) -
                 "32 random characters"
             )
 
-    base_url = (env.get("TWOSTEP_BASE_URL") or "http://127.0.0.1:8000").strip().rstrip("/")
+    configured = (env.get("TWOSTEP_BASE_URL") or "").strip()
+    served = (env.get(SERVED_URL_VARIABLE) or "").strip()
+    source = "TWOSTEP_BASE_URL" if configured else "served" if served else "default"
+    base_url = (configured or served or DEFAULT_BASE_URL).rstrip("/")
     base = urlsplit(base_url)
     if base.scheme not in {"http", "https"} or not base.hostname:
         raise ConfigError(
             "TWOSTEP_BASE_URL: expected http(s)://host[:port], e.g. https://2fa.example.com"
         )
-    if base.scheme == "http" and base.hostname not in {"127.0.0.1", "localhost", "::1"}:
+    if base.scheme == "http" and base.hostname not in _LOCAL_HOSTS:
         warnings.append(
             "TWOSTEP_BASE_URL is http:// on a public name: passwords and codes would cross the "
             "network unencrypted. Put twostep behind HTTPS and use an https:// base URL."
@@ -364,9 +377,41 @@ def load_config(env: dict[str, str] | None = None, *, create_key: bool = True) -
         mail=mail,
         mail_from=mail_from,
         base_url=base_url,
+        base_url_source=source,
         allowed_hosts=tuple(hosts),
         proxy_count=proxy_count,
         fake_clock_file=Path(fake_clock) if fake_clock else None,
         debug=debug,
         warnings=tuple(warnings),
+    )
+
+
+def served_url(host: str, port: int) -> str:
+    """The URL of a server listening on ``host`` and ``port``, without a trailing slash: the
+    base URL when ``TWOSTEP_BASE_URL`` is not set. A server on every address (``0.0.0.0``,
+    ``::``) is reached on this machine at 127.0.0.1 (elsewhere only by a name that only
+    ``TWOSTEP_BASE_URL`` can give)."""
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 - a name for it, not a bind
+        host = "127.0.0.1"
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def served_url_problem(config: Config, host: str, port: int) -> str | None:
+    """Why links in mail would not reach a server listening on ``host`` and ``port``, or None.
+
+    Only a base URL on this machine (127.0.0.1, localhost, ::1) can be compared: a public one
+    is usually a reverse proxy's, in front of whatever port twostep listens on."""
+    if config.base_url_source != "TWOSTEP_BASE_URL":
+        return None  # `twostep serve` uses the address it listens on
+    base = urlsplit(config.base_url)
+    if base.hostname not in _LOCAL_HOSTS:
+        return None
+    base_port = base.port or (443 if base.scheme == "https" else 80)
+    if base_port == port:
+        return None
+    return (
+        f"TWOSTEP_BASE_URL is {config.base_url} but the server listens on port {port}: links "
+        f"in mail would lead to port {base_port}. Set TWOSTEP_BASE_URL to "
+        f"{served_url(host, port)} (or unset it: the served address is then used)."
     )

@@ -31,6 +31,7 @@ who made the request: it never holds a secret, a code, or a hint that a code was
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
@@ -115,6 +116,19 @@ class ThrottledError(ServiceError):
             message or f"Too many attempts. Wait {self.retry_after} {unit}, then try again."
         )
 
+    @classmethod
+    def after_wrong_codes(cls, retry_after: int, failures: int) -> ThrottledError:
+        """A code came before the wait that follows ``failures`` wrong ones in a row: say so,
+        and when to try again (the code itself was not checked)."""
+        wait = max(1, int(retry_after))
+        unit = "second" if wait == 1 else "seconds"
+        wrong = "The last code was" if failures <= 1 else f"The last {failures} codes were"
+        return cls(
+            wait,
+            f"{wrong} wrong, so the next one can be tried in {wait} {unit}: try again then "
+            "(the code just entered was not checked).",
+        )
+
 
 class LockedOutError(ServiceError):
     code = "locked_out"
@@ -184,11 +198,22 @@ class SetupLinkError(ServiceError):
 
 
 class InvalidUserDataError(ServiceError):
+    """Input that cannot be used: ``field`` and the message say where and why; ``errors``
+    holds every field's problem found at once (the first one is ``field``'s), so that a form
+    shows them all together."""
+
     code = "invalid"
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, more: Mapping[str, str] | None = None) -> None:
         self.field = field
+        self.errors: dict[str, str] = {field: message, **(more or {})}
         super().__init__(message)
+
+    @classmethod
+    def of(cls, errors: Mapping[str, str]) -> InvalidUserDataError:
+        """One error for several fields' problems (``errors`` not empty)."""
+        (field, message), *rest = errors.items()
+        return cls(field, message, more=dict(rest))
 
 
 class ActionRefusedError(ServiceError):

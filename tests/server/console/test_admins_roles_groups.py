@@ -36,6 +36,10 @@ def test_administrators_page_lists_admins_with_their_checkbox(
     assert "adam" in page
     assert "olivia" in page
     assert "maria" not in page
+    # The switch is on (the default): the page says the checkboxes do nothing meanwhile.
+    assert "the checkboxes below have no effect" in page
+    assert page.count("(no effect while the switch above is on") == 2
+    assert "anyway" not in page
 
 
 def test_switch_off_then_per_admin_checkbox(

@@ -97,3 +97,14 @@ def test_dashboard_counts(owner: Member, clock: FakeClock) -> None:
     assert "paul" in page
     assert "(3 days left)" in page
     assert "lena Locked: not set up in time" in page
+
+
+def test_dashboard_names_the_users_due_at_their_next_sign_in(
+    owner: Member, clock: FakeClock
+) -> None:
+    due = [make_user(clock, name) for name in ("nick", "nora")]
+    for member in due:
+        require_user(member.user, days=0, actor=None, clock=clock)
+    html = signed_in(owner, clock).get("/console/").content.decode()
+    links = ", ".join(f'<a href="/console/users/{m.user.pk}/">{m.user.username}</a>' for m in due)
+    assert f"2 users must set it up at their next sign-in:\n  {links}." in html

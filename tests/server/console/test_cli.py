@@ -205,3 +205,19 @@ def test_commands_in_a_real_process(tmp_path: Path) -> None:
     assert "Sent 1 mail (1 users checked).\n  2FA now required: maria\n" in reminded.stdout
     assert "Subject: Set up two-step verification for your twostep account by" in reminded.stdout
     assert "Sent 0 mails (1 users checked)." in twostep("remind").stdout
+
+
+def test_org_show_and_set_name(capsys: pytest.CaptureFixture[str], db: None) -> None:
+    assert run(capsys, "org", "show") == (0, "Organisation: twostep\n", "")
+    code, out, _ = run(capsys, "org", "set-name", "Example Ltd")
+    assert code == 0
+    assert (
+        out == "The organisation is now called Example Ltd; new QR codes show it as the issuer.\n"
+    )
+    assert run(capsys, "org", "show", "--json") == (0, '{"name": "Example Ltd"}\n', "")
+    (renamed,) = events("organisation.renamed")
+    assert renamed.actor is None  # the command line
+    code, _, err = run(capsys, "org", "set-name", "Example: Ltd")
+    assert code == 1
+    assert err.startswith("twostep: Use a name without a colon")
+    assert run(capsys, "org", "show")[1] == "Organisation: Example Ltd\n"

@@ -101,7 +101,15 @@ def test_signed_in_users_cannot_accept_an_invitation(
     new_user(console)
     link = LINK_RE.search(mails[-1].body).group(1)  # type: ignore[union-attr]
     assert signed_in(maria, clock).get(link).status_code == 403
-    assert console.get(link).status_code == 403
+    refused = console.get(link)
+    assert refused.status_code == 403
+    assert "Sign out to accept this invitation" in text(refused)
+    # A link that does not work gets the same answer signed in or not.
+    bad = "/console/join/" + "x" * 43 + "/"
+    for client in (console, signed_in(maria, clock), Client()):
+        response = client.get(bad)
+        assert response.status_code == 404
+        assert "This invitation link does not work" in text(response)
 
 
 def test_invitation_needs_an_email(console: Client) -> None:
@@ -140,6 +148,21 @@ def test_new_user_errors_are_shown_on_the_field(console: Client, maria: Member) 
         assert response.status_code == 400
         assert message in text(response), data
     assert User.objects.count() == 2
+
+
+def test_new_user_shows_every_fields_error_at_once(console: Client, maria: Member) -> None:
+    response = new_user(
+        console, username="no spaces", email="not-an-email", how="password", password="short"
+    )
+    assert response.status_code == 400
+    page = text(response)
+    for message in (
+        "Use 1 to 150 letters, digits",
+        "Enter an email address like name@example.com.",
+        "This password is too short.",
+    ):
+        assert message in page
+    assert not User.objects.filter(username="nina").exists()
 
 
 def test_only_an_owner_creates_an_owner(admin_console: Client, console: Client) -> None:

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 ORG_ALL = "The organisation requires two-step verification for all users."
 ORG_ROLE = "The organisation requires it for the user's role."
-ORG_GROUP = "The organisation requires it for a group the user is in."
+ORG_GROUP = "The organisation requires it for the group Ops, which the user is in."
 USER = "An administrator requires two-step verification for this user"
 ALL_ADMINS = "All administrators must use two-step verification."
 ONE_ADMIN = "Two-step verification is required for this administrator."

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from server import actions as mfa
+from twostep.otp import generate_totp
 from twostep.server.accounts.directory import create_group
 from twostep.server.accounts.models import Role
 from twostep.server.clock import FakeClock
@@ -247,3 +248,43 @@ def test_per_admin_checkbox_is_kept_when_the_switch_changes(
     set_admin_requirement(owner.user, True, actor=None, clock=clock)
     set_org_policy(mode="off", require_all_admins=False, actor=None, clock=clock)
     assert Rule.ADMINISTRATOR in decision(owner, clock).rules
+
+
+def test_the_organisation_name_is_the_issuer_and_the_title(
+    console: Client, maria: Member, clock: FakeClock, mails: list[Any]
+) -> None:
+    page = text(console.get("/console/security/"))
+    assert "Organisation" in page
+    assert "Shown in authenticator apps beside each account (the issuer)" in page
+    response = post(console, "/console/security/name/", {"name": "  Example   Ltd "})
+    assert response["Location"] == "/console/security/#organisation"
+    assert "Saved: the organisation is now called Example Ltd." in text(follow(console, response))
+    (renamed,) = events("organisation.renamed")
+    assert (renamed.actor.username, renamed.details) == (
+        "olivia",
+        {"old": "twostep", "new": "Example Ltd"},
+    )
+    # The issuer of a new authenticator entry (QR code and otpauth:// URI), the titles, mail.
+    enrolment = mfa.start_enrolment(maria.user, clock=clock)
+    assert enrolment.issuer == "Example Ltd"
+    assert enrolment.uri.startswith("otpauth://totp/Example%20Ltd:maria@example.com?")
+    assert "issuer=Example%20Ltd" in enrolment.uri
+    assert (
+        "<title>Security · Example Ltd</title>"
+        in console.get("/console/security/").content.decode()
+    )
+    code = generate_totp(enrolment.secret, clock().timestamp())
+    mfa.confirm_enrolment(maria.user, enrolment.id, code, clock=clock)
+    assert mails[-1].subject == "Two-step verification is now on for your Example Ltd account"
+
+
+def test_a_bad_organisation_name_is_refused_in_words(console: Client, clock: FakeClock) -> None:
+    for name, words in (
+        ("", "Give the organisation a name of 1 to 100 characters."),
+        ("x" * 101, "Give the organisation a name of 1 to 100 characters."),
+        ("Example: Ltd", "Use a name without a colon"),
+    ):
+        response = post(console, "/console/security/name/", {"name": name})
+        assert words in text(follow(console, response)), name
+    assert events("organisation.renamed") == []
+    assert "<title>Security · twostep</title>" in console.get("/console/security/").content.decode()

@@ -5,6 +5,7 @@ profile, role, groups, unlock after wrong codes, signing out, the audit trail.""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -71,8 +72,40 @@ def test_the_page_offers_the_jumpcloud_checkbox_with_7_days_by_default(
     assert "User security &amp; permissions" in page
     assert '<option value="7" selected>7 days (default)</option>' in page
     assert '<option value="0">0 days: at the next sign-in</option>' in page
-    assert '<option value="365">365 days</option>' in page
+    # The common choices, and a number field for the rest (up to 365): not a 366-item list.
+    picker = re.search(r'<select name="enrolment_days".*?</select>', page, re.S)
+    assert picker
+    assert re.findall(r'<option value="(\w+)"', picker.group(0)) == [
+        *("0", "1", "3", "7", "14", "30", "90"),
+        "other",
+    ]
+    assert '<label for="id_enrolment_days_other">Number of days (0 to 365)</label>' in page
+    assert 'name="enrolment_days_other" id="id_enrolment_days_other" min="0" max="365"' in page
     assert "Save user" in page
+
+
+def test_the_period_picker_takes_a_common_choice_or_any_number(
+    console: Client, maria: Member, clock: FakeClock
+) -> None:
+    save_user(console, maria, require_mfa="on", enrolment_days="14")
+    assert get_requirement(maria.user).enrolment_days == 14
+    save_user(console, maria, require_mfa="on", enrolment_days="other", enrolment_days_other="45")
+    assert get_requirement(maria.user).enrolment_days == 45
+    page = console.get(f"/console/users/{maria.user.pk}/").content.decode()
+    assert '<option value="other" selected>Another number of days</option>' in page
+    assert 'id="id_enrolment_days_other" min="0" max="365" step="1"' in page
+    assert 'size="5" value="45"' in page
+    for other, words in (
+        ("", "Type the number of days, or choose one from the list."),
+        ("366", "Give a number of days from 0 to 365."),
+        ("ten", "Give a number of days from 0 to 365."),
+    ):
+        response = save_user(
+            console, maria, require_mfa="on", enrolment_days="other", enrolment_days_other=other
+        )
+        assert response.status_code == 400
+        assert words in text(response)
+    assert get_requirement(maria.user).enrolment_days == 45
 
 
 def test_require_with_2_days_then_locked_then_extend(
@@ -195,11 +228,13 @@ def test_the_page_explains_why_it_is_required(
     console: Client, maria: Member, clock: FakeClock
 ) -> None:
     group = create_group("Engineering", actor=None, clock=clock)
-    maria.user.groups.add(group)
+    maria.user.groups.add(group, create_group("Sales", actor=None, clock=clock))
     set_org_policy(mode="groups", groups=[group], grace_days=3, actor=None, clock=clock)
     save_user(console, maria, require_mfa="on", enrolment_days="2")
     page = text(console.get(f"/console/users/{maria.user.pk}/"))
-    assert "The organisation requires it for a group the user is in." in page
+    # The group is named (not "a group the user is in"); one the rule does not cover is not.
+    assert "The organisation requires it for the group Engineering, which the user is in." in page
+    assert not any("Sales" in r for r in decision(maria, clock).reasons)
     assert (
         "An administrator requires two-step verification for this user (enrolment period 2 days)."
         in page

@@ -124,10 +124,16 @@ def update_profile(
 ) -> list[str]:
     """Change the display name and email; a new email must be verified again. Returns the
     names of the fields that changed."""
+    errors: dict[str, str] = {}
     display_name = unicodedata.normalize("NFKC", display_name or "").strip()
     if len(display_name) > 150:
-        raise InvalidUserDataError("display_name", "Use at most 150 characters.")
-    email = _clean_email(email, user)
+        errors["display_name"] = "Use at most 150 characters."
+    try:
+        email = _clean_email(email, user)
+    except InvalidUserDataError as exc:
+        errors.update(exc.errors)
+    if errors:  # both fields' problems at once
+        raise InvalidUserDataError.of(errors)
     changed = []
     if display_name != user.display_name:
         changed.append("display_name")

@@ -16,7 +16,8 @@ for the system; ``address``: the client address for the audit log):
   server). The token is spent with it.
 - ``create_user(*, username, email, password=None, display_name="", role="member",
   external_id=None, email_verified=False, groups=(), actor=None, clock, address=None) -> User``
-  validates every field (``InvalidUserDataError`` with ``field``); ``password=None`` makes a
+  validates every field (``InvalidUserDataError`` with ``field``, and every problem found in
+  ``errors``); ``password=None`` makes a
   user without a password (API-created users who only use 2FA through an outside application).
 - ``validate_password_for(user_or_none, password, *, username="", email="")`` Django's password
   validators, as ``InvalidUserDataError("password", ...)``.
@@ -143,39 +144,37 @@ def validate_password_for(
 
 def _validated(
     username: str, email: str | None, display_name: str, external_id: str | None
-) -> tuple[str, str | None, str, str | None]:
+) -> tuple[tuple[str, str | None, str, str | None], dict[str, str]]:
+    """The values normalized, and every field's problem (field -> message), all at once."""
+    errors: dict[str, str] = {}
     username = normalize_username(username)
     if not USERNAME_RE.match(username):
-        raise InvalidUserDataError(
-            "username",
-            "Use 1 to 150 letters, digits and . + - _ (no spaces, no @).",
-        )
-    if User.objects.filter(same_text("username", username)).exists():
-        raise InvalidUserDataError("username", "That username is taken.")
+        errors["username"] = "Use 1 to 150 letters, digits and . + - _ (no spaces, no @)."
+    elif User.objects.filter(same_text("username", username)).exists():
+        errors["username"] = "That username is taken."
     if email:
         email = unicodedata.normalize("NFKC", email).strip()
         try:
             validate_email(email)
         except ValidationError:
-            raise InvalidUserDataError(
-                "email", "Enter an email address like name@example.com."
-            ) from None
-        local, _, domain = email.rpartition("@")
-        email = f"{local}@{domain.lower()}"
-        if User.objects.filter(same_text("email", email)).exists():
-            raise InvalidUserDataError("email", "An account with that email already exists.")
+            errors["email"] = "Enter an email address like name@example.com."
+        else:
+            local, _, domain = email.rpartition("@")
+            email = f"{local}@{domain.lower()}"
+            if User.objects.filter(same_text("email", email)).exists():
+                errors["email"] = "An account with that email already exists."
     else:
         email = None
     display_name = unicodedata.normalize("NFKC", display_name or "").strip()
     if len(display_name) > 150:
-        raise InvalidUserDataError("display_name", "Use at most 150 characters.")
+        errors["display_name"] = "Use at most 150 characters."
     if external_id is not None:
         external_id = external_id.strip()
         if not external_id or len(external_id) > 255:
-            raise InvalidUserDataError("external_id", "Use 1 to 255 characters.")
-        if User.objects.filter(external_id=external_id).exists():
-            raise InvalidUserDataError("external_id", "Another user has that external id.")
-    return username, email, display_name, external_id
+            errors["external_id"] = "Use 1 to 255 characters."
+        elif User.objects.filter(external_id=external_id).exists():
+            errors["external_id"] = "Another user has that external id."
+    return (username, email, display_name, external_id), errors
 
 
 def create_user(
@@ -192,12 +191,17 @@ def create_user(
     clock: Clock,
     address: str | None = None,
 ) -> User:
-    username, email, display_name, external_id = _validated(
+    (username, email, display_name, external_id), errors = _validated(
         username, email, display_name, external_id
     )
     role_obj = role if isinstance(role, Role) else get_role(role)
     if password is not None:
-        validate_password_for(None, password, username=username, email=email or "")
+        try:
+            validate_password_for(None, password, username=username, email=email or "")
+        except InvalidUserDataError as exc:
+            errors.update(exc.errors)
+    if errors:  # every field's problem at once, not the first one only
+        raise InvalidUserDataError.of(errors)
     user = User(
         username=username,
         email=email,

@@ -300,7 +300,10 @@ def claim(
         ):
             raise LockedOutError()
         if row.next_attempt_at > now:
-            raise ThrottledError(_wait(row.next_attempt_at, now))
+            wait = _wait(row.next_attempt_at, now)
+            if lane == Throttle.CODE:
+                raise ThrottledError.after_wrong_codes(wait, row.failures)
+            raise ThrottledError(wait)
         failures = row.failures + 1
         updated = Throttle.objects.filter(
             pk=row.pk,
@@ -315,6 +318,12 @@ def claim(
         if updated == 1:
             return Claim(lane=lane, key=key, row_id=row.pk, failures=failures)
         # Another request claimed first: look again (it may have set a delay).
+    if lane == Throttle.CODE:
+        raise ThrottledError(
+            1,
+            "Another code for this account is being checked: the next one can be tried in "
+            "1 second.",
+        )
     raise ThrottledError(1)
 
 

@@ -90,6 +90,7 @@ class Events:
     DEVICE_RECOGNISED = "signin.device_remembered"
     DEVICE_FORGOTTEN = "session.device_forgotten"
     REMEMBER_SETTING = "policy.remember_device_changed"
+    ORGANISATION_RENAMED = "organisation.renamed"
 
 
 class ConsoleEvents:

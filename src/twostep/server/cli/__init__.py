@@ -18,8 +18,9 @@ from .apikeys import register as register_apikeys
 from .check import cmd_check
 from .common import CommandError, port, setup_django
 from .console import register as register_console
+from .org import register as register_org
 from .schema import migrated
-from .serve import cmd_migrate, cmd_serve
+from .serve import before_serve, cmd_migrate, cmd_serve
 from .setup import cmd_createuser, cmd_rotate_keys, cmd_setup_link
 
 __all__ = ["CommandError", "build_parser", "main"]
@@ -29,8 +30,9 @@ examples:
   twostep serve                          start on http://127.0.0.1:8000/ (SQLite in the data dir)
   twostep serve --host 0.0.0.0 --port 8080 --workers 4
   twostep createuser alice --email alice@example.com --role admin
+  twostep org set-name "Example Ltd"     the name authenticator apps show for the accounts
   twostep setup-link                     a new link for creating the owner in the browser
-  twostep check                          explain configuration problems
+  twostep check --port 8111              explain configuration problems (for that port)
   twostep rotate-keys                    re-encrypt secrets after adding a new first key
 
 configuration (environment variables):
@@ -39,7 +41,8 @@ configuration (environment variables):
   TWOSTEP_REDIS_URL     redis://127.0.0.1:6379/0 (optional: cache and throttling)
   TWOSTEP_SECRET_KEYS   comma-separated keys, the first is current (default: generated once)
   TWOSTEP_SMTP_URL      smtp://user:pass@host:587?starttls=1 (default: mail printed here)
-  TWOSTEP_BASE_URL      public URL, e.g. https://2fa.example.com
+  TWOSTEP_BASE_URL      public URL, e.g. https://2fa.example.com (default: the address
+                        twostep serve listens on, e.g. http://127.0.0.1:8000)
   TWOSTEP_PROXY_COUNT   number of reverse proxies in front (trust X-Forwarded-For/-Proto)
 """
 
@@ -74,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
     serve.add_argument("--no-migrate", action="store_true", help="do not migrate or collect static")
-    serve.set_defaults(handler=cmd_serve, migrates_itself=True)
+    serve.set_defaults(handler=cmd_serve, migrates_itself=True, before_django=before_serve)
 
     link = sub.add_parser(
         "setup-link",
@@ -116,7 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.set_defaults(handler=cmd_createuser)
 
-    check = sub.add_parser("check", help="explain configuration problems in words")
+    check = sub.add_parser(
+        "check",
+        help="explain configuration problems in words",
+        description="Explain the configuration and what is wrong with it. With --port (and "
+        "--host), the port `twostep serve` is given, it also checks that links in mail lead "
+        "there: without TWOSTEP_BASE_URL they follow the address served.",
+    )
+    check.add_argument(
+        "--host", default="127.0.0.1", help="the address twostep serve listens on (127.0.0.1)"
+    )
+    check.add_argument("--port", type=port, default=None, help="the port twostep serve listens on")
     check.set_defaults(handler=cmd_check, no_django=True)
 
     rotate = sub.add_parser(
@@ -128,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.set_defaults(handler=cmd_rotate_keys)
 
     register_console(sub)
+    register_org(sub)
     register_apikeys(sub)
     return parser
 
@@ -143,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     from ..errors import ServiceError
 
     try:
+        before_django = getattr(args, "before_django", None)
+        if before_django is not None:  # what the settings must know, e.g. the port served
+            before_django(args)
         if not getattr(args, "no_django", False):
             setup_django()
             if not getattr(args, "migrates_itself", False):

@@ -10,7 +10,7 @@ from .common import setup_django
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Explain the configuration and what is wrong with it, in words."""
-    from ..config import ConfigError, load_config
+    from ..config import ConfigError, load_config, served_url, served_url_problem
 
     problems: list[str] = []
     try:
@@ -22,7 +22,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"Database: {config.database.describe()}")
     print(f"Redis: {config.redis_url or 'not configured (throttling kept in the database)'}")
     print(f"Mail: {config.mail.describe()}, from {config.mail_from}")
-    print(f"Base URL: {config.base_url}")
+    if config.base_url_source == "TWOSTEP_BASE_URL":
+        print(f"Base URL: {config.base_url} (TWOSTEP_BASE_URL)")
+    elif args.port is not None:
+        print(
+            f"Base URL: {served_url(args.host, args.port)} (the address served; "
+            "TWOSTEP_BASE_URL is not set)"
+        )
+    else:
+        print(
+            "Base URL: the address `twostep serve` listens on (TWOSTEP_BASE_URL is not set), "
+            f"{config.base_url} with the default --port"
+        )
+    if args.port is not None:
+        mismatch = served_url_problem(config, args.host, args.port)
+        if mismatch:
+            problems.append(mismatch)
     keys = (
         "generated, in " + str(config.key_file)
         if config.secret_keys_generated

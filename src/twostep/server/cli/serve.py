@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -17,12 +18,27 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def before_serve(args: argparse.Namespace) -> None:
+    """Before the settings load: the port (a free one for 0; a taken port fails at once, before
+    the slow steps), and, without ``TWOSTEP_BASE_URL``, the address served as the base URL of
+    links in mail (the forked workers inherit the settings and the environment)."""
+    from ..config import SERVED_URL_VARIABLE, served_url
+
+    args.port = _free_port(args.host, args.port)
+    if os.environ.get("TWOSTEP_BASE_URL", "").strip():
+        os.environ.pop(SERVED_URL_VARIABLE, None)
+    else:
+        os.environ[SERVED_URL_VARIABLE] = served_url(args.host, args.port)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.db import connections
 
+    from ..config import served_url_problem
+
     host = args.host
-    port = _free_port(host, args.port)  # before the slow steps: a taken port fails at once
+    port = args.port  # checked, and chosen for 0, by before_serve
     if not args.no_migrate:
         print("Preparing the database and static files...", flush=True)
         migrated(static=True, quiet=True)  # under the lock: a second serve waits, then skips
@@ -51,6 +67,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         public = public_url()
         if public and url != public:
             print(f"Public URL (TWOSTEP_BASE_URL): {public}", flush=True)
+        problem = served_url_problem(settings.TWOSTEP, host, port)
+        if problem:
+            print(f"warning: {problem}", flush=True)
+        elif not public and host in {"0.0.0.0", "::"}:  # noqa: S104 - told, not bound
+            print(
+                f"Links in mail lead to {settings.TWOSTEP_BASE_URL}/: set TWOSTEP_BASE_URL to "
+                "the address people use to reach this server.",
+                flush=True,
+            )
         if setup_token:
             print(
                 f"No accounts yet: open {public or url}{setup_path(setup_token)} to create "

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from ..accounts.models import MAX_REMEMBER_DAYS, Group, Role
 from ..policy.models import MAX_DAYS, OrgPolicy
 from ..policy.queries import STATUSES
-
-DEFAULT_DAYS = 7
+from .widgets import DEFAULT_DAYS, OTHER, DaysWidget
 
 
 class Form(forms.Form):
@@ -19,15 +19,6 @@ class Form(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-
-
-def day_choices() -> list[tuple[int, str]]:
-    """0 to 365 days, as in JumpCloud's enrolment period dropdown."""
-    choices = [(0, "0 days: at the next sign-in")]
-    for n in range(1, MAX_DAYS + 1):
-        label = f"{n} day{'s' if n != 1 else ''}"
-        choices.append((n, label + (" (default)" if n == DEFAULT_DAYS else "")))
-    return choices
 
 
 def _text(label: str, max_length: int, required: bool = True, **attrs: Any) -> forms.CharField:
@@ -39,9 +30,35 @@ def _text(label: str, max_length: int, required: bool = True, **attrs: Any) -> f
     )
 
 
-class DaysField(forms.TypedChoiceField):
+class DaysField(forms.Field):
+    """A number of days from 0 to 365: the common choices in a list, any other in a number
+    field beside it (see :class:`.widgets.DaysWidget`). A plain number posted under the
+    field's name is taken as it is (scripts, and browsers without the list)."""
+
+    widget = DaysWidget
+    default_error_messages = {  # noqa: RUF012 - Django's pattern
+        "invalid": f"Give a number of days from 0 to {MAX_DAYS}.",
+        "other": "Type the number of days, or choose one from the list.",
+    }
+
     def __init__(self, label: str = "Enrolment period", **kw: Any) -> None:
-        super().__init__(label=label, choices=day_choices(), coerce=int, initial=DEFAULT_DAYS, **kw)
+        kw.setdefault("initial", DEFAULT_DAYS)
+        super().__init__(label=label, **kw)
+
+    def to_python(self, value: Any) -> int | None:
+        choice, other = value if isinstance(value, tuple | list) else (value, None)
+        text = str(other if choice == OTHER else choice or "").strip()
+        if not text:
+            if choice == OTHER:
+                raise ValidationError(self.error_messages["other"], code="other")
+            return None
+        try:
+            days = int(text)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not 0 <= days <= MAX_DAYS:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return days
 
 
 class PolicyForm(Form):
@@ -94,6 +111,15 @@ class RememberForm(Form):
         initial=0,
         help_text="After a code, users can tick “Remember this browser”. A password change, "
         "a reset of two-step verification and “Sign out everywhere” end it.",
+    )
+
+
+class OrganisationForm(Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="Shown in authenticator apps beside each account (the issuer), in page titles "
+        "and in mail. Accounts already added to an app keep the name they were added with.",
     )
 
 

@@ -1,8 +1,9 @@
 """The admin console's pages, under ``/console/`` (see docs/console.md).
 
 Every view here is wrapped in :func:`~.access.admin_required` (anonymous: sign in; not an
-administrator: 403), except ``join``, the invitation link for people not signed in (signed-in
-users get 403 there too). ``tests/server/console/test_access.py`` walks this list.
+administrator: 403), except ``join``, the invitation link for people not signed in (a working
+link opened while signed in gets 403 there too). ``tests/server/console/test_access.py``
+walks this list.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ urlpatterns = [
     path("roles/<int:pk>/delete/", directory.role_delete, name="role_delete"),
     path("administrators/", org.administrators, name="administrators"),
     path("security/", org.security, name="security"),
+    path("security/name/", org.security_name, name="security_name"),
     path("security/reset/", org.security_reset, name="security_reset"),
     path("security/remember/", org.security_remember, name="security_remember"),
     path("audit/", audit.audit, name="audit"),

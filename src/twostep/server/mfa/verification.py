@@ -20,8 +20,8 @@ lock the account. The database side of each step is :mod:`.statements`.
   sensitive actions: a code verified in the last 10 minutes or a fresh ``code`` now.
 
 A rejected code raises ``CodeRejectedError`` (the same message for a wrong, reused or raced
-code; ``reused`` and ``locked_after`` tell the use case what to mail), ``ThrottledError`` or
-``LockedOutError``.
+code; one about recovery codes for a recovery code; ``reused`` and ``locked_after`` tell the
+use case what to mail), ``ThrottledError`` or ``LockedOutError``.
 """
 
 from __future__ import annotations
@@ -72,6 +72,11 @@ __all__ = [
 log = logging.getLogger("twostep.mfa")
 
 STEP_UP_WINDOW: Final = timedelta(minutes=10)
+#: A wrong (or used) recovery code: the answer speaks of recovery codes, not of the app.
+RECOVERY_CODE_REJECTED: Final = (
+    "That recovery code was not accepted. Check it against the recovery codes you saved: "
+    "each one works once, and codes replaced by new ones no longer work."
+)
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ def _failed(
     address: str | None,
     purpose: str,
     reused: bool = False,
+    message: str | None = None,
 ) -> CodeRejectedError:
     """After a claimed attempt failed: its row says so already, unless it is a failure of
     another kind (a reuse); then the address lane and the lockout."""
@@ -133,7 +139,7 @@ def _failed(
             failures=claimed.failures,
         )
     return CodeRejectedError(
-        user=user, reused=reused, locked_after=claimed.failures if locked else None
+        message, user=user, reused=reused, locked_after=claimed.failures if locked else None
     )
 
 
@@ -208,7 +214,14 @@ def verify_recovery_code(
     )
     now = clock()
     if not _use_recovery_code(user, text, now):
-        raise _failed(user, claimed, clock=clock, address=address, purpose=purpose)
+        raise _failed(
+            user,
+            claimed,
+            clock=clock,
+            address=address,
+            purpose=purpose,
+            message=RECOVERY_CODE_REJECTED,
+        )
     throttle.succeed(claimed, clock=clock)
     left = recovery_codes_left(user)
     relabel(claimed.logged, Events.RECOVERY_USED, purpose=purpose, left=left)

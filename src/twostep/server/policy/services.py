@@ -129,6 +129,13 @@ class Decision:
         return min(dates) if dates else None
 
     @property
+    def locks_at(self) -> datetime | None:
+        """When the user will be locked out (no sign-in, no setup) if 2FA is not set up by
+        then: the earliest deadline of a rule that locks (the per-user enrolment period)."""
+        dates = [r.deadline for r in self.requirements if r.locks and r.deadline is not None]
+        return min(dates) if dates else None
+
+    @property
     def can_postpone(self) -> bool:
         """ "Remind me later" is allowed: every requiring rule has a deadline still ahead."""
         if self.enrolled or not self.required or self.locked:
@@ -176,7 +183,7 @@ def _requirements(
     *,
     policy: OrgPolicy,
     role_ids: set[int],
-    group_ids: set[int],
+    group_ids: dict[int, str],
     user_group_ids: set[int],
     requirement: UserRequirement | None,
     is_admin: bool,
@@ -187,14 +194,17 @@ def _requirements(
     applies = (
         policy.mode == OrgPolicy.ALL
         or (policy.mode == OrgPolicy.ROLES and user.role_id in role_ids)
-        or (policy.mode == OrgPolicy.GROUPS and bool(user_group_ids & group_ids))
+        or (policy.mode == OrgPolicy.GROUPS and bool(user_group_ids & group_ids.keys()))
     )
     if applies:
-        reason = {
-            OrgPolicy.ALL: "The organisation requires two-step verification for all users.",
-            OrgPolicy.ROLES: "The organisation requires it for the user's role.",
-            OrgPolicy.GROUPS: "The organisation requires it for a group the user is in.",
-        }[policy.mode]
+        if policy.mode == OrgPolicy.GROUPS:
+            reason = _groups_reason(
+                sorted(group_ids[pk] for pk in user_group_ids & group_ids.keys())
+            )
+        elif policy.mode == OrgPolicy.ROLES:
+            reason = "The organisation requires it for the user's role."
+        else:
+            reason = "The organisation requires two-step verification for all users."
         deadline = None
         if policy.grace_days:
             start = _latest(policy.applies_since, user.date_joined, restarted)
@@ -228,11 +238,18 @@ def _requirements(
     return tuple(found)
 
 
-def _scope_ids(policy: OrgPolicy) -> tuple[set[int], set[int]]:
+def _groups_reason(names: list[str]) -> str:
+    """The organisation rule's reason, naming the user's groups that it covers."""
+    if len(names) == 1:
+        return f"The organisation requires it for the group {names[0]}, which the user is in."
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+    return f"The organisation requires it for the groups {listed}, which the user is in."
+
+
+def _scope_ids(policy: OrgPolicy) -> tuple[set[int], dict[int, str]]:
+    """The roles' ids and the groups' ids and names the organisation rule covers."""
     role_ids = set(policy.roles.values_list("pk", flat=True)) if policy.mode == "roles" else set()
-    group_ids = (
-        set(policy.groups.values_list("pk", flat=True)) if policy.mode == "groups" else set()
-    )
+    group_ids = dict(policy.groups.values_list("pk", "name")) if policy.mode == "groups" else {}
     return role_ids, group_ids
 
 

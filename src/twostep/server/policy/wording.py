@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ..policy.services import Decision, Status
 
-__all__ = ["StatusView", "describe", "plural"]
+__all__ = ["StatusView", "describe", "plural", "postpone_reminder"]
 
 
 @dataclass(frozen=True)
@@ -51,3 +51,19 @@ def describe(decision: Decision) -> StatusView:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def postpone_reminder(decision: Decision) -> str:
+    """What "Remind me later" answers: the time left, and what happens once it runs out."""
+    deadline = decision.deadline
+    days = decision.days_left
+    first = f"Reminder: set up two-step verification within {plural(days, 'day')}"
+    if deadline is not None:
+        first += f", by {_date(deadline)}"
+    locks_at = decision.locks_at
+    if locks_at is not None:
+        return (
+            f"{first}. After {_date(locks_at)} you can neither sign in nor set it up until an "
+            "administrator extends the period or resets two-step verification for you."
+        )
+    return f"{first}. After that you cannot sign in without setting it up."

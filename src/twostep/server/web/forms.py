@@ -6,6 +6,15 @@ from typing import Any
 
 from django import forms
 
+from ..errors import InvalidUserDataError
+
+
+def add_service_errors(form: forms.Form, exc: InvalidUserDataError) -> None:
+    """Every field's problem that a service found, each on its field (else on the form)."""
+    for field, message in exc.errors.items():
+        if field not in form.errors or message not in form.errors[field]:
+            form.add_error(field if field in form.fields else None, message)
+
 
 class Form(forms.Form):
     """Labels without Django's trailing colon (screen readers read it out)."""
@@ -37,7 +46,7 @@ class CodeForm(Form):
     code = forms.CharField(
         label="6-digit code",
         max_length=64,
-        help_text="Open your authenticator app and type the code it shows for this account.",
+        help_text="The code changes every 30 seconds; each one works once.",
         widget=forms.TextInput(
             attrs=_attrs(autocomplete="one-time-code", inputmode="numeric", autofocus=True, size=10)
         ),

@@ -1,14 +1,14 @@
 """Accepting an invitation: the invitee confirms the email address and chooses a password.
 
 The one console page for people who are not signed in (the link in the invitation mail is the
-credential). A signed-in user gets 403, like on every other console page for non-admins: they
-should sign out before accepting an invitation for another account.
+credential). A link that does not work is 404 whoever opens it; a working link opened while
+signed in is 403 with a page that says to sign out first (the invitation is for another
+account).
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -23,8 +23,6 @@ from ..forms import JoinForm
 
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, token: str) -> HttpResponse:
-    if request.user.is_authenticated:
-        raise PermissionDenied
     clock = get_clock()
     invitation = find_invitation(token, clock=clock)
     if invitation is None:
@@ -34,6 +32,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             {"title": "This invitation link does not work"},
             status=404,
         )
+    if request.user.is_authenticated:
+        return render(request, "console/join_signed_in.html", status=403)
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

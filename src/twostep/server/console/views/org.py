@@ -11,15 +11,18 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ...accounts.models import User
+from ...accounts.organisation import organisation_name
 from ...accounts.remembered import remember_days, set_remember_days
 from ...accounts.services import find_user
 from ...errors import InvalidUserDataError, ServiceError
 from ...policy.models import OrgPolicy
 from ...policy.queries import counts
 from ...policy.services import decide_many, get_org_policy
+from ...usecases.organisation import rename_organisation
 from ...usecases.requirements import save_admin_requirements, set_org_policy
+from ...web.forms import add_service_errors
 from ..access import admin_required
-from ..forms import PolicyForm, RememberForm, ResetForm
+from ..forms import OrganisationForm, PolicyForm, RememberForm, ResetForm
 from .common import acting, confirmed, describe, page, plural, post_action
 from .user import reset_user
 
@@ -49,6 +52,7 @@ def _security_page(
             "section": "security",
             "form": form,
             "reset_form": reset_form,
+            "org_form": OrganisationForm(initial={"name": organisation_name()}),
             "policy": get_org_policy(),
             "n": counts(now=acting(request).clock()),
             "remember_form": RememberForm(initial={"remember_days": remember_days()}),
@@ -81,7 +85,7 @@ def security(request: HttpRequest) -> HttpResponse:
             **act.kw,
         )
     except InvalidUserDataError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        add_service_errors(form, exc)
         return _security_page(request, form, ResetForm(), status=400)
     n = counts(now=act.clock())
     if form.mode() == OrgPolicy.OFF:
@@ -101,6 +105,20 @@ def security(request: HttpRequest) -> HttpResponse:
             ),
         )
     return redirect("console:security")
+
+
+@admin_required
+@require_POST
+def security_name(request: HttpRequest) -> HttpResponse:
+    """The organisation's name (the issuer in authenticator apps)."""
+    form = OrganisationForm(request.POST)
+
+    def rename() -> str:
+        name = form.cleaned_data["name"] if form.is_valid() else request.POST.get("name", "")
+        new = rename_organisation(str(name), **acting(request).kw)
+        return f"Saved: the organisation is now called {new}."
+
+    return post_action(request, rename, "/console/security/#organisation")
 
 
 @admin_required

@@ -22,8 +22,10 @@ from ...policy.services import decide, get_requirement
 from ...usecases import enrolment, requirements
 from ...usecases.users import invite, save_user
 from ...web import state
+from ...web.forms import add_service_errors
 from ..access import admin_required
-from ..forms import DEFAULT_DAYS, DaysForm, UserForm
+from ..forms import DaysForm, UserForm
+from ..widgets import DEFAULT_DAYS
 from .common import (
     Acting,
     acting,
@@ -102,7 +104,7 @@ def user_page(request: HttpRequest, pk: int) -> HttpResponse:
         changed = save_user(user, form.cleaned_data, **act.kw)
     except InvalidUserDataError as exc:
         user = _user(pk)
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        add_service_errors(form, exc)
         return _render(request, user, form, status=400)
     except ServiceError as exc:
         user = _user(pk)

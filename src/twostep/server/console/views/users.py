@@ -19,6 +19,7 @@ from ...policy.queries import counts, filter_users, status_q, users
 from ...policy.services import decide_many, get_org_policy
 from ...usecases.requirements import require_many
 from ...usecases.users import add_user
+from ...web.forms import add_service_errors
 from ..access import admin_required
 from ..forms import BulkForm, FilterForm, NewUserForm
 from .common import acting, confirmed, describe, invite_link_page, page, plural
@@ -44,6 +45,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         (u for u in pending if decisions[u.pk].deadline is not None),
         key=lambda u: (decisions[u.pk].deadline, u.username),
     )
+    at_next_sign_in = [u for u in pending if decisions[u.pk].deadline is None]
     locked = list(
         users().filter(status_q("locked", now=now)).select_related("role").order_by("username")[:20]
     )
@@ -57,7 +59,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "policy": get_org_policy(),
             "upcoming": [(u, decisions[u.pk], describe(decisions[u.pk])) for u in dated[:20]],
             "upcoming_more": max(0, len(dated) - 20),
-            "due_next_sign_in": len(pending) - len(dated),
+            "due_next_sign_in": len(at_next_sign_in),
+            "next_sign_in": at_next_sign_in[:20],
             "scan_capped": len(pending) == PENDING_SCAN,
             "locked": [(u, describe(locked_decisions[u.pk])) for u in locked],
         },
@@ -196,7 +199,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
                     **act.kw,
                 )
             except InvalidUserDataError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_service_errors(form, exc)
             except ServiceError as exc:
                 form.add_error(None, exc.message)
             else:

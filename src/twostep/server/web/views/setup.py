@@ -28,6 +28,7 @@ from ...mfa.devices import is_enrolled
 from ...mfa.enrolment import Enrolment, diagnose_setup_code
 from ...mfa.recovery import format_recovery_code
 from ...policy.services import decide
+from ...policy.wording import postpone_reminder
 from ...usecases.enrolment import confirm_enrolment
 from ...usecases.signin import NextStep, postpone_setup, recheck
 from ...usecases.signin import setup as setup_step
@@ -109,12 +110,7 @@ def setup(request: HttpRequest) -> HttpResponse:
                 messages.error(request, exc.message)
                 return redirect("web:setup")
             request.session.pop(state.ENROLMENT, None)
-            days = decision.days_left
-            messages.info(
-                request,
-                f"Reminder: set up two-step verification within {days} day"
-                f"{'s' if days != 1 else ''}. After that you cannot sign in without it.",
-            )
+            messages.info(request, postpone_reminder(decision))
             return state.complete_login(request, user, "postponed", clock, address)
         if action == "restart":
             request.session.pop(state.ENROLMENT, None)

@@ -36,7 +36,14 @@ from ...usecases.signin import (
     start_sign_in,
 )
 from .. import state
-from ..forms import CodeForm, OwnerForm, RecoveryForm, RememberCodeForm, SignInForm
+from ..forms import (
+    CodeForm,
+    OwnerForm,
+    RecoveryForm,
+    RememberCodeForm,
+    SignInForm,
+    add_service_errors,
+)
 from ..health import RETRY_AFTER, readiness
 
 EXPIRED = (
@@ -107,7 +114,7 @@ def welcome(request: HttpRequest) -> HttpResponse:
                 address=client_address(request),
             )
         except InvalidUserDataError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_service_errors(form, exc)
         except (OwnerExistsError, SetupLinkError) as exc:
             messages.info(request, exc.message)
             return redirect("web:signin" if isinstance(exc, OwnerExistsError) else "web:welcome")
