@@ -514,7 +514,7 @@ def clear_throttle() -> None:
     """Forget the per-account failures (only the rows that have any)."""
     from django.db.models import Q
 
-    from twostep.server.mfa.models import Throttle
+    from twostep.server.attempts.models import Throttle
 
     Throttle.objects.filter(scope=Throttle.CODE).filter(
         Q(failures__gt=0) | Q(locked_at__isnull=False)
@@ -528,7 +528,7 @@ def make_throttle_rows(users: list[tuple[str, str, int]]) -> None:
     measure mostly that."""
     from django.contrib.auth import get_user_model
 
-    from twostep.server.mfa.models import Throttle
+    from twostep.server.attempts.models import Throttle
 
     now = _aware_now()
     accounts = get_user_model().objects.filter(username__in=[name for name, _, _ in users])
@@ -665,7 +665,7 @@ def explain_one_verify(key: str, username: str) -> tuple[int, list[str]]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from twostep.server.mfa.models import Throttle
+    from twostep.server.attempts.models import Throttle
 
     # A wrong code that is really checked (not refused by a delay left by the load).
     Throttle.objects.filter(scope=Throttle.CODE).update(
