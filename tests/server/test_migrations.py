@@ -27,8 +27,14 @@ def test_verify_keys_and_their_users_join_the_default_application() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     role = old.get_model("accounts", "Role")
     user_model = old.get_model("accounts", "User")
-    member = role.objects.get(key="member")
-    admin = role.objects.filter(is_admin=True).first()
+    # The built-in roles come from a data migration; a transactional test before this one (same
+    # worker) may have flushed them.
+    member, _ = role.objects.get_or_create(
+        key="member", defaults={"name": "Member", "is_admin": False, "builtin": True}
+    )
+    admin, _ = role.objects.get_or_create(
+        key="admin", defaults={"name": "Admin", "is_admin": True, "builtin": True}
+    )
 
     def user(name: str, *, password: str, external_id: str | None, **kw: Any) -> Any:
         return user_model.objects.create(

@@ -25,8 +25,12 @@ CALLS = 200
 
 
 def _key(env: dict[str, str], scope: str) -> str:
+    # The verify key enrols "racer", a user the admin key made: it needs the grant to reach
+    # users outside its own application.
+    grant = ["--may-enrol-any-user"] if scope == "verify" else []
+    command = [str(TWOSTEP), "apikeys", "create", "--scope", scope, "--name", f"race {scope}"]
     out = subprocess.run(
-        [str(TWOSTEP), "apikeys", "create", "--scope", scope, "--name", f"race {scope}", "--quiet"],
+        [*command, *grant, "--quiet"],
         env=env,
         capture_output=True,
         text=True,
