@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from ..accounts.models import MAX_REMEMBER_DAYS, Group, Role
 from ..policy.models import MAX_DAYS, OrgPolicy
 from ..policy.queries import STATUSES
+from ..web.forms import NewPasswordForm
 from .widgets import DEFAULT_DAYS, OTHER, DaysWidget
 
 
@@ -276,23 +277,10 @@ class AuditFilterForm(Form):
         self.fields["event"].choices = [("", "Any event"), *((e, e) for e in events)]  # type: ignore[attr-defined]
 
 
-class JoinForm(Form):
-    password = forms.CharField(
-        label="Choose a password",
-        max_length=1024,
-        strip=False,
-        help_text="At least 10 characters; not a common password.",
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
-    )
-    password2 = forms.CharField(
-        label="Password again",
-        max_length=1024,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+class JoinForm(NewPasswordForm):
+    """The invitee's first password: the checks of a new password, the invitation's labels."""
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("password") and data.get("password") != data.get("password2"):
-            self.add_error("password2", "The two passwords are not the same.")
-        return data
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = "Choose a password"
+        self.fields["password2"].label = "Password again"
