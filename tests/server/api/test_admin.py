@@ -72,16 +72,25 @@ def test_create_read_update_delete_a_user(admin: ApiClient, admin_user: Any) -> 
 def test_user_without_password_and_bad_fields(admin: ApiClient, db: None) -> None:
     api_only = admin.post("/admin/users", {"username": "svc"}).json()
     assert api_only["has_password"] is False
-    body = assert_error(admin.post("/admin/users", {"username": "svc"}), 422, "invalid")
+    # a valid request that clashes with another user: 409, not 422 (the request is valid)
+    body = assert_error(admin.post("/admin/users", {"username": "svc"}), 409, "conflict")
     assert body["field"] == "username"
     body = assert_error(admin.post("/admin/users", {"username": "x y"}), 422, "invalid")
     assert body["field"] == "username"
+    # shorter than the policy's 10 characters: the document says so (minLength)
     body = assert_error(
-        admin.post("/admin/users", {"username": "pw", "password": "short"}), 422, "invalid"
+        admin.post("/admin/users", {"username": "pw", "password": "short"}), 422, "validation_error"
+    )
+    assert "password" in body["message"]
+    body = assert_error(
+        admin.post("/admin/users", {"username": "pw", "password": "1234567890"}),
+        422,
+        "invalid",
     )
     assert body["field"] == "password"
+    # a role that does not exist is a reference to nothing: 404, as for a group id
     body = assert_error(
-        admin.post("/admin/users", {"username": "r", "role": "nope"}), 422, "invalid"
+        admin.post("/admin/users", {"username": "r", "role": "nope"}), 404, "not_found"
     )
     assert body["field"] == "role"
     assert_error(admin.post("/admin/users", {"username": "o", "role": "owner"}), 403, "not_allowed")
@@ -291,7 +300,7 @@ def test_organisation_policy(admin: ApiClient, member: Member, clock: FakeClock)
     body = assert_error(admin.put("/admin/policy", {"mode": "roles"}), 422, "invalid")
     assert body["field"] == "roles"
     body = assert_error(
-        admin.put("/admin/policy", {"mode": "roles", "roles": ["x"]}), 422, "invalid"
+        admin.put("/admin/policy", {"mode": "roles", "roles": ["x"]}), 404, "not_found"
     )
     assert body["field"] == "roles"
     roles = admin.put("/admin/policy", {"mode": "roles", "roles": ["member"]}).json()

@@ -90,7 +90,7 @@ def test_each_application_has_its_own_external_ids(clock: FakeClock, db: None) -
     # Another key of the same application shares its namespace.
     shop_again = app(clock, "Shop")
     assert shop_again.get("/status", external_id="3").json()["user"]["id"] == first.json()["id"]
-    assert_error(shop_again.post("/users", {"external_id": "3"}), 422, "invalid")
+    assert_error(shop_again.post("/users", {"external_id": "3"}), 409, "conflict")
 
 
 def test_an_application_cannot_reach_another_applications_users(clock: FakeClock, db: None) -> None:

@@ -116,7 +116,7 @@ def test_app_user_has_no_password(clock: FakeClock, db: None) -> None:
     assert not user.has_usable_password()
     assert user.role.key == "member"
     # the same external id again, and a clashing derived username
-    assert_error(rp.post("/users", {"external_id": "auth0|5f1c"}), 422, "invalid")
+    assert_error(rp.post("/users", {"external_id": "auth0|5f1c"}), 409, "conflict")
     second = rp.post("/users", {"external_id": "auth0/5f1c"}).json()
     assert second["username"].startswith("auth0-5f1c-")
     named = rp.post("/users", {"external_id": "x-9", "username": "erin"}).json()

@@ -62,6 +62,8 @@ from ..clock import Clock
 from ..crypto import link_token_hash
 from ..errors import (
     InvalidUserDataError,
+    NameTakenError,
+    NoSuchReferenceError,
     OwnerExistsError,
     SetupLinkError,
     SignInFailedError,
@@ -102,7 +104,7 @@ def get_role(key: str) -> Role:
     try:
         return Role.objects.get(key=key)
     except Role.DoesNotExist:
-        raise InvalidUserDataError("role", f"There is no role {key!r}.") from None
+        raise NoSuchReferenceError("role", f"There is no role {key!r}.") from None
 
 
 def needs_owner() -> bool:
@@ -144,14 +146,16 @@ def validate_password_for(
 
 def _validated(
     username: str, email: str | None, display_name: str, external_id: str | None
-) -> tuple[tuple[str, str | None, str, str | None], dict[str, str]]:
-    """The values normalized, and every field's problem (field -> message), all at once."""
+) -> tuple[tuple[str, str | None, str, str | None], dict[str, str], dict[str, str]]:
+    """The values normalized, every field's problem (field -> message) and, apart, the fields
+    whose value another user has (field -> message), all at once."""
     errors: dict[str, str] = {}
+    taken: dict[str, str] = {}
     username = normalize_username(username)
     if not USERNAME_RE.match(username):
         errors["username"] = "Use 1 to 150 letters, digits and . + - _ (no spaces, no @)."
     elif User.objects.filter(same_text("username", username)).exists():
-        errors["username"] = "That username is taken."
+        taken["username"] = "That username is taken."
     if email:
         email = unicodedata.normalize("NFKC", email).strip()
         try:
@@ -162,7 +166,7 @@ def _validated(
             local, _, domain = email.rpartition("@")
             email = f"{local}@{domain.lower()}"
             if User.objects.filter(same_text("email", email)).exists():
-                errors["email"] = "An account with that email already exists."
+                taken["email"] = "An account with that email already exists."
     else:
         email = None
     display_name = unicodedata.normalize("NFKC", display_name or "").strip()
@@ -173,8 +177,8 @@ def _validated(
         if not external_id or len(external_id) > 255:
             errors["external_id"] = "Use 1 to 255 characters."
         elif User.objects.filter(external_id=external_id).exists():
-            errors["external_id"] = "Another user has that external id."
-    return (username, email, display_name, external_id), errors
+            taken["external_id"] = "Another user has that external id."
+    return (username, email, display_name, external_id), errors, taken
 
 
 def create_user(
@@ -191,7 +195,7 @@ def create_user(
     clock: Clock,
     address: str | None = None,
 ) -> User:
-    (username, email, display_name, external_id), errors = _validated(
+    (username, email, display_name, external_id), errors, taken = _validated(
         username, email, display_name, external_id
     )
     role_obj = role if isinstance(role, Role) else get_role(role)
@@ -201,7 +205,9 @@ def create_user(
         except InvalidUserDataError as exc:
             errors.update(exc.errors)
     if errors:  # every field's problem at once, not the first one only
-        raise InvalidUserDataError.of(errors)
+        raise InvalidUserDataError.of({**errors, **taken})
+    if taken:  # a valid request that clashes with another user: 409 in the API
+        raise NameTakenError.of(taken)
     user = User(
         username=username,
         email=email,
@@ -221,7 +227,7 @@ def create_user(
             if groups:
                 user.groups.set(list(groups))
     except IntegrityError:  # a concurrent request took the name or email
-        raise InvalidUserDataError("username", "That username or email is taken.") from None
+        raise NameTakenError("username", "That username or email is taken.") from None
     record(
         Events.USER_CREATED,
         clock=clock,

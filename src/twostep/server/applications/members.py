@@ -31,7 +31,7 @@ from django.db import IntegrityError, connection, transaction
 
 from ..accounts.models import User
 from ..clock import Clock
-from ..errors import InvalidUserDataError
+from ..errors import InvalidUserDataError, NameTakenError
 from .models import ApiKey, Application, AppUser
 
 __all__ = [
@@ -126,7 +126,7 @@ def add_member(key: ApiKey, user: User, external_id: str) -> AppUser:
                 application=key.application, user=user, external_id=external_id
             )
     except IntegrityError:  # a concurrent request used the id first
-        raise InvalidUserDataError(
+        raise NameTakenError(
             "external_id", "Another user of this application has that external id."
         ) from None
 

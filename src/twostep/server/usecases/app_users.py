@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 
 from django.db import transaction
 
@@ -20,7 +21,7 @@ from ..accounts.services import create_user
 from ..applications import members
 from ..applications.models import ApiKey
 from ..clock import Clock
-from ..errors import InvalidUserDataError
+from ..errors import InvalidUserDataError, NameTakenError
 
 __all__ = ["create_app_user"]
 
@@ -28,7 +29,9 @@ _NOT_USERNAME = re.compile(r"[^\w.+-]+")
 
 
 def _username_for(key: ApiKey, external_id: str) -> str:
-    base = _NOT_USERNAME.sub("-", external_id).strip("-.")[:120] or "user"
+    # NFKC first, as create_user does: "½" becomes "1⁄2", whose "⁄" is no username character
+    text = unicodedata.normalize("NFKC", external_id)
+    base = _NOT_USERNAME.sub("-", text).strip("-.")[:120] or "user"
     if not User.objects.filter(same_text("username", base)).exists():
         return base
     # The application is part of the suffix: "3" of two applications gets two names.
@@ -49,7 +52,7 @@ def create_app_user(
     if not external_id or len(external_id) > 255:
         raise InvalidUserDataError("external_id", "Use 1 to 255 characters.")
     if members.external_id_taken(key, external_id):
-        raise InvalidUserDataError(
+        raise NameTakenError(
             "external_id", "Another user of this application has that external id."
         )
     with transaction.atomic():

@@ -201,7 +201,7 @@ def confirm(request: HttpRequest, enrolment_id: uuid.UUID, body: ConfirmIn) -> A
 
 @router.post(
     "/users",
-    response={201: UserBrief, **errors(400, 401, 403, 422)},
+    response={201: UserBrief, **errors(400, 401, 403, 409, 422)},
     summary="Create a user who exists only for this application (external id, no password)",
     operation_id="create_app_user",
 )

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from .common import (
     AuditLimit,
@@ -24,15 +24,15 @@ from .common import (
     Moment,
     Name100,
     Name150,
+    NewPassword,
+    NewUsername,
     Offset,
-    Password,
     QueryBool,
     QueryId,
     RoleKey,
     Scope,
     Search,
     ShortText,
-    Username,
 )
 from .verify import MfaStatusOut, UserRef  # noqa: F401
 
@@ -75,9 +75,9 @@ class UserPage(Schema):
 
 
 class UserCreateIn(Body):
-    username: Username
+    username: NewUsername
     email: Email | None = None
-    password: Password | None = None
+    password: NewPassword | None = None
     display_name: DisplayName = ""
     role: RoleKey = "member"
     external_id: ExternalId | None = None
@@ -91,7 +91,7 @@ class UserPatchIn(Body):
     email: EmailOrEmpty | None = Field(
         default=None, description="empty string or null removes it; a new email is unverified"
     )
-    password: Password | None = None
+    password: NewPassword | None = None
     display_name: DisplayName | None = None
     role: RoleKey | None = None
     is_active: bool | None = None
@@ -205,6 +205,24 @@ class PolicyOut(Schema):
 
 
 class PolicyIn(Body):
+    # What set_org_policy refuses, said in the document: "roles" names at least one role,
+    # "groups" at least one group.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"properties": {"mode": {"enum": ["off", "all"]}}},
+                {
+                    "properties": {"mode": {"const": "roles"}, "roles": {"minItems": 1}},
+                    "required": ["roles"],
+                },
+                {
+                    "properties": {"mode": {"const": "groups"}, "groups": {"minItems": 1}},
+                    "required": ["groups"],
+                },
+            ]
+        }
+    )
+
     mode: Literal["off", "all", "roles", "groups"]
     roles: list[RoleKey] = Field(default_factory=list, max_length=100)
     groups: list[Id] = Field(default_factory=list, max_length=500)
@@ -267,6 +285,25 @@ class ApiKeyCreatedOut(ApiKeyOut):
 
 
 class ApiKeyIn(Body):
+    # What create_api_key refuses, said in the document: an admin key belongs to no application
+    # and has none of a verify key's options.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"properties": {"scope": {"const": "verify"}}},
+                {
+                    "properties": {
+                        "scope": {"const": "admin"},
+                        "allow_create_users": {"const": False},
+                        "application": {"type": "null"},
+                        "issuer": {"anyOf": [{"type": "null"}, {"maxLength": 0}]},
+                        "may_enrol_any_user": {"const": False},
+                    }
+                },
+            ]
+        }
+    )
+
     name: Name100
     scope: Scope
     allow_create_users: bool = False

@@ -56,6 +56,14 @@ def _moment(value: Any) -> datetime:
         raise ValueError("must be a real date and time") from None
 
 
+def _whole(value: Any) -> Any:
+    """A JSON number with no fraction is a whole number (JSON Schema's ``integer``: ``7.0``
+    is 7), as strict validation would otherwise refuse what the document allows."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _query_bool(value: Any) -> Any:
     if isinstance(value, str):
         if value not in {"true", "false"}:
@@ -72,7 +80,9 @@ def _query_int(value: Any) -> Any:
 
 _CLEAN = AfterValidator(_clean)
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+_WHOLE = BeforeValidator(_whole)
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID), _WHOLE]
 Moment = Annotated[datetime, BeforeValidator(_moment)]
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 # The bounds before the validator: after it, pydantic put them in the OpenAPI document as
@@ -84,23 +94,58 @@ Offset = Annotated[int, Field(ge=0, le=10_000_000), BeforeValidator(_query_int)]
 AuditLimit = Annotated[int, Field(ge=1, le=500), BeforeValidator(_query_int)]
 RoleKey = Annotated[str, StringConstraints(min_length=1, max_length=64), _CLEAN]
 ShortText = Annotated[str, StringConstraints(min_length=0, max_length=64), _CLEAN]
-Name100 = Annotated[str, StringConstraints(min_length=1, max_length=100), _CLEAN]
-Name150 = Annotated[str, StringConstraints(min_length=1, max_length=150), _CLEAN]
+# A name is more than spaces (the server trims them): "\S" says so in the document.
+_NOT_BLANK = Field(json_schema_extra={"pattern": r"\S"})
+Name100 = Annotated[str, StringConstraints(min_length=1, max_length=100), _CLEAN, _NOT_BLANK]
+Name150 = Annotated[str, StringConstraints(min_length=1, max_length=150), _CLEAN, _NOT_BLANK]
 Search = Annotated[str, StringConstraints(min_length=0, max_length=100), _CLEAN]
 Issuer = Annotated[str, StringConstraints(min_length=0, max_length=100), _CLEAN]
 Description = Annotated[str, StringConstraints(min_length=0, max_length=300), _CLEAN]
 DisplayName = Annotated[str, StringConstraints(min_length=0, max_length=150), _CLEAN]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024), _CLEAN]
+#: A password being set: OpenAPI's ``format: password`` (forms hide it) and the policy's
+#: minimum length; the rest of the policy (not common, not like the username, zxcvbn) is
+#: checked by the server and described in docs/api.md.
+NewPassword = Annotated[
+    str,
+    StringConstraints(min_length=10, max_length=1024),
+    _CLEAN,
+    Field(json_schema_extra={"format": "password"}),
+]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=254), _CLEAN]
-EmailOrEmpty = Annotated[str, StringConstraints(min_length=0, max_length=254), _CLEAN]
-Days = Annotated[int, Field(ge=0, le=365)]
+EmailOrEmpty = Annotated[
+    str,
+    StringConstraints(min_length=0, max_length=254),
+    _CLEAN,
+    Field(json_schema_extra={"anyOf": [{"maxLength": 0}, {"format": "email"}]}),
+]
+Days = Annotated[int, Field(ge=0, le=365), _WHOLE]
 Username = Name150
-Email = Identifier
+#: A username being chosen: letters, digits and . + - _ (accounts.services.USERNAME_RE).
+NewUsername = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=150),
+    _CLEAN,
+    Field(json_schema_extra={"pattern": r"^\s*[\w.+-]+\s*$"}),
+]
+# The document says what a valid address is, so that clients (and schemathesis) know "0" is
+# not one before they send it.
+Email = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=254),
+    _CLEAN,
+    Field(json_schema_extra={"format": "email"}),
+]
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=255), _CLEAN]
 CodeText = ShortText
 TokenText = Search
 DeviceToken = Annotated[str, StringConstraints(min_length=0, max_length=512), _CLEAN]
-Address = Annotated[str, StringConstraints(max_length=64), AfterValidator(_address)]
+Address = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_address),
+    Field(json_schema_extra={"anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}),
+]
 Scope = Literal["verify", "admin"]
 Method = Literal["totp", "recovery"]
 MfaStatus = Literal["not_required", "enrolled", "setup_now", "setup_by_deadline", "locked"]

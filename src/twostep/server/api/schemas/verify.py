@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .common import (
     Address,
@@ -18,15 +18,30 @@ from .common import (
     ExternalId,
     Method,
     MfaStatus,
+    NewUsername,
     Username,
 )
 
 # -- who ----------------------------------------------------------------------------------------
 
 
+def _named(field: str) -> dict[str, Any]:
+    return {"required": [field], "properties": {field: {"type": "string"}}}
+
+
+#: "exactly one of" in JSON Schema: each branch holds when its field is a string (not absent,
+#: not null), and ``oneOf`` holds when exactly one branch does.
+EXACTLY_ONE_USER_REF: dict[str, Any] = {
+    "oneOf": [_named("username"), _named("email"), _named("external_id")]
+}
+
+
 class UserRef(BaseModel):
     """Exactly one of ``username``, ``email`` or ``external_id`` (a plain model, as
-    :class:`Body`: it comes from a body or a query string)."""
+    :class:`Body`: it comes from a body or a query string). Bodies say so in the document with
+    ``oneOf``; the query string's form is written by ``api.api.TwostepApi``."""
+
+    model_config = ConfigDict(json_schema_extra=EXACTLY_ONE_USER_REF)
 
     username: Username | None = None
     email: Email | None = None
@@ -119,7 +134,7 @@ class ConfirmOut(Schema):
 
 class AppUserIn(Body):
     external_id: ExternalId
-    username: Username | None = None
+    username: NewUsername | None = None
     email: Email | None = None
     display_name: DisplayName = ""
 

@@ -10,7 +10,7 @@ from ninja import Query, Status
 from ....accounts.models import Role
 from ....applications.keys import create_api_key, get_api_key, list_api_keys, revoke_api_key
 from ....audit.models import Event
-from ....errors import InvalidUserDataError
+from ....errors import NoSuchReferenceError
 from ....policy.services import get_org_policy
 from ....usecases.requirements import set_org_policy
 from ....usecases.users import groups_by_id
@@ -62,7 +62,7 @@ def get_policy(request: HttpRequest) -> Any:
 def put_policy(request: HttpRequest, body: PolicyIn) -> Any:
     roles = list(Role.objects.filter(key__in=set(body.roles)))
     if len(roles) != len(set(body.roles)):
-        raise InvalidUserDataError("roles", "One of the roles does not exist.")
+        raise NoSuchReferenceError("roles", "One of the roles does not exist.")
     groups = groups_by_id(body.groups)
     set_org_policy(
         mode=body.mode,
