@@ -13,12 +13,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from server.support import oathtool
+from twostep.sdk.flask import Twostep
 
 from .conftest import Server, unique
 from .examples_support import EXAMPLES, verify_key
@@ -146,9 +149,34 @@ def test_twostep_down_is_a_503_page(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Sign-in is unavailable for a moment" in answer.text
 
 
+def test_an_app_s_own_templates_override_the_extension_s(tmp_path: Path) -> None:
+    (tmp_path / "twostep").mkdir()
+    (tmp_path / "twostep" / "unavailable.html").write_text("<h1>Our own page</h1>")
+    app = Flask(__name__, template_folder=str(tmp_path))
+    app.secret_key = "test-" + unique("k")
+    app.config.update(TWOSTEP_BASE_URL="http://127.0.0.1:9/", TWOSTEP_API_KEY="tsk_" + "x" * 40)
+    Twostep(app, user_loader=lambda: "7")
+    answer = app.test_client().get("/twostep/code")
+    assert (answer.status_code, answer.text) == (503, "<h1>Our own page</h1>")
+
+
 def test_importing_the_sdk_loads_no_web_framework() -> None:
     code = "import sys, twostep.sdk; print(sorted({'flask', 'django'} & set(sys.modules)))"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_user_whose_email_twostep_has_is_made_without_it(server: Server) -> None:
+    from twostep.sdk import Client
+    from twostep.sdk.web import AppUser, start_setup
+
+    email = unique("taken") + "@example.com"
+    with Client(server.url, server.admin_key) as admin:
+        admin.create_user(unique("other"), email=email)  # another application's user
+    with Client(server.url, verify_key(server.env, unique("Shop "))) as rp:
+        enrolment = start_setup(rp, AppUser("42", email=email), None)
+        assert enrolment is not None
+        assert enrolment.account_name != email
+        assert rp.status(external_id="42").user.email is None
