@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from e2e.test_ux_browser import axe_problems
 from server.support import ServerProcess, base_env, oathtool
 from twostep.otp import parse_uri, read_qr
 
@@ -29,11 +30,13 @@ REJECTED = "That code was not accepted."
 
 
 def every_field_is_labelled(page: Page) -> None:
+    """Each field has a label, and axe-core finds nothing serious (as the server's pages)."""
     unlabelled = page.evaluate(
         """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
                 .filter(e => !e.labels || e.labels.length === 0).map(e => e.name)"""
     )
     assert unlabelled == [], f"{page.url}: fields without a label: {unlabelled}"
+    assert axe_problems(page) == [], page.url
 
 
 def sign_in(page: Page, base: str, email: str) -> None:
@@ -99,6 +102,7 @@ def test_the_guide_s_flask_app_in_chromium(tmp_path: Path) -> None:
             page.get_by_label("Code from the app").fill(oathtool(key, time.time()))
             page.get_by_role("button", name="Turn on").click()
             expect(page.get_by_role("heading", name="Save your recovery codes")).to_be_visible()
+            every_field_is_labelled(page)
             recovery = page.locator("ul.codes code").all_inner_texts()
             assert len(recovery) == 10
             page.get_by_role("link", name="Continue").click()
@@ -120,6 +124,7 @@ def test_the_guide_s_flask_app_in_chromium(tmp_path: Path) -> None:
             right = oathtool(key, time.time() + 60)
             enter_code(page, "000000" if right != "000000" else "111111")
             expect(page.get_by_role("alert")).to_contain_text(REJECTED)
+            every_field_is_labelled(page)
             clock.write_text("120")  # past the pause after a failure; a new step
             right = oathtool(key, time.time() + 120)
             enter_code(page, right)
@@ -142,4 +147,5 @@ def test_the_guide_s_flask_app_in_chromium(tmp_path: Path) -> None:
                 sign_in(page, base, "alice@example.com")
             assert answer.value.status == 503
             expect(page.get_by_role("heading", name="Sign-in is unavailable")).to_be_visible()
+            every_field_is_labelled(page)
             browser.close()
