@@ -21,7 +21,8 @@ a name for the authenticator's label), or None when nobody is signed in. A view 
 code) in this session, less than ``TWOSTEP_MAX_AGE`` seconds ago (default 12 hours; None: for
 the whole session). Others go to the code page, or to setup (QR code, first code, recovery
 codes) if they have no second factor yet, then back where they were going. Nobody signed in:
-the ``TWOSTEP_LOGIN_ENDPOINT`` view (default ``login``), else 401.
+the ``TWOSTEP_LOGIN_ENDPOINT`` view (default ``login``), else 401. The record of the second
+factor is kept in the session: clear the session at sign-in and sign-out.
 
 The blueprint ``twostep`` (``TWOSTEP_URL_PREFIX``, default ``/twostep``) has the views
 ``twostep.code`` and ``twostep.setup``; override their templates with your own
