@@ -26,8 +26,8 @@ app.config.update(
     SESSION_COOKIE_HTTPONLY=True,
     SESSION_COOKIE_SAMESITE="Lax",
     # The session cookie travels over https only. For a local run over plain http, set
-    # PLAIN_HTTP=1: a browser does not send a Secure cookie back over http, so no sign-in
-    # would stick. Never set it where the app is served over https.
+    # PLAIN_HTTP=1: browsers may drop a Secure cookie sent over http (any address but
+    # localhost; Safari even there), and no sign-in would stick. Never set it in production.
     SESSION_COOKIE_SECURE=os.environ.get("PLAIN_HTTP") != "1",
 )
 CSRFProtect(app)  # Flask-WTF: every form below carries csrf_token()
