@@ -72,7 +72,14 @@ from ..web import (
     start_setup,
 )
 
-__all__ = ["AppUser", "Twostep", "blueprint", "require_second_factor"]
+__all__ = [
+    "AppUser",
+    "Twostep",
+    "blueprint",
+    "current_user",
+    "require_second_factor",
+    "second_factor_passed",
+]
 
 log = logging.getLogger("twostep.sdk.flask")
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
