@@ -21,7 +21,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from server.support import oathtool
+from twostep.sdk import Client
 from twostep.sdk.flask import Twostep
+from twostep.sdk.web import AppUser, start_setup
 
 from .conftest import Server, unique
 from .examples_support import EXAMPLES, verify_key
@@ -169,9 +171,6 @@ def test_importing_the_sdk_loads_no_web_framework() -> None:
 
 
 def test_a_user_whose_email_twostep_has_is_made_without_it(server: Server) -> None:
-    from twostep.sdk import Client
-    from twostep.sdk.web import AppUser, start_setup
-
     email = unique("taken") + "@example.com"
     with Client(server.url, server.admin_key) as admin:
         admin.create_user(unique("other"), email=email)  # another application's user
