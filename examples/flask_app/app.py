@@ -6,6 +6,7 @@ from flask import Flask, flash, redirect, render_template, request, session, url
 from flask_wtf.csrf import CSRFProtect
 from twostep.sdk import (
     AlreadyEnrolledError,
+    ConflictError,
     EnrolmentExpiredError,
     InvalidCodeError,
     MalformedCodeError,
@@ -14,7 +15,6 @@ from twostep.sdk import (
     ThrottledError,
     TransportError,
     UserNotFoundError,
-    ValidationError,
 )
 
 from twofactor import twostep
@@ -145,7 +145,7 @@ def start_enrolment(user: User):
     except UserNotFoundError:  # first setup: make the user in twostep (no password there)
         try:
             twostep.create_app_user(ext_id(user), email=user.email, display_name=user.name)
-        except ValidationError:  # twostep has a user with this email (another application's)
+        except ConflictError:  # twostep has a user with this email (another application's)
             twostep.create_app_user(ext_id(user), display_name=user.name)
         return twostep.start_enrolment(external_id=ext_id(user))
 

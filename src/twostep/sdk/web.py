@@ -24,13 +24,13 @@ from urllib.parse import urlsplit
 from .client import Client
 from .errors import (
     AlreadyEnrolledError,
+    ConflictError,
     EnrolmentExpiredError,
     InvalidCodeError,
     MalformedCodeError,
     NotEnrolledError,
     ThrottledError,
     UserNotFoundError,
-    ValidationError,
 )
 from .models import Enrolment, EnrolmentConfirmation
 
@@ -106,7 +106,7 @@ def key_groups(secret: str) -> str:
 def _make_user(client: Client, user: AppUser) -> None:
     try:
         client.create_app_user(user.external_id, email=user.email, display_name=user.display_name)
-    except ValidationError as exc:
+    except ConflictError as exc:  # 409 conflict, field "email"
         if exc.field != "email" or user.email is None:
             raise
         # twostep has a user with this email already (another application's): make this one
