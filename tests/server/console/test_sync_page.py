@@ -54,3 +54,16 @@ def test_the_sync_page_counts_without_showing(
     assert "bob@example.com" not in text
     assert "laptop" not in text
     assert "desk" not in text
+
+
+def test_the_audit_log_filters_sync_events(
+    console: Client, clock: FakeClock, settings: Any, mailoutbox: list[Any]
+) -> None:
+    settings.TWOSTEP_SYNC = "anyone"
+    call(Client(), "POST", "register", Keys().registration("cat@example.com"))
+    page = console.get("/console/audit/", {"event": "sync.registered"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert '<option value="sync.registered" selected>' in text
+    assert text.count("sync.registered") >= 2  # the option and the row
+    assert "cat@example.com" not in text
