@@ -432,3 +432,22 @@ def test_the_audit_log_names_no_address_key_or_token(api: Client, account: Regis
         account.keys.recovery_auth_key,
     ):
         assert secret not in text
+
+
+def test_registration_is_throttled_per_network(api: Client, db: None) -> None:
+    # reset_network_delay: 10 mails from one network at once, the 11th sets a wait.
+    for index in range(11):
+        assert register(api, f"n{index}@example.com")[0] == 202
+    status, err = register(api, "n11@example.com")
+    assert (status, err["error"]) == (429, "throttled")
+    assert not SyncAccount.objects.filter(email="n11@example.com").exists()
+
+
+def test_recovery_keys_are_throttled(api: Client, account: Registered) -> None:
+    guess = {"email": account.email, "recovery_auth_key": Keys().recovery_auth_key}
+    for _ in range(6):
+        assert call(api, "POST", "recover", guess)[0] == 401
+    status, err = call(api, "POST", "recover", guess)
+    assert (status, err["error"]) == (429, "throttled")
+    right = dict(guess, recovery_auth_key=account.keys.recovery_auth_key)
+    assert call(api, "POST", "recover", right)[0] == 429

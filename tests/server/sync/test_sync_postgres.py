@@ -83,7 +83,7 @@ def test_the_sync_api_on_postgresql(tmp_path: Path) -> None:
                 TWOSTEP_SYNC="anyone",
                 TWOSTEP_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}",
             )
-            with ServerProcess(env) as server:
+            with ServerProcess(env, access_log=True) as server:
                 secrets = run_story(server.url + "api/sync/v1/", inbox)
                 output = "\n".join(server.lines)
             dump = subprocess.run(
@@ -104,6 +104,7 @@ def test_the_sync_api_on_postgresql(tmp_path: Path) -> None:
     finally:
         smtp.stop()
     assert "sync_syncaccount" in dump
+    assert "GET /sync/verify/[redacted]/ HTTP/1.1" in output
     assert "ann@example.com" in dump  # the address is kept (mail goes there), nothing else
     for secret in secrets:
         assert secret not in dump
@@ -116,6 +117,9 @@ def run_story(api: str, inbox: Inbox) -> list[str]:
     assert registered.status_code == 202, registered.text
     token = registered.json()["device_token"]
     link, code = link_and_code(inbox.messages[0])
+    # Opening the link (as a mail scanner would) is logged without its token, confirms nothing.
+    opened = httpx.get(link, timeout=30)
+    assert opened.status_code == 302
     verified = httpx.post(api + "verify", json={"code": code}, headers=auth(token), timeout=30)
     assert verified.status_code == 200, verified.text
     first = httpx.put(
