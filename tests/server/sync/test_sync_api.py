@@ -464,3 +464,15 @@ def test_recovery_keys_are_throttled(api: Client, account: Registered) -> None:
     assert (status, err["error"]) == (429, "throttled")
     right = dict(guess, recovery_auth_key=account.keys.recovery_auth_key)
     assert call(api, "POST", "recover", right)[0] == 429
+
+
+def test_other_tokens_are_not_device_tokens(api: Client, account: Registered) -> None:
+    lookup, secret = account.token.split("_")[1:]
+    for token in (f"tsk_{lookup}_{secret}", f"tsa_{lookup}_{secret}", "garbage", ""):
+        status, err = call(api, "GET", "vault", token=token or None)
+        assert (status, err["error"]) == (401, "unauthorized")
+    # A device token is no access token of the REST API either.
+    assert (
+        api.get("/api/v1/me", headers={"Authorization": f"Bearer {account.token}"}).status_code
+        == 401
+    )
