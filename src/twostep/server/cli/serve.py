@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from .common import CommandError
@@ -25,10 +26,41 @@ def before_serve(args: argparse.Namespace) -> None:
     from ..config import SERVED_URL_VARIABLE, served_url
 
     args.port = _free_port(args.host, args.port)
+    if getattr(args, "forwarded_allow_ips", None):
+        # The settings read it (config.TWOSTEP_TRUSTED_PROXIES); the workers inherit it.
+        os.environ["TWOSTEP_TRUSTED_PROXIES"] = args.forwarded_allow_ips
+    _prepare_metrics()
     if os.environ.get("TWOSTEP_BASE_URL", "").strip():
         os.environ.pop(SERVED_URL_VARIABLE, None)
     else:
         os.environ[SERVED_URL_VARIABLE] = served_url(args.host, args.port)
+
+
+def _prepare_metrics() -> None:
+    """With ``TWOSTEP_METRICS`` on, gunicorn's workers each write their counts to files in
+    ``PROMETHEUS_MULTIPROC_DIR`` (kept if set, else ``<data dir>/metrics``), emptied here at
+    each start, and ``/metrics`` adds them up. It must be set before prometheus-client is
+    imported, hence here, before Django."""
+    from ..config import load_config
+
+    config = load_config(create_key=False)
+    if not config.metrics.enabled:
+        return
+    folder = Path(os.environ.get(_MULTIPROC) or config.data_dir / "metrics")
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for stale in folder.glob("*.db"):  # a killed run's counts would add to this run's
+        stale.unlink()
+    os.environ[_MULTIPROC] = str(folder)
+
+
+_MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _worker_exited(server: Any, worker: Any) -> None:
+    """gunicorn's ``child_exit``: a dead worker's files stop counting as live."""
+    from ..metrics import worker_exited
+
+    worker_exited(worker.pid)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -52,7 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from gunicorn.app.base import BaseApplication
 
-    from .access_log import RedactingLogger
+    from .access_log import JsonAccessLogger, RedactingLogger
 
     shown = f"[{host}]" if ":" in host else host
     bind = f"{shown}:{port}"
@@ -98,11 +130,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "loglevel": "warning",
         "accesslog": "-" if args.access_log else None,
         # Tokens and codes never reach a log line (the setup link's token, invitations, keys).
-        "logger_class": RedactingLogger,
+        "logger_class": JsonAccessLogger
+        if settings.TWOSTEP_LOG_FORMAT == "json"
+        else RedactingLogger,
         "errorlog": "-",
         "timeout": 60,
         "keepalive": 5,
+        # SIGTERM (systemd's stop, a rolling restart): the workers stop accepting, finish the
+        # requests they hold (up to this many seconds), then exit.
         "graceful_timeout": 10,
+        "child_exit": _worker_exited if os.environ.get(_MULTIPROC) else None,
         # Each worker listens on its own socket and the kernel spreads new connections evenly
         # (Linux). With one shared socket the worker that wakes first takes them: the 16
         # keep-alive connections of a load test (as a relying party's connection pool) were
@@ -113,7 +150,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "post_worker_init": announce,
         "pre_request": _close_if_too_large,
         "proc_name": "twostep",
-        "forwarded_allow_ips": "*" if settings.TWOSTEP_PROXY_COUNT else "127.0.0.1,::1",
+        # Whose X-Forwarded-Proto gunicorn believes; twostep's own check is
+        # web.middleware.ForwardedHeadersMiddleware (the same list).
+        "forwarded_allow_ips": ",".join(settings.TWOSTEP_TRUSTED_PROXIES)
+        if settings.TWOSTEP_TRUSTED_PROXIES
+        else "*"
+        if settings.TWOSTEP_PROXY_COUNT
+        else "127.0.0.1,::1",
     }
 
     class Server(BaseApplication):  # type: ignore[misc]
