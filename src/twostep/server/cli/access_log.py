@@ -46,7 +46,9 @@ class JsonAccessLogger(RedactingLogger):
         if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.syslog):
             return
         atoms = self.atoms(resp, req, environ, request_time)
-        path = atoms.get("U", "") + (("?" + atoms["q"]) if atoms.get("q") else "")
+        query = environ.get("QUERY_STRING") or ""
+        # Redacted whole: the query's secrets are found by the "?" or "&" before their name.
+        path = redact(atoms.get("U", "") + ("?" + query if query else ""))
         line = json_line(
             {
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),

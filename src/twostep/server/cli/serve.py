@@ -124,7 +124,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     options = {
         "bind": bind,
         "workers": args.workers,
-        "worker_class": "gthread",
+        "worker_class": _stopping_worker_class(),
         "threads": args.threads,
         "control_socket_disable": True,
         "loglevel": "warning",
@@ -172,6 +172,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     Server().run()
     return 0
+
+
+def _stopping_worker_class() -> type:
+    """gunicorn's threaded worker, which on SIGTERM also closes its listening socket.
+
+    With ``reuse_port`` each worker listens on its own socket. gunicorn's worker only stops
+    accepting from it while it finishes its requests (up to ``graceful_timeout``): the kernel
+    went on queueing new connections there, and reset them when the worker exited (seen: a
+    proxy's POST sent to a stopping instance failed instead of going to the next one).
+    Closed at once, the kernel sends new connections to the other workers, or refuses them
+    (then nginx tries the next instance)."""
+    from gunicorn.workers.gthread import ThreadWorker
+
+    class StoppingThreadWorker(ThreadWorker):  # type: ignore[misc]
+        def set_accept_enabled(self, enabled: bool) -> None:
+            super().set_accept_enabled(enabled)
+            if not enabled and not self.alive and _SPREADS_CONNECTIONS:
+                for listener in self.sockets:
+                    listener.close()
+
+    return StoppingThreadWorker
 
 
 def _close_if_too_large(worker: Any, req: Any) -> None:
