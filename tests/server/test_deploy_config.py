@@ -163,3 +163,30 @@ def test_metrics_page_is_protected_and_counts_sign_ins(settings: Any, client: Cl
     assert page["Content-Type"].startswith("text/plain")
     line = f'twostep_sign_ins_total{{outcome="invalid_credentials"}} {before + 1}'
     assert line in page.content.decode()
+
+
+UNIT = Path(__file__).resolve().parents[2] / "docs" / "deploy" / "twostep@.service"
+
+
+def test_the_systemd_unit_runs_a_command_that_exists(tmp_path: Path) -> None:
+    """Its ExecStart is a valid `twostep serve` command line, and systemd accepts the unit."""
+    from twostep.server.cli import build_parser
+
+    text = UNIT.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("ExecStart="))
+    program, *args = line.removeprefix("ExecStart=").replace("%i", "8001").split()
+    assert program.endswith("/twostep")
+    parsed = build_parser().parse_args(args)
+    assert (parsed.command, parsed.port, parsed.host) == ("serve", 8001, "0.0.0.0")
+    assert "NoNewPrivileges=yes" in text
+    assert "ProtectSystem=strict" in text
+    unit = tmp_path / "twostep@.service"
+    unit.write_text(text.replace(program, str(TWOSTEP)), encoding="utf-8")
+    verify = subprocess.run(
+        ["systemd-analyze", "verify", str(unit)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stderr
