@@ -28,7 +28,14 @@ import os
 from typing import Any, Final
 
 from django.conf import settings
-from prometheus_client import (
+
+MULTIPROC_VARIABLE: Final = "PROMETHEUS_MULTIPROC_DIR"
+# prometheus-client reads it once, on import: a directory that is not there (a command run with
+# a server's environment) would make every counter fail; counts then stay in this process.
+if os.environ.get(MULTIPROC_VARIABLE) and not os.path.isdir(os.environ[MULTIPROC_VARIABLE]):
+    del os.environ[MULTIPROC_VARIABLE]
+
+from prometheus_client import (  # noqa: E402 - after the check above
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
@@ -37,7 +44,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from .proxies import is_in
+from .proxies import is_in  # noqa: E402
 
 __all__ = [
     "MULTIPROC_VARIABLE",
@@ -52,7 +59,6 @@ __all__ = [
     "worker_exited",
 ]
 
-MULTIPROC_VARIABLE: Final = "PROMETHEUS_MULTIPROC_DIR"
 audit_log = logging.getLogger("twostep.audit")
 
 REQUESTS = Counter("twostep_http_requests", "HTTP requests answered", ["route", "method", "status"])

@@ -45,6 +45,7 @@ def _prepare_metrics() -> None:
 
     config = load_config(create_key=False)
     if not config.metrics.enabled:
+        os.environ.pop(_MULTIPROC, None)  # left from a unit file: counts stay in memory
         return
     folder = Path(os.environ.get(_MULTIPROC) or config.data_dir / "metrics")
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
