@@ -4,6 +4,7 @@ who may read /metrics, what `twostep check --deploy` calls unsafe."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,17 @@ def test_the_systemd_unit_runs_a_command_that_exists(tmp_path: Path) -> None:
         check=False,
     )
     assert verify.returncode == 0, verify.stderr
+
+
+@pytest.mark.django_db
+def test_readyz_names_redis_when_it_is_configured_and_down(settings: Any, client: Client) -> None:
+    assert client.get("/readyz").content == b"ready\n"
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]  # nothing listens there once closed
+    settings.TWOSTEP_REDIS_URL = f"redis://127.0.0.1:{port}/8"
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer["Retry-After"] == "10"
+    assert answer.content.decode().splitlines() == ["not ready", "redis: ConnectionError"]
+    assert client.get("/healthz").status_code == 200  # alive all the same
