@@ -30,6 +30,11 @@ for _name in (
     "FAKE_CLOCK_FILE",
     "DEBUG",
     "MAIL_FROM",
+    "TRUSTED_PROXIES",
+    "METRICS",
+    "METRICS_TOKEN",
+    "METRICS_ALLOW",
+    "LOG_FORMAT",
 ):
     os.environ.pop("TWOSTEP_" + _name, None)
 os.environ.update(

@@ -54,9 +54,17 @@ class ServerProcess:
     """`twostep serve --port 0` in a subprocess; ``url`` once it says it is running."""
 
     def __init__(
-        self, env: dict[str, str], *, workers: int = 2, threads: int = 4, access_log: bool = False
+        self,
+        env: dict[str, str],
+        *,
+        workers: int = 2,
+        threads: int = 4,
+        access_log: bool = False,
+        extra_args: tuple[str, ...] = (),
+        new_session: bool = False,
     ) -> None:
         self.env = env
+        self.new_session = new_session  # its own process group: killpg stops master and workers
         self.args = [
             str(TWOSTEP),
             "serve",
@@ -67,6 +75,7 @@ class ServerProcess:
             "--threads",
             str(threads),
             *(["--access-log"] if access_log else []),
+            *extra_args,
         ]
         self.lines: list[str] = []
         self.url = ""
@@ -106,6 +115,7 @@ class ServerProcess:
             stderr=subprocess.STDOUT,
             text=True,
             bufsize=1,
+            start_new_session=self.new_session,
         )
         self._thread = threading.Thread(target=self._pump, daemon=True)
         self._thread.start()

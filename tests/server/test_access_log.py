@@ -7,6 +7,7 @@ output is searched for each. The unit part checks :func:`redact` on the shapes a
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -50,29 +51,56 @@ def wait_for(server: ServerProcess, text: str) -> str:
         time.sleep(0.05)
 
 
-def test_access_log_of_a_real_server_holds_no_token(tmp_path: Path) -> None:
-    with ServerProcess(base_env(tmp_path), workers=1, threads=2, access_log=True) as server:
-        link = server.setup_link
-        token = link.rsplit("=", 1)[1]
-        assert httpx.get(link).status_code == 200  # the owner form
-        invitation = "Zm9vYmFyLWludml0YXRpb24tdG9rZW4"
-        httpx.get(f"{server.url}console/join/{invitation}/")
-        api = httpx.get(
-            server.url + "api/v1/ping",
-            headers={"Authorization": f"Bearer {KEY}", "Referer": link},
-        )
-        assert api.status_code == 401
-        signin = httpx.post(
-            server.url + "api/v1/signin/code",
-            json={"signin_token": "tss_0123456789ab_" + "B" * 43, "code": "123456"},
-        )
-        assert signin.status_code in {400, 401, 404, 422}
-        log = wait_for(server, "POST /api/v1/signin/code")
-    assert '"GET /welcome/?token=[redacted] HTTP/1.1" 200' in log
-    assert "GET /console/join/[redacted]/ HTTP/1.1" in log
-    assert "GET /api/v1/ping HTTP/1.1" in log
-    assert "POST /api/v1/signin/code HTTP/1.1" in log
+def exercise(server: ServerProcess) -> tuple[str, str, str]:
+    """Requests that carry each kind of secret; the server's output, the setup token and the
+    invitation token."""
+    link = server.setup_link
+    token = link.rsplit("=", 1)[1]
+    assert httpx.get(link).status_code == 200  # the owner form
+    invitation = "Zm9vYmFyLWludml0YXRpb24tdG9rZW4"
+    httpx.get(f"{server.url}console/join/{invitation}/")
+    api = httpx.get(
+        server.url + "api/v1/ping",
+        headers={"Authorization": f"Bearer {KEY}", "Referer": link},
+    )
+    assert api.status_code == 401
+    signin = httpx.post(
+        server.url + "api/v1/signin/code",
+        json={"signin_token": "tss_0123456789ab_" + "B" * 43, "code": "123456"},
+    )
+    assert signin.status_code in {400, 401, 404, 422}
+    return wait_for(server, "/api/v1/signin/code"), token, invitation
+
+
+def assert_no_secret(log: str, token: str, invitation: str) -> None:
     # The setup link is printed once at the start (for whoever runs the server), never again.
     assert log.count(token) == 1
     assert invitation not in log
     assert KEY not in log
+    assert "B" * 43 not in log
+
+
+def test_access_log_of_a_real_server_holds_no_token(tmp_path: Path) -> None:
+    with ServerProcess(base_env(tmp_path), workers=1, threads=2, access_log=True) as server:
+        log, token, invitation = exercise(server)
+    assert '"GET /welcome/?token=[redacted] HTTP/1.1" 200' in log
+    assert "GET /console/join/[redacted]/ HTTP/1.1" in log
+    assert "GET /api/v1/ping HTTP/1.1" in log
+    assert "POST /api/v1/signin/code HTTP/1.1" in log
+    assert_no_secret(log, token, invitation)
+
+
+def test_json_access_log_holds_no_token(tmp_path: Path) -> None:
+    """TWOSTEP_LOG_FORMAT=json: each request one JSON object, no secret in any of them."""
+    env = base_env(tmp_path, TWOSTEP_LOG_FORMAT="json")
+    with ServerProcess(env, workers=1, threads=2, access_log=True) as server:
+        log, token, invitation = exercise(server)
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    access = {(e["method"], e["path"]): e for e in lines if e.get("logger") == "access"}
+    assert access[("GET", "/welcome/?token=[redacted]")]["status"] == 200
+    assert ("GET", "/console/join/[redacted]/") in access
+    assert access[("GET", "/api/v1/ping")]["status"] == 401
+    assert access[("GET", "/api/v1/ping")]["referer"].endswith("token=[redacted]")
+    assert ("POST", "/api/v1/signin/code") in access
+    assert all(isinstance(e["duration_ms"], float) for e in access.values())
+    assert_no_secret(log, token, invitation)

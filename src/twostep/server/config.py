@@ -24,6 +24,13 @@ Variables (all optional):
 ``TWOSTEP_ALLOWED_HOSTS`` extra host names, comma-separated (the base URL's host is always allowed)
 ``TWOSTEP_PROXY_COUNT``   reverse proxies in front of twostep (default 0): the client address is
                           then taken from ``X-Forwarded-For``, and ``X-Forwarded-Proto`` is trusted
+``TWOSTEP_TRUSTED_PROXIES`` addresses or networks of the reverse proxies (``127.0.0.1,10.0.0.0/8``):
+                          ``X-Forwarded-For`` and ``-Proto`` count only on a request that comes
+                          from one of them (``twostep serve --forwarded-allow-ips`` sets it)
+``TWOSTEP_METRICS``       ``1``: Prometheus metrics at ``/metrics`` (off by default)
+``TWOSTEP_METRICS_TOKEN`` the bearer token a scraper sends to read ``/metrics``
+``TWOSTEP_METRICS_ALLOW`` addresses or networks that may read ``/metrics`` without the token
+``TWOSTEP_LOG_FORMAT``    ``text`` (default) or ``json``: access and application logs as JSON lines
 ``TWOSTEP_FAKE_CLOCK_FILE`` tests only: a file holding an offset in seconds added to the clock
 ``TWOSTEP_DEBUG``         ``1`` for Django's debug pages (never in production)
 ``TWOSTEP_SYNC``          who may register an end-to-end encrypted vault backup (docs/sync.md):
@@ -49,9 +56,11 @@ __all__ = [
     "ConfigError",
     "DatabaseConfig",
     "MailConfig",
+    "MetricsConfig",
     "database_from_url",
     "load_config",
     "mail_from_url",
+    "networks",
     "read_or_create_key_file",
     "served_url",
     "served_url_problem",
@@ -150,6 +159,14 @@ class MailConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    enabled: bool = False
+    token: str = field(default="", repr=False)
+    #: networks that may read ``/metrics`` without the token
+    allow: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     database: DatabaseConfig
@@ -166,6 +183,11 @@ class Config:
     proxy_count: int
     fake_clock_file: Path | None
     debug: bool
+    #: networks of the reverse proxies whose ``X-Forwarded-*`` headers count (empty: none, or
+    #: with ``proxy_count`` any peer's, as before ``TWOSTEP_TRUSTED_PROXIES`` existed)
+    trusted_proxies: tuple[str, ...] = ()
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    log_format: str = "text"
     warnings: tuple[str, ...] = ()
     #: who may register for sync: "off", "domains" or "anyone"
     sync: str = "off"
@@ -291,6 +313,22 @@ def _split(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
+def networks(value: str | None, variable: str) -> tuple[str, ...]:
+    """Comma-separated addresses or networks (``127.0.0.1``, ``10.0.0.0/8``, ``::1``), each
+    written as its network; raises :class:`ConfigError` naming the one that is not."""
+    import ipaddress
+
+    found: list[str] = []
+    for item in _split(value):
+        try:
+            found.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"{variable}: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+            ) from None
+    return tuple(found)
+
+
 def load_config(env: dict[str, str] | None = None, *, create_key: bool = True) -> Config:
     """Read the configuration from ``env`` (default ``os.environ``)."""
     env = dict(os.environ if env is None else env)
@@ -359,6 +397,19 @@ def load_config(env: dict[str, str] | None = None, *, create_key: bool = True) -
     if not 0 <= proxy_count <= 10:
         raise ConfigError("TWOSTEP_PROXY_COUNT: expected a whole number from 0 to 10")
 
+    trusted_proxies = networks(env.get("TWOSTEP_TRUSTED_PROXIES"), "TWOSTEP_TRUSTED_PROXIES")
+    metrics_on = (env.get("TWOSTEP_METRICS") or "").strip().lower()
+    if metrics_on and metrics_on not in _TRUE | _FALSE:
+        raise ConfigError("TWOSTEP_METRICS: expected 1 (on) or 0 (off)")
+    metrics = MetricsConfig(
+        enabled=metrics_on in _TRUE,
+        token=(env.get("TWOSTEP_METRICS_TOKEN") or "").strip(),
+        allow=networks(env.get("TWOSTEP_METRICS_ALLOW"), "TWOSTEP_METRICS_ALLOW"),
+    )
+    log_format = (env.get("TWOSTEP_LOG_FORMAT") or "text").strip().lower()
+    if log_format not in {"text", "json"}:
+        raise ConfigError("TWOSTEP_LOG_FORMAT: expected text or json")
+
     redis_url = (env.get("TWOSTEP_REDIS_URL") or "").strip() or None
     if redis_url and urlsplit(redis_url).scheme not in {"redis", "rediss", "unix"}:
         raise ConfigError("TWOSTEP_REDIS_URL: expected redis://host:port/db")
@@ -393,6 +444,9 @@ def load_config(env: dict[str, str] | None = None, *, create_key: bool = True) -
         proxy_count=proxy_count,
         fake_clock_file=Path(fake_clock) if fake_clock else None,
         debug=debug,
+        trusted_proxies=trusted_proxies,
+        metrics=metrics,
+        log_format=log_format,
         warnings=tuple(warnings),
         sync=sync,
         sync_domains=sync_domains,

@@ -19,6 +19,9 @@ SECRET_KEY_FALLBACKS = [derive_django_secret(key) for key in TWOSTEP.secret_keys
 TWOSTEP_SECRET_KEYS = TWOSTEP.secret_keys
 TWOSTEP_BASE_URL = TWOSTEP.base_url
 TWOSTEP_PROXY_COUNT = TWOSTEP.proxy_count
+TWOSTEP_TRUSTED_PROXIES = TWOSTEP.trusted_proxies
+TWOSTEP_METRICS = TWOSTEP.metrics
+TWOSTEP_LOG_FORMAT = TWOSTEP.log_format
 TWOSTEP_REDIS_URL = TWOSTEP.redis_url
 TWOSTEP_SYNC = TWOSTEP.sync  # docs/sync.md
 TWOSTEP_SYNC_DOMAINS = TWOSTEP.sync_domains
@@ -54,6 +57,10 @@ INSTALLED_APPS = [
 
 # The pages' middleware is skipped for /api/ (web/pages_only.py: bearer tokens, no sessions).
 MIDDLEWARE = [
+    # First: X-Forwarded-* from a peer that is not a trusted proxy are dropped before anything
+    # reads them; then the request's route, status and time are counted (/metrics).
+    "twostep.server.web.middleware.ForwardedHeadersMiddleware",
+    "twostep.server.web.middleware.MetricsMiddleware",
     "twostep.server.web.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "twostep.server.web.pages_only.WhiteNoiseMiddleware",
@@ -140,9 +147,11 @@ X_FRAME_OPTIONS = "DENY"
 if TWOSTEP.https:
     SECURE_HSTS_SECONDS = 365 * 24 * 3600
     SECURE_HSTS_INCLUDE_SUBDOMAINS = False
-    if TWOSTEP.proxy_count:
+    if TWOSTEP.proxy_count or TWOSTEP.trusted_proxies:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         SECURE_SSL_REDIRECT = True
+        # Probes and scrapers reach each instance directly, over plain HTTP.
+        SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # Bounded request sizes: nothing we accept is large.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
@@ -177,16 +186,31 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
+# TWOSTEP_LOG_FORMAT=json: one JSON object a line (twostep.server.logs.JsonFormatter).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "twostep.server.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if TWOSTEP.log_format == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "twostep": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # 4xx answers to bad input are normal here (wrong codes): log only server errors.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # Each sign-in's and verification's outcome (twostep.server.metrics), as JSON lines.
+        "twostep.audit": {
+            "handlers": ["console"],
+            "level": "INFO" if TWOSTEP.log_format == "json" else "WARNING",
+            "propagate": False,
+        },
     },
 }

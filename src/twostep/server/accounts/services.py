@@ -33,21 +33,19 @@ for the system; ``address``: the client address for the audit log):
   (the caller refreshes its own with ``update_session_auth_hash`` to keep it);
   ``end_sessions(user)`` the same without the audit row, for changes audited themselves.
 - ``get_role(key) -> Role``; ``client_address(request) -> str | None`` (honours
-  ``TWOSTEP_PROXY_COUNT``).
+  ``TWOSTEP_TRUSTED_PROXIES`` and ``TWOSTEP_PROXY_COUNT``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
 from typing import Any, Final
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -69,6 +67,7 @@ from ..errors import (
     SignInFailedError,
     ThrottledError,
 )
+from ..proxies import client_address as _client_address_of
 from ..rows import select_one
 from .known_devices import device_id
 from .models import MEMBER, OWNER, Organisation, Role, User, same_text
@@ -405,16 +404,6 @@ def check_password_for_sign_in(
 
 
 def client_address(request: Any) -> str | None:
-    """The client's IP address: ``REMOTE_ADDR``, or with ``TWOSTEP_PROXY_COUNT`` = N > 0 the
-    N-th address from the right of ``X-Forwarded-For`` (the one our nearest proxy saw)."""
-    meta = request.META
-    address = meta.get("REMOTE_ADDR") or ""
-    count = int(getattr(settings, "TWOSTEP_PROXY_COUNT", 0) or 0)
-    if count:
-        hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        if len(hops) >= count:
-            address = hops[-count]
-    try:
-        return str(ipaddress.ip_address(address.strip()))
-    except ValueError:
-        return None
+    """The client's IP address (:func:`twostep.server.proxies.client_address`: from
+    ``X-Forwarded-For`` only on a request from a trusted proxy)."""
+    return _client_address_of(request.META)

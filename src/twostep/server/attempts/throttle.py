@@ -64,6 +64,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 
+from .. import metrics
 from ..clock import Clock
 from ..errors import LockedOutError, ThrottledError
 from .models import Throttle
@@ -298,8 +299,10 @@ def claim(
         if lane == Throttle.CODE and (
             row.locked_at is not None or row.failures >= CODE_LOCKOUT_FAILURES
         ):
+            metrics.throttled(lane)
             raise LockedOutError()
         if row.next_attempt_at > now:
+            metrics.throttled(lane)
             wait = _wait(row.next_attempt_at, now)
             if lane == Throttle.CODE:
                 raise ThrottledError.after_wrong_codes(wait, row.failures)
@@ -318,6 +321,7 @@ def claim(
         if updated == 1:
             return Claim(lane=lane, key=key, row_id=row.pk, failures=failures)
         # Another request claimed first: look again (it may have set a delay).
+    metrics.throttled(lane)
     if lane == Throttle.CODE:
         raise ThrottledError(
             1,
@@ -335,10 +339,13 @@ def fail(claimed: Claim, *, clock: Clock) -> bool:
     """Record that the claimed attempt failed (already counted); True if it now locks."""
     if claimed.lane != Throttle.CODE or claimed.failures < CODE_LOCKOUT_FAILURES:
         return False
-    return (
+    locked = (
         Throttle.objects.filter(pk=claimed.row_id, locked_at__isnull=True).update(locked_at=clock())
         == 1
     )
+    if locked:
+        metrics.lockout()
+    return locked
 
 
 def status(lane: str, key: str, *, clock: Clock) -> Status:
@@ -414,10 +421,12 @@ def check_address(address: str | None, *, clock: Clock) -> None:
         if raw is not None:
             until = datetime.fromtimestamp(float(raw), UTC)
             if until > now:
+                metrics.throttled(Throttle.ADDRESS)
                 raise ThrottledError(_wait(until, now))
         return
     row = Throttle.objects.filter(scope=Throttle.ADDRESS, key=network).first()
     if row is not None and row.next_attempt_at > now:
+        metrics.throttled(Throttle.ADDRESS)
         raise ThrottledError(_wait(row.next_attempt_at, now))
 
 

@@ -33,6 +33,7 @@ examples:
   twostep org set-name "Example Ltd"     the name authenticator apps show for the accounts
   twostep setup-link                     a new link for creating the owner in the browser
   twostep check --port 8111              explain configuration problems (for that port)
+  twostep check --deploy --json          what is unsafe for production (exit 1 if anything)
   twostep rotate-keys                    re-encrypt secrets after adding a new first key
 
 configuration (environment variables):
@@ -43,7 +44,12 @@ configuration (environment variables):
   TWOSTEP_SMTP_URL      smtp://user:pass@host:587?starttls=1 (default: mail printed here)
   TWOSTEP_BASE_URL      public URL, e.g. https://2fa.example.com (default: the address
                         twostep serve listens on, e.g. http://127.0.0.1:8000)
-  TWOSTEP_PROXY_COUNT   number of reverse proxies in front (trust X-Forwarded-For/-Proto)
+  TWOSTEP_TRUSTED_PROXIES  the reverse proxies' addresses: X-Forwarded-For/-Proto count only
+                        from them (or serve --forwarded-allow-ips)
+  TWOSTEP_PROXY_COUNT   number of reverse proxies in front (trusts any peer: prefer the above)
+  TWOSTEP_METRICS       1: Prometheus metrics at /metrics (with TWOSTEP_METRICS_TOKEN or
+                        TWOSTEP_METRICS_ALLOW=addresses)
+  TWOSTEP_LOG_FORMAT    json: access and audit logs as JSON lines
 """
 
 
@@ -77,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
     serve.add_argument("--no-migrate", action="store_true", help="do not migrate or collect static")
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="ADDRESSES",
+        help="the reverse proxies' addresses or networks, comma-separated (e.g. "
+        "127.0.0.1,10.0.0.0/8): X-Forwarded-For and -Proto count only on requests from them "
+        "(sets TWOSTEP_TRUSTED_PROXIES)",
+    )
     serve.set_defaults(handler=cmd_serve, migrates_itself=True, before_django=before_serve)
 
     link = sub.add_parser(
@@ -130,6 +143,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="the address twostep serve listens on (127.0.0.1)"
     )
     check.add_argument("--port", type=port, default=None, help="the port twostep serve listens on")
+    check.add_argument(
+        "--deploy",
+        action="store_true",
+        help="also say what is unsafe for production (SQLite, no TLS, generated keys, console "
+        "mail, debug, metrics without a token, a proxy not trusted by address); exit 1 if any",
+    )
+    check.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --deploy: how many twostep serve instances share this configuration",
+    )
+    check.add_argument("--json", action="store_true", help="print the findings as JSON")
     check.set_defaults(handler=cmd_check, no_django=True)
 
     rotate = sub.add_parser(

@@ -1,42 +1,25 @@
 """gunicorn's access log (``twostep serve --access-log``) without tokens or codes.
 
-A request line carries secrets in three places: the query (the one-time setup link
-``/welcome/?token=...``), the path (an invitation ``/console/join/<token>/``) and the headers
-(``Authorization: Bearer tsk_...``, a ``Referer`` that repeats the setup link). Every atom of a
-log line goes through :func:`redact` before it is formatted, whatever ``access_log_format``
-names, so no format can bring one back.
+Every atom of a log line goes through :func:`~twostep.server.logs.redact` before it is
+formatted, whatever ``access_log_format`` names, so no format can bring a secret back (the
+query of the setup link, an invitation's path, ``Authorization``, a ``Referer``).
 
-- :func:`redact` (text) -> the text with those secrets replaced by ``[redacted]``;
-- :class:`RedactingLogger`: gunicorn's logger with redacted atoms (``logger_class``).
+- :class:`RedactingLogger`: gunicorn's logger with redacted atoms (``logger_class``);
+- :class:`JsonAccessLogger`: the same, each request one JSON object a line
+  (``TWOSTEP_LOG_FORMAT=json``), and gunicorn's own messages as JSON lines too.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any, Final
+import logging
+from datetime import UTC, datetime
+from typing import Any
 
 from gunicorn.glogging import Logger
 
-__all__ = ["REDACTED", "RedactingLogger", "redact"]
+from ..logs import REDACTED, JsonFormatter, json_line, redact
 
-REDACTED: Final = "[redacted]"
-
-# Query parameters whose value is a secret (any case, percent-encoded names included).
-_SECRET_PARAMS: Final = re.compile(
-    r"(?i)([?&;](?:[^=&;#\s]*?(?:token|code|key|secret|password|passwd)[^=&;#\s]*)=)[^&;#\s\"]*"
-)
-# Path segments that are tokens: the invitation link, the sync verification link, and any
-# twostep token wherever it is.
-_SECRET_PATHS: Final = re.compile(r"(/join/|/sync/verify/)[^/?#\s\"]+")
-_TOKENS: Final = re.compile(r"\bts[a-z]_[0-9a-f]{12}_[A-Za-z0-9_-]+")
-_BEARER: Final = re.compile(r"(?i)\b(bearer|basic)\s+\S+")
-
-
-def redact(text: str) -> str:
-    text = _SECRET_PARAMS.sub(lambda m: m.group(1) + REDACTED, text)
-    text = _SECRET_PATHS.sub(lambda m: m.group(1) + REDACTED, text)
-    text = _TOKENS.sub(REDACTED, text)
-    return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+__all__ = ["REDACTED", "JsonAccessLogger", "RedactingLogger", "redact"]
 
 
 class RedactingLogger(Logger):  # type: ignore[misc]
@@ -48,3 +31,52 @@ class RedactingLogger(Logger):  # type: ignore[misc]
             name: redact(value) if isinstance(value, str) else value
             for name, value in atoms.items()
         }
+
+
+class JsonAccessLogger(RedactingLogger):
+    """Access lines as JSON: time, client and peer address, method, path (with the query,
+    redacted), status, bytes, duration, user agent, referer."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonFormatter())
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.syslog):
+            return
+        atoms = self.atoms(resp, req, environ, request_time)
+        query = environ.get("QUERY_STRING") or ""
+        # Redacted whole: the query's secrets are found by the "?" or "&" before their name.
+        path = redact(atoms.get("U", "") + ("?" + query if query else ""))
+        line = json_line(
+            {
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "logger": "access",
+                "peer": atoms.get("h"),
+                "forwarded_for": _none(atoms.get("{x-forwarded-for}i")),
+                "method": atoms.get("m"),
+                "path": path,
+                "protocol": atoms.get("H"),
+                "status": int(atoms["s"]) if str(atoms.get("s", "")).isdigit() else atoms.get("s"),
+                "bytes": _int(atoms.get("B")),
+                "duration_ms": round(request_time.total_seconds() * 1000, 3),
+                "user_agent": _none(atoms.get("a")),
+                "referer": _none(atoms.get("f")),
+            }
+        )
+        try:
+            self.access_log.log(logging.INFO, "%s", line)
+        except Exception:  # as gunicorn's own access(): a log line never fails a request
+            self.error("Failed to log the request as JSON")
+
+
+def _none(value: Any) -> Any:
+    return None if value in (None, "-", "") else value
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

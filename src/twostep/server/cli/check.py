@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 import argparse
+import builtins
+import json
 import os
+from typing import Any
 
 from .common import setup_django
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Explain the configuration and what is wrong with it, in words."""
+    """Explain the configuration and what is wrong with it, in words (``--json``: as JSON;
+    ``--deploy``: also what is unsafe for production, :mod:`twostep.server.production`)."""
     from ..config import ConfigError, load_config, served_url, served_url_problem
+
+    as_json = bool(getattr(args, "json", False))
+    deploy = bool(getattr(args, "deploy", False))
+    report: dict[str, Any] = {"info": [], "warnings": [], "problems": [], "unsafe": []}
+    report["advice"] = []
+
+    def print(line: str) -> None:
+        if as_json:
+            kind, _, text = line.partition(": ")
+            if kind == "warning":
+                report["warnings"].append(text)
+            else:
+                report["info"].append(line)
+        else:
+            builtins.print(line)
 
     problems: list[str] = []
     try:
         config = load_config(create_key=False)
     except ConfigError as exc:
-        print(f"problem: {exc}")
+        if as_json:
+            builtins.print(json.dumps({"ok": False, "problems": [str(exc)]}, indent=2))
+        else:
+            builtins.print(f"problem: {exc}")
         return 1
     print(f"Data directory: {config.data_dir}")
     print(f"Database: {config.database.describe()}")
@@ -69,11 +91,27 @@ def cmd_check(args: argparse.Namespace) -> int:
             problems += _check_smtp(config.mail.host, config.mail.port, config.mail.use_ssl)
     for warning in config.warnings:
         print(f"warning: {warning}")
+    unsafe: list[dict[str, Any]] = []
+    if deploy:
+        from ..production import findings
+
+        found = findings(config, instances=args.instances)
+        unsafe = [f.as_dict() for f in found if f.severity == "unsafe"]
+        report["advice"] = [f.as_dict() for f in found if f.severity == "advice"]
+    ok = not problems and not unsafe
+    if as_json:
+        report.update(problems=problems, unsafe=unsafe, ok=ok)
+        builtins.print(json.dumps(report, indent=2))
+        return 0 if ok else 1
     for problem in problems:
-        print(f"problem: {problem}")
-    if problems:
+        builtins.print(f"problem: {problem}")
+    for item in unsafe:
+        builtins.print(f"unsafe for production: {item['message']}")
+    for item in report["advice"]:
+        builtins.print(f"advice: {item['message']}")
+    if not ok:
         return 1
-    print("No problems found.")
+    builtins.print("Nothing unsafe for production found." if deploy else "No problems found.")
     return 0
 
 

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from .common import CommandError
@@ -25,10 +26,42 @@ def before_serve(args: argparse.Namespace) -> None:
     from ..config import SERVED_URL_VARIABLE, served_url
 
     args.port = _free_port(args.host, args.port)
+    if getattr(args, "forwarded_allow_ips", None):
+        # The settings read it (config.TWOSTEP_TRUSTED_PROXIES); the workers inherit it.
+        os.environ["TWOSTEP_TRUSTED_PROXIES"] = args.forwarded_allow_ips
+    _prepare_metrics()
     if os.environ.get("TWOSTEP_BASE_URL", "").strip():
         os.environ.pop(SERVED_URL_VARIABLE, None)
     else:
         os.environ[SERVED_URL_VARIABLE] = served_url(args.host, args.port)
+
+
+def _prepare_metrics() -> None:
+    """With ``TWOSTEP_METRICS`` on, gunicorn's workers each write their counts to files in
+    ``PROMETHEUS_MULTIPROC_DIR`` (kept if set, else ``<data dir>/metrics``), emptied here at
+    each start, and ``/metrics`` adds them up. It must be set before prometheus-client is
+    imported, hence here, before Django."""
+    from ..config import load_config
+
+    config = load_config(create_key=False)
+    if not config.metrics.enabled:
+        os.environ.pop(_MULTIPROC, None)  # left from a unit file: counts stay in memory
+        return
+    folder = Path(os.environ.get(_MULTIPROC) or config.data_dir / "metrics")
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for stale in folder.glob("*.db"):  # a killed run's counts would add to this run's
+        stale.unlink()
+    os.environ[_MULTIPROC] = str(folder)
+
+
+_MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _worker_exited(server: Any, worker: Any) -> None:
+    """gunicorn's ``child_exit``: a dead worker's files stop counting as live."""
+    from ..metrics import worker_exited
+
+    worker_exited(worker.pid)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -52,7 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from gunicorn.app.base import BaseApplication
 
-    from .access_log import RedactingLogger
+    from .access_log import JsonAccessLogger, RedactingLogger
 
     shown = f"[{host}]" if ":" in host else host
     bind = f"{shown}:{port}"
@@ -92,17 +125,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     options = {
         "bind": bind,
         "workers": args.workers,
-        "worker_class": "gthread",
+        "worker_class": _stopping_worker_class(),
         "threads": args.threads,
         "control_socket_disable": True,
         "loglevel": "warning",
         "accesslog": "-" if args.access_log else None,
         # Tokens and codes never reach a log line (the setup link's token, invitations, keys).
-        "logger_class": RedactingLogger,
+        "logger_class": JsonAccessLogger
+        if settings.TWOSTEP_LOG_FORMAT == "json"
+        else RedactingLogger,
         "errorlog": "-",
         "timeout": 60,
         "keepalive": 5,
+        # SIGTERM (systemd's stop, a rolling restart): the workers stop accepting, finish the
+        # requests they hold (up to this many seconds), then exit.
         "graceful_timeout": 10,
+        "child_exit": _worker_exited if os.environ.get(_MULTIPROC) else None,
         # Each worker listens on its own socket and the kernel spreads new connections evenly
         # (Linux). With one shared socket the worker that wakes first takes them: the 16
         # keep-alive connections of a load test (as a relying party's connection pool) were
@@ -113,7 +151,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "post_worker_init": announce,
         "pre_request": _close_if_too_large,
         "proc_name": "twostep",
-        "forwarded_allow_ips": "*" if settings.TWOSTEP_PROXY_COUNT else "127.0.0.1,::1",
+        # Whose X-Forwarded-Proto gunicorn believes; twostep's own check is
+        # web.middleware.ForwardedHeadersMiddleware (the same list).
+        "forwarded_allow_ips": ",".join(settings.TWOSTEP_TRUSTED_PROXIES)
+        if settings.TWOSTEP_TRUSTED_PROXIES
+        else "*"
+        if settings.TWOSTEP_PROXY_COUNT
+        else "127.0.0.1,::1",
     }
 
     class Server(BaseApplication):  # type: ignore[misc]
@@ -129,6 +173,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     Server().run()
     return 0
+
+
+def _stopping_worker_class() -> type:
+    """gunicorn's threaded worker, which on SIGTERM also closes its listening socket.
+
+    With ``reuse_port`` each worker listens on its own socket. gunicorn's worker only stops
+    accepting from it while it finishes its requests (up to ``graceful_timeout``): the kernel
+    went on queueing new connections there, and reset them when the worker exited (seen: a
+    proxy's POST sent to a stopping instance failed instead of going to the next one).
+    Closed at once, the kernel sends new connections to the other workers, or refuses them
+    (then nginx tries the next instance)."""
+    from gunicorn.workers.gthread import ThreadWorker
+
+    class StoppingThreadWorker(ThreadWorker):  # type: ignore[misc]
+        def set_accept_enabled(self, enabled: bool) -> None:
+            super().set_accept_enabled(enabled)
+            if not enabled and not self.alive and _SPREADS_CONNECTIONS:
+                for listener in self.sockets:
+                    listener.close()
+
+    return StoppingThreadWorker
 
 
 def _close_if_too_large(worker: Any, req: Any) -> None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .. import metrics
 from ..accounts import remembered as remembered_devices
 from ..accounts.known_devices import issue_device_token
 from ..accounts.models import RememberedDevice, User
@@ -36,7 +37,7 @@ from ..accounts.services import check_password_for_sign_in
 from ..accounts.signin import NextStep, next_step, postpone
 from ..accounts.signin import finish_sign_in as record_sign_in
 from ..clock import Clock
-from ..errors import EnrolmentExpiredError
+from ..errors import EnrolmentExpiredError, ServiceError
 from ..mfa.enrolment import Enrolment, get_enrolment, start_enrolment
 from ..policy.services import Decision, decide
 from .verification import Kind, Verification, verify
@@ -87,9 +88,14 @@ def start_sign_in(
     device: str | None = None,
     remembered: str | None = None,
 ) -> PasswordAccepted:
-    user = check_password_for_sign_in(
-        identifier, password, clock=clock, address=address, device=device
-    )
+    try:
+        user = check_password_for_sign_in(
+            identifier, password, clock=clock, address=address, device=device
+        )
+    except ServiceError as exc:
+        metrics.sign_in(exc.code, address=address)
+        raise
+    metrics.sign_in("ok", user=user, address=address)
     decision = decide(user, clock=clock)
     known = (
         decision.enrolled

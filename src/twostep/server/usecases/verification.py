@@ -15,9 +15,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
+from .. import metrics
 from ..accounts.models import User
 from ..clock import Clock
-from ..errors import CodeRejectedError
+from ..errors import CodeRejectedError, ServiceError
 from ..mail import notify_user
 from ..mfa import verification
 from ..mfa.verification import Verification
@@ -32,21 +33,21 @@ _BY_KIND: dict[str, Callable[..., Verification]] = {
 }
 
 
-def _notified(run: Callable[[], Any], *, clock: Clock, address: str | None) -> Any:
+def _notified(
+    run: Callable[[], Any], *, clock: Clock, address: str | None, purpose: str, user: Any = None
+) -> Any:
+    """``run()``, counted (``metrics.verification``), with the mail its outcome calls for."""
     try:
         result = run()
-    except CodeRejectedError as exc:
-        if exc.user is not None and exc.locked_after is not None:
-            notify_user(
-                exc.user,
-                "locked_out",
-                {"failures": exc.locked_after},
-                clock=clock,
-                address=address,
-            )
-        if exc.user is not None and exc.reused:
-            notify_user(exc.user, "code_reused", clock=clock, address=address)
+    except ServiceError as exc:
+        outcome = "reused" if isinstance(exc, CodeRejectedError) and exc.reused else exc.code
+        who = getattr(exc, "user", None) or user
+        metrics.verification(outcome, purpose=purpose, user=who, address=address)
+        if isinstance(exc, CodeRejectedError):
+            _notify_rejected(exc, clock=clock, address=address)
         raise
+    who = getattr(result, "user", None) or user
+    metrics.verification("ok", purpose=purpose, user=who, address=address)
     if isinstance(result, Verification) and result.method == "recovery" and result.user:
         notify_user(
             result.user,
@@ -56,6 +57,19 @@ def _notified(run: Callable[[], Any], *, clock: Clock, address: str | None) -> A
             address=address,
         )
     return result
+
+
+def _notify_rejected(exc: CodeRejectedError, *, clock: Clock, address: str | None) -> None:
+    if exc.user is not None and exc.locked_after is not None:
+        notify_user(
+            exc.user,
+            "locked_out",
+            {"failures": exc.locked_after},
+            clock=clock,
+            address=address,
+        )
+    if exc.user is not None and exc.reused:
+        notify_user(exc.user, "code_reused", clock=clock, address=address)
 
 
 def verify(
@@ -72,6 +86,8 @@ def verify(
         lambda: check(user, code, clock=clock, address=address, purpose=purpose),
         clock=clock,
         address=address,
+        purpose=purpose,
+        user=user,
     )
     return result
 
@@ -88,6 +104,7 @@ def verify_by(
         lambda: verification.verify_by(lookup, code, clock=clock, address=address, purpose=purpose),
         clock=clock,
         address=address,
+        purpose=purpose,
     )
     return result
 
@@ -106,5 +123,7 @@ def check_step_up(
         ),
         clock=clock,
         address=address,
+        purpose="step-up",
+        user=user,
     )
     return at

@@ -4,6 +4,7 @@ change-password page that a recovery code's unlock leads to and that cannot be s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -12,10 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from .. import metrics
 from ..accounts.services import client_address
 from ..accounts.sessions import start_web_session, web_session_alive
 from ..accounts.signin import IDLE_LIMIT, SESSION_LIMIT
 from ..accounts.signin import TOUCH_EVERY as TOUCH_EVERY_DELTA
+from ..proxies import from_trusted_proxy
 
 CSP = "; ".join(
     [
@@ -32,6 +35,56 @@ CSP = "; ".join(
     ]
 )
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+
+FORWARDED_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_FORWARDED",
+)
+
+
+class ForwardedHeadersMiddleware:
+    """``X-Forwarded-*`` headers count only from a trusted proxy (``proxies.from_trusted_proxy``):
+    from anyone else they are dropped before Django (``SECURE_PROXY_SSL_HEADER``) or the
+    throttles (``client_address``) read them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not from_trusted_proxy(request.META):
+            for name in FORWARDED_HEADERS:
+                request.META.pop(name, None)
+        return self.get_response(request)
+
+
+class MetricsMiddleware:
+    """Each request counted by its route pattern (never its path), method and status, and
+    timed, while ``TWOSTEP_METRICS`` is on (``metrics.request``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.enabled = metrics.enabled()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not self.enabled:
+            return self.get_response(request)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None:
+            route = "/" + str(match.route)
+        elif request.path.startswith("/static/"):
+            route = "/static/"
+        else:
+            route = "(unmatched)"
+        metrics.request(
+            route, request.method or "", response.status_code, time.perf_counter() - started
+        )
+        return response
 
 
 class SecurityHeadersMiddleware:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import account, password, setup, signin
+from .views import account, metrics, password, setup, signin
 
 app_name = "web"
 urlpatterns = [
     path("", signin.home, name="home"),
     path("healthz", signin.healthz, name="healthz"),
     path("readyz", signin.readyz, name="readyz"),
+    path("metrics", metrics.metrics_page, name="metrics"),
     path("welcome/", signin.welcome, name="welcome"),
     path("signin/", signin.signin, name="signin"),
     path("signin/code/", signin.code, name="code"),
