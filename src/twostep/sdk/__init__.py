@@ -57,6 +57,7 @@ from .errors import (
     UserInactiveError,
     UserNotFoundError,
     ValidationError,
+    WebhookVerificationError,
 )
 from .models import (
     ApiKey,
@@ -81,6 +82,7 @@ from .models import (
     UserPage,
     VerifyResult,
 )
+from .webhook_models import CreatedWebhookSubscription, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "UNSET",
@@ -95,6 +97,7 @@ __all__ = [
     "Client",
     "ConflictError",
     "CreatedApiKey",
+    "CreatedWebhookSubscription",
     "Enrolment",
     "EnrolmentConfirmation",
     "EnrolmentExpiredError",
@@ -133,4 +136,7 @@ __all__ = [
     "UserPage",
     "ValidationError",
     "VerifyResult",
+    "WebhookDelivery",
+    "WebhookSubscription",
+    "WebhookVerificationError",
 ]
