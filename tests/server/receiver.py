@@ -4,6 +4,7 @@ free port of 127.0.0.1, recording each request and answering from a script of st
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +26,7 @@ class Receiver:
     answers: list[int] = field(default_factory=list)
     echo: bool = False
     location: str | None = None
+    delay: float = 0.0  # seconds each answer takes (to let racing workers overlap)
     requests: list[Received] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
     url: str = ""
@@ -38,6 +40,8 @@ class Receiver:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length)
+        if self.delay:
+            time.sleep(self.delay)
         with self.arrived:
             self.requests.append(Received(handler.path, dict(handler.headers.items()), body))
             status = self.answers.pop(0) if self.answers else 200
