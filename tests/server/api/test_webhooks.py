@@ -301,3 +301,43 @@ def test_two_claims_of_one_delivery_have_one_winner(admin: ApiClient, clock: Fak
     assert delivery._claim(pk, clock) is None
     clock.advance(seconds=delivery.LEASE.total_seconds() + 1)  # a dead worker's claim lapses
     assert delivery._claim(pk, clock) is not None
+
+
+def test_rotate_keys_re_seals_the_secrets(
+    admin: ApiClient, clock: FakeClock, settings: Any
+) -> None:
+    from twostep.server.crypto import DecryptionError
+    from twostep.server.webhooks.subscriptions import rotate_secrets, secret_of
+
+    shop(clock)
+    made = subscribe(admin, "https://shop.example/hooks")
+    old = list(settings.TWOSTEP_SECRET_KEYS)
+    new = "brand-new-key-" + "x" * 30
+    settings.TWOSTEP_SECRET_KEYS = [new, *old]
+    assert rotate_secrets() == (1, [])
+    assert rotate_secrets() == (0, [])
+    settings.TWOSTEP_SECRET_KEYS = [new]
+    assert secret_of(Subscription.objects.get()) == made["secret"]
+    settings.TWOSTEP_SECRET_KEYS = old
+    with pytest.raises(DecryptionError):
+        secret_of(Subscription.objects.get())
+    # A delivery whose secret cannot be opened is a failure in words, never sent unsigned.
+    admin.post(f"/admin/webhooks/{made['id']}/test")
+    assert deliver_due(clock=clock).retrying == 1
+    assert "cannot be decrypted" in Delivery.objects.get().error
+
+
+def test_the_log_forgets_finished_deliveries_after_30_days(
+    admin: ApiClient, clock: FakeClock
+) -> None:
+    from twostep.server.webhooks.delivery import prune
+
+    shop(clock)
+    made = subscribe(admin, "http://127.0.0.1:9/unreachable")
+    admin.post(f"/admin/webhooks/{made['id']}/test")
+    admin.post(f"/admin/webhooks/{made['id']}/test")
+    first = Delivery.objects.order_by("id").values_list("pk", flat=True)[0]
+    Delivery.objects.filter(pk=first).update(status="delivered")
+    clock.advance(days=31)
+    assert prune(clock=clock) == 1
+    assert list(Delivery.objects.values_list("status", flat=True)) == ["pending"]

@@ -24,7 +24,7 @@ database or SQLite: each delivery is claimed by one of them (see docs/api.md, "W
 
 def cmd_deliver(args: argparse.Namespace) -> int:
     from ..clock import get_clock
-    from ..webhooks.delivery import DeliveryReport, deliver_due
+    from ..webhooks.delivery import DeliveryReport, deliver_due, prune
     from ..webhooks.worker import run_forever
 
     if not args.once:
@@ -38,6 +38,7 @@ def cmd_deliver(args: argparse.Namespace) -> int:
         total.delivered += report.delivered
         total.retrying += report.retrying
         total.failed += report.failed
+    prune(clock=get_clock())
     summary = {"delivered": total.delivered, "retrying": total.retrying, "failed": total.failed}
     if args.json:
         print(json.dumps(summary))

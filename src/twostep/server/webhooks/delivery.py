@@ -17,7 +17,9 @@ delivery is ``failed``. The log keeps the status code and the first 300 characte
 answer, with the secret and the signature cut out should the receiver echo them.
 
 - ``deliver_due(*, clock, limit=100) -> DeliveryReport``;
-- ``retry_delay(attempts, *, rand=random.random) -> timedelta``.
+- ``retry_delay(attempts, *, rand=random.random) -> timedelta``;
+- ``prune(*, clock) -> int`` forgets the deliveries done (delivered or given up) more than
+  ``KEEP`` ago (the workers run it every hour).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "DeliveryReport",
     "deliver_due",
+    "prune",
     "retry_delay",
 ]
 
@@ -57,6 +60,8 @@ FIRST_DELAY: Final = 60.0
 FACTOR: Final = 4
 MAX_DELAY: Final = 6 * 3600.0
 JITTER: Final = 0.2
+#: How long the log keeps a delivery that is done.
+KEEP: Final = timedelta(days=30)
 #: How long a claim holds a delivery: longer than an attempt can take.
 LEASE: Final = timedelta(seconds=120)
 _ANSWER_BYTES: Final = 4096
@@ -133,7 +138,7 @@ def _post(delivery: Delivery, secret: str, clock: Clock) -> _Answer:
                 if len(raw) >= _ANSWER_BYTES or time.monotonic() > deadline:
                     break
             return _Answer(answer.status_code, _kept(raw[:_ANSWER_BYTES], *cut), "")
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # no connection, timeout, a URL httpx refuses...: a failure
         return _Answer(None, "", type(exc).__name__)
 
 
@@ -196,3 +201,8 @@ def deliver_due(*, clock: Clock, limit: int = 100) -> DeliveryReport:
         else:
             report.retrying += 1
     return report
+
+
+def prune(*, clock: Clock) -> int:
+    done = Delivery.objects.exclude(status=Delivery.PENDING).filter(created_at__lt=clock() - KEEP)
+    return int(done.delete()[0])

@@ -13,7 +13,9 @@ in the URL (it is shown in the console): the signature is the receiver's proof.
 - ``list_subscriptions(application=None)``, ``get_subscription(pk)``, ``deliveries(sub)``;
 - ``delete_subscription(sub, *, actor, clock, address=None)`` (its delivery log goes with it);
 - ``secret_of(sub) -> str`` the secret, for signing (the delivery worker only);
-- ``check_url(url) -> str`` the URL, or ``InvalidUserDataError``.
+- ``check_url(url) -> str`` the URL, or ``InvalidUserDataError``;
+- ``rotate_secrets() -> (re-encrypted, unreadable)`` re-seals every secret under the current
+  key (``twostep rotate-keys``); ``unreadable`` names those no configured key opens.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..accounts.models import User
 from ..applications.models import Application
 from ..audit.services import record
 from ..clock import Clock
+from ..crypto import DecryptionError
 from ..errors import InvalidUserDataError
 from ..mfa.keys import keyring
 from .events import EVENTS
@@ -44,6 +47,7 @@ __all__ = [
     "deliveries",
     "get_subscription",
     "list_subscriptions",
+    "rotate_secrets",
     "secret_of",
 ]
 
@@ -176,3 +180,19 @@ def delete_subscription(
             url=sub.url,
         )
         sub.delete()
+
+
+def rotate_secrets() -> tuple[int, list[str]]:
+    ring = keyring()
+    done, unreadable = 0, []
+    for sub in Subscription.objects.exclude(key_id=ring.current_key_id).iterator():
+        try:
+            raw = ring.open(bytes(sub.secret_sealed), sub.key_id, sub.aad())
+        except DecryptionError:
+            unreadable.append(f"webhook subscription {sub.pk} (application {sub.application_id})")
+            continue
+        sealed, key_id = ring.seal(raw, sub.aad())
+        done += Subscription.objects.filter(pk=sub.pk, key_id=sub.key_id).update(
+            secret_sealed=sealed, key_id=key_id
+        )
+    return done, unreadable

@@ -17,29 +17,33 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Final
 
 from django.db import connection
 
 from ..clock import Clock, get_clock
-from .delivery import deliver_due
+from .delivery import deliver_due, prune
 
 __all__ = ["POLL_SECONDS", "nudge", "run_forever", "start"]
 
 log = logging.getLogger("twostep.webhooks")
 
 POLL_SECONDS: Final = 5.0
+PRUNE_SECONDS: Final = 3600.0
 
 _wake = threading.Event()
 _lock = threading.Lock()
 _started: dict[str, int] = {"pid": -1}  # the process whose thread runs (a fork has none)
 
 
-def _round(clock: Clock) -> None:
+def _round(clock: Clock, *, prune_too: bool = False) -> None:
     try:
         while deliver_due(clock=clock).attempted:
             pass
+        if prune_too:
+            prune(clock=clock)
     except Exception:  # the database is down, ...: try again at the next round
         log.exception("webhook deliveries could not be sent this round")
     finally:
@@ -49,8 +53,12 @@ def _round(clock: Clock) -> None:
 def run_forever(
     *, poll_seconds: float = POLL_SECONDS, clock_source: Callable[[], Clock] = get_clock
 ) -> None:
+    pruned_at = -PRUNE_SECONDS
     while True:
-        _round(clock_source())
+        due = time.monotonic() - pruned_at >= PRUNE_SECONDS
+        _round(clock_source(), prune_too=due)
+        if due:
+            pruned_at = time.monotonic()
         _wake.wait(poll_seconds)
         _wake.clear()
 
