@@ -9,8 +9,9 @@ the delivery to be claimed again after the lease (``LEASE``): delivery is at lea
 the event id lets the receiver drop a repeat.
 
 Each attempt: ``POST`` the stored body with ``Twostep-Signature``, ``Twostep-Event``,
-``Twostep-Event-Id``, ``Twostep-Delivery`` (attempts of one delivery share it); a timeout of
-``ATTEMPT_TIMEOUT`` s in all; redirects are not followed (a 3xx is a failure); any 2xx is
+``Twostep-Event-Id``, ``Twostep-Delivery`` (attempts of one delivery share it); timeouts of 5 s to
+connect and ``ATTEMPT_TIMEOUT`` s for each read, and the answer's body is read no longer than
+that; redirects are not followed (a 3xx is a failure); any 2xx is
 success. A failure is tried again after ``retry_delay(attempts)`` (1 min, 4 min, 16 min,
 ~1 h, ~4 h, then 6 h; each ±20 % at random), at most ``MAX_ATTEMPTS`` attempts, then the
 delivery is ``failed``. The log keeps the status code and the first 300 characters of the
@@ -93,7 +94,8 @@ def _claim(pk: int, clock: Clock) -> Delivery | None:
     )
     if won != 1:
         return None
-    return Delivery.objects.select_related("subscription__application").get(pk=pk)
+    # None too when its subscription was removed meanwhile (the delivery went with it).
+    return Delivery.objects.select_related("subscription__application").filter(pk=pk).first()
 
 
 @dataclass(frozen=True)
