@@ -112,7 +112,15 @@ def _kept(raw: bytes, *cut: str) -> str:
     return _NOT_PRINTABLE.sub(" ", text)[:_KEPT]
 
 
-def _post(delivery: Delivery, secret: str, clock: Clock) -> _Answer:
+def _client() -> httpx.Client:
+    return httpx.Client(
+        timeout=httpx.Timeout(ATTEMPT_TIMEOUT, connect=5.0),
+        follow_redirects=False,
+        trust_env=False,  # no proxy or .netrc credentials from the environment
+    )
+
+
+def _post(delivery: Delivery, secret: str, clock: Clock, http: httpx.Client) -> _Answer:
     body = delivery.body.encode("utf-8")
     stamp = int(clock().timestamp())
     headers = {
@@ -126,14 +134,9 @@ def _post(delivery: Delivery, secret: str, clock: Clock) -> _Answer:
     cut = (secret, signature(secret, stamp, body))
     deadline = time.monotonic() + ATTEMPT_TIMEOUT
     try:
-        with (
-            httpx.Client(
-                timeout=httpx.Timeout(ATTEMPT_TIMEOUT, connect=5.0),
-                follow_redirects=False,
-                trust_env=False,
-            ) as http,
-            http.stream("POST", delivery.subscription.url, content=body, headers=headers) as answer,
-        ):
+        with http.stream(
+            "POST", delivery.subscription.url, content=body, headers=headers
+        ) as answer:
             raw = b""
             for chunk in answer.iter_bytes():
                 raw += chunk
@@ -144,13 +147,13 @@ def _post(delivery: Delivery, secret: str, clock: Clock) -> _Answer:
         return _Answer(None, "", type(exc).__name__)
 
 
-def _attempt(delivery: Delivery, clock: Clock) -> str:
+def _attempt(delivery: Delivery, clock: Clock, http: httpx.Client) -> str:
     try:
         secret = secret_of(delivery.subscription)
     except DecryptionError:
         answer = _Answer(None, "", "the signing secret cannot be decrypted (TWOSTEP_SECRET_KEYS)")
     else:
-        answer = _post(delivery, secret, clock)
+        answer = _post(delivery, secret, clock, http)
     now = clock()
     fields: dict[str, object] = {
         "response_code": answer.code,
@@ -191,17 +194,20 @@ def deliver_due(*, clock: Clock, limit: int = 100) -> DeliveryReport:
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
-    for pk in due:
-        delivery = _claim(pk, clock)
-        if delivery is None:
-            continue
-        outcome = _attempt(delivery, clock)
-        if outcome == Delivery.DELIVERED:
-            report.delivered += 1
-        elif outcome == Delivery.FAILED:
-            report.failed += 1
-        else:
-            report.retrying += 1
+    if not due:
+        return report
+    with _client() as http:
+        for pk in due:
+            delivery = _claim(pk, clock)
+            if delivery is None:
+                continue
+            outcome = _attempt(delivery, clock, http)
+            if outcome == Delivery.DELIVERED:
+                report.delivered += 1
+            elif outcome == Delivery.FAILED:
+                report.failed += 1
+            else:
+                report.retrying += 1
     return report
 
 
