@@ -77,3 +77,24 @@ def test_a_passed_setup_deadline_is_told_once(
     assert event["data"]["reason"] == "setup_deadline_passed"
     assert event["data"]["user"]["username"] == "alice"
     assert event["data"]["deadline"].startswith("2026-11-25")
+
+
+def test_the_command_line_lists_and_delivers(
+    clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from twostep.server.cli import main
+    from twostep.server.webhooks.events import send_test
+    from twostep.server.webhooks.models import Subscription
+
+    subscribe(clock, "mfa.reset")
+    assert main(["webhooks", "list", "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert listed["application"] == "Intranet"
+    assert listed["events"] == ["mfa.reset"]
+    assert "secret" not in listed
+    # Nothing listens on port 9 of 127.0.0.1: a failure, retried later.
+    Subscription.objects.update(url="http://127.0.0.1:9/hooks")
+    send_test(Subscription.objects.get(), clock=clock)
+    assert main(["webhooks", "deliver", "--once", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"delivered": 0, "retrying": 1, "failed": 0}
+    assert Delivery.objects.get().error == "ConnectError"

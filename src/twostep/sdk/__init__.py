@@ -12,7 +12,9 @@
   of a key read from a file, is removed; any other character HTTP cannot carry is a
   ``ValueError``) and never appears in an exception, a log line or a ``repr``;
 - errors raise the :class:`TwostepError` family of :mod:`.errors`, one class per API error code
-  (the tree is documented there and in docs/api.md).
+  (the tree is documented there and in docs/api.md);
+- :func:`twostep.sdk.webhooks.verify` checks a webhook delivery's signature (standard library
+  only); the clients' ``*_webhook*`` methods manage subscriptions (admin keys).
 
 Example (docs/sdk-example.md adds 2FA to a Flask app with it)::
 
