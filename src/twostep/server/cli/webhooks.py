@@ -87,7 +87,9 @@ def register(sub: Any) -> None:
     hooks = sub.add_parser(
         "webhooks",
         help="send due webhook deliveries, list subscriptions",
-        description=__doc__,
+        description="Send the webhook deliveries that are due, list the subscriptions. "
+        "`twostep serve` sends deliveries itself (a background thread in each worker): "
+        "`deliver` is for operators (a run after an outage, a separate delivery process).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -101,7 +103,11 @@ def register(sub: Any) -> None:
     deliver.add_argument("--once", action="store_true", help="send what is due now, then exit")
     deliver.add_argument("--json", action="store_true", help="print the summary as JSON")
     deliver.add_argument(
-        "--poll", type=_seconds, default=5.0, help="seconds between looks (default 5)"
+        "--poll",
+        type=_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds between looks (default 5)",
     )
     deliver.set_defaults(handler=cmd_deliver)
     listing = actions.add_parser("list", help="list the webhook subscriptions")
