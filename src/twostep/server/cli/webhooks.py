@@ -87,8 +87,8 @@ def register(sub: Any) -> None:
     hooks = sub.add_parser(
         "webhooks",
         help="send due webhook deliveries, list subscriptions",
-        description="Send the webhook deliveries that are due, list the subscriptions. "
-        "`twostep serve` sends deliveries itself (a background thread in each worker): "
+        description="Send the webhook deliveries that are due, list the subscriptions.\n"
+        "`twostep serve` sends deliveries itself (a background thread in each worker);\n"
         "`deliver` is for operators (a run after an outage, a separate delivery process).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
