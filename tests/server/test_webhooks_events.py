@@ -98,3 +98,29 @@ def test_the_command_line_lists_and_delivers(
     assert main(["webhooks", "deliver", "--once", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"delivered": 0, "retrying": 1, "failed": 0}
     assert Delivery.objects.get().error == "ConnectError"
+
+
+def test_the_event_is_written_with_the_change_or_not_at_all(
+    member: Member, enrolled: Member, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outbox: when writing the event fails, the change it tells about is rolled back."""
+    from twostep.otp import generate_totp
+    from twostep.server.mfa.models import Device
+    from twostep.server.usecases import enrolment as use_case
+
+    subscribe(clock, "mfa.enabled", "mfa.reset")
+
+    def broken(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("the outbox cannot be written")
+
+    monkeypatch.setattr(use_case, "emit", broken)
+    started = use_case.start_enrolment(member.user, clock=clock)
+    with pytest.raises(RuntimeError):
+        use_case.confirm_enrolment(
+            member.user, started.id, generate_totp(started.secret, clock().timestamp()), clock=clock
+        )
+    assert not Device.objects.filter(user=member.user).exists()
+    admin = make_user(clock, "root", role="admin").user
+    with pytest.raises(RuntimeError):
+        use_case.reset(enrolled.user, actor=admin, clock=clock)
+    assert Device.objects.filter(user=enrolled.user).exists()

@@ -67,11 +67,14 @@ def confirm_enrolment(
     actor: User | None = None,
 ) -> list[str]:
     codes = enrolment.confirm_enrolment(
-        user, enrolment_id, code, clock=clock, address=address, actor=actor
+        user,
+        enrolment_id,
+        code,
+        clock=clock,
+        address=address,
+        actor=actor,
+        with_device=lambda: emit(user, "mfa.enabled", clock=clock),
     )
-    # The domain committed the device (a wrong code's audit row must stay, so this cannot be
-    # one transaction with it): the event is written right after.
-    emit(user, "mfa.enabled", clock=clock)
     notify_user(user, "mfa_enabled", clock=clock, address=address)
     return codes
 
