@@ -33,7 +33,7 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     total = DeliveryReport()
     while True:
         report = deliver_due(clock=get_clock())
-        if not report.attempted:
+        if not report.found:
             break
         total.delivered += report.delivered
         total.retrying += report.retrying

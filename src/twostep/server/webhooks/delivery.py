@@ -75,10 +75,16 @@ class DeliveryReport:
     delivered: int = 0
     retrying: int = 0
     failed: int = 0
+    skipped: int = 0  # claimed by another worker first
 
     @property
     def attempted(self) -> int:
         return self.delivered + self.retrying + self.failed
+
+    @property
+    def found(self) -> int:
+        """Due deliveries found: while a round finds some, there may be more."""
+        return self.attempted + self.skipped
 
 
 def retry_delay(attempts: int, *, rand: Callable[[], float] = random.random) -> timedelta:
@@ -200,6 +206,7 @@ def deliver_due(*, clock: Clock, limit: int = 100) -> DeliveryReport:
         for pk in due:
             delivery = _claim(pk, clock)
             if delivery is None:
+                report.skipped += 1
                 continue
             outcome = _attempt(delivery, clock, http)
             if outcome == Delivery.DELIVERED:

@@ -40,7 +40,7 @@ _started: dict[str, int] = {"pid": -1}  # the process whose thread runs (a fork 
 
 def _round(clock: Clock, *, prune_too: bool = False) -> None:
     try:
-        while deliver_due(clock=clock).attempted:
+        while deliver_due(clock=clock).found:
             pass
         if prune_too:
             prune(clock=clock)
