@@ -12,7 +12,9 @@
   of a key read from a file, is removed; any other character HTTP cannot carry is a
   ``ValueError``) and never appears in an exception, a log line or a ``repr``;
 - errors raise the :class:`TwostepError` family of :mod:`.errors`, one class per API error code
-  (the tree is documented there and in docs/api.md).
+  (the tree is documented there and in docs/api.md);
+- :func:`twostep.sdk.webhooks.verify` checks a webhook delivery's signature (standard library
+  only); the clients' ``*_webhook*`` methods manage subscriptions (admin keys).
 
 Example (docs/sdk-example.md adds 2FA to a Flask app with it)::
 
@@ -57,6 +59,7 @@ from .errors import (
     UserInactiveError,
     UserNotFoundError,
     ValidationError,
+    WebhookVerificationError,
 )
 from .models import (
     ApiKey,
@@ -81,6 +84,7 @@ from .models import (
     UserPage,
     VerifyResult,
 )
+from .webhook_models import CreatedWebhookSubscription, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "UNSET",
@@ -95,6 +99,7 @@ __all__ = [
     "Client",
     "ConflictError",
     "CreatedApiKey",
+    "CreatedWebhookSubscription",
     "Enrolment",
     "EnrolmentConfirmation",
     "EnrolmentExpiredError",
@@ -133,4 +138,7 @@ __all__ = [
     "UserPage",
     "ValidationError",
     "VerifyResult",
+    "WebhookDelivery",
+    "WebhookSubscription",
+    "WebhookVerificationError",
 ]

@@ -48,13 +48,14 @@ from ._core import (
 )
 from ._ops import UNSET, _Unset
 from ._transport import DEADLINE, Connections, async_client
+from ._webhook_methods import AsyncWebhookMethods
 
 __all__ = ["AsyncClient"]
 
 T = TypeVar("T")
 
 
-class AsyncClient:
+class AsyncClient(AsyncWebhookMethods):
     """A client of one twostep server's API.
 
     ``base_url`` is the server's address (``https://2fa.example.com``; ``/api/v1`` is added);

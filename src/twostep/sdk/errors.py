@@ -4,6 +4,8 @@
 
     TwostepError                     anything this SDK raises
     ├── RequestError                 not sent: an argument HTTP cannot carry (also a ValueError)
+    ├── WebhookVerificationError     a webhook delivery's signature is missing, wrong or too
+    │                                old (twostep.sdk.webhooks.verify; also a ValueError)
     ├── TransportError               no usable answer: connection refused, timeout, deadline
     │                                passed, bad JSON
     └── ApiError                     the server answered with an error: .status .code .message
@@ -69,6 +71,7 @@ __all__ = [
     "UserInactiveError",
     "UserNotFoundError",
     "ValidationError",
+    "WebhookVerificationError",
     "error_for",
 ]
 
@@ -80,6 +83,11 @@ class TwostepError(Exception):
 class RequestError(TwostepError, ValueError):
     """The request was not sent: an argument cannot be carried by HTTP (a URL longer than
     64 KiB, a control or non-ASCII character in a token). A ``ValueError`` too."""
+
+
+class WebhookVerificationError(TwostepError, ValueError):
+    """A webhook delivery did not verify: answer 400 and drop it. The message says which
+    check failed (header, timestamp, signature), never the secret or the expected signature."""
 
 
 class TransportError(TwostepError):

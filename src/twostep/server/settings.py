@@ -5,6 +5,7 @@ Nothing here needs editing for a deployment; ``twostep check`` explains what is 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .config import load_config
@@ -32,6 +33,9 @@ TWOSTEP_CLOCK = None  # tests set a callable here
 # so no request waits for the mail server (twostep.server.mail.notify_user). The unit tests,
 # whose database transactions never commit, send them at once instead.
 TWOSTEP_MAIL_IN_BACKGROUND = True
+# Webhook URLs must be https (http only to localhost/127.0.0.1/::1) unless this is set
+# (TWOSTEP_WEBHOOKS_ALLOW_HTTP=1: tests, a private network). See twostep.server.webhooks.
+TWOSTEP_WEBHOOKS_ALLOW_HTTP = os.environ.get("TWOSTEP_WEBHOOKS_ALLOW_HTTP", "") == "1"
 
 ALLOWED_HOSTS = list(TWOSTEP.allowed_hosts)
 CSRF_TRUSTED_ORIGINS = [TWOSTEP.base_url]
@@ -49,6 +53,7 @@ INSTALLED_APPS = [
     "twostep.server.mfa",
     "twostep.server.policy",
     "twostep.server.sync",
+    "twostep.server.webhooks",
     "twostep.server.web",
     "twostep.server.console",
     "twostep.server.api",

@@ -16,11 +16,13 @@ from django.urls import URLPattern, resolve
 
 from twostep.server.accounts.directory import create_group
 from twostep.server.accounts.models import Group, Role
+from twostep.server.applications.members import application_named
 from twostep.server.audit.models import Event
 from twostep.server.clock import FakeClock
 from twostep.server.console import urls as console_urls
 from twostep.server.policy.models import OrgPolicy
 from twostep.server.policy.services import get_org_policy
+from twostep.server.webhooks.subscriptions import create_subscription
 
 from ..helpers import Member
 from .util import post, signed_in
@@ -55,7 +57,15 @@ def console_paths(ids: dict[str, int]) -> list[tuple[str, str]]:
 @pytest.fixture
 def ids(owner: Member, clock: FakeClock) -> dict[str, int]:
     group = create_group("Engineering", actor=None, clock=clock)
+    webhook, _ = create_subscription(
+        application=application_named("Shop", clock=clock),
+        url="https://shop.example/hooks",
+        events=["mfa.reset"],
+        actor=None,
+        clock=clock,
+    )
     return {
+        "webhooks": webhook.pk,
         "users": owner.user.pk,
         "groups": group.pk,
         "roles": Role.objects.get(key="member").pk,
@@ -150,6 +160,8 @@ def _post_only(name: str) -> bool:
         "security_name",
         "security_reset",
         "security_remember",
+        "webhook_test",
+        "webhook_delete",
         "confirm",
     }
 

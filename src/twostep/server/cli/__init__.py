@@ -22,6 +22,7 @@ from .org import register as register_org
 from .schema import migrated
 from .serve import before_serve, cmd_migrate, cmd_serve
 from .setup import cmd_createuser, cmd_rotate_keys, cmd_setup_link
+from .webhooks import register as register_webhooks
 
 __all__ = ["CommandError", "build_parser", "main"]
 
@@ -170,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_console(sub)
     register_org(sub)
     register_apikeys(sub)
+    register_webhooks(sub)
     return parser
 
 

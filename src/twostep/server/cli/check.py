@@ -150,6 +150,16 @@ def _check_database() -> list[str]:
                 f"warning: some {model.__name__} secrets use an older key: run `twostep "
                 "rotate-keys`, then the old key can be removed from TWOSTEP_SECRET_KEYS"
             )
+    from ..webhooks.models import Subscription
+
+    ids = set(Subscription.objects.values_list("key_id", flat=True).distinct())
+    if any(not ring.has_key(k) for k in ids):
+        problems.append(
+            "some webhook secrets are encrypted with a key that is not configured: their "
+            "deliveries fail (add the key back, or remove those webhooks and add them again)"
+        )
+    elif any(k != ring.current_key_id for k in ids):
+        print("warning: some webhook secrets use an older key: run `twostep rotate-keys`")
     connection.close()
     return problems
 

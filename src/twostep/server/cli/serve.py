@@ -92,8 +92,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = f"http://{shown}:{port}/"
 
     def announce(worker: Any) -> None:
-        """In the first worker once it listens (with ``reuse_port`` the workers bind the port,
-        not the master): from here on a connection is not refused."""
+        """In every worker: its webhook delivery thread. In the first worker once it listens
+        (with ``reuse_port`` the workers bind the port, not the master): the address; from
+        here on a connection is not refused."""
+        from ..webhooks.worker import start as start_webhooks
+
+        start_webhooks()
         if worker.age != 1:  # the other workers, and workers started later
             return
         print(f"twostep is running at {url}  (press Ctrl+C to stop)", flush=True)

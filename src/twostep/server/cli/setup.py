@@ -84,11 +84,15 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 def cmd_rotate_keys(args: argparse.Namespace) -> int:
     from ..clock import get_clock
     from ..mfa.keys import keyring, rotate_keys
+    from ..webhooks.subscriptions import rotate_secrets
 
     report = rotate_keys(clock=get_clock())
+    webhooks, unreadable = rotate_secrets()
+    report.unreadable.extend(unreadable)
     print(
-        f"Re-encrypted {report.devices} device secret(s) and {report.pending} pending setup(s) "
-        f"under key {keyring().current_key_id}; {report.already_current} already used it."
+        f"Re-encrypted {report.devices} device secret(s), {report.pending} pending setup(s) "
+        f"and {webhooks} webhook secret(s) under key {keyring().current_key_id}; "
+        f"{report.already_current} already used it."
     )
     if report.unreadable:
         print(

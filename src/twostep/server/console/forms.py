@@ -284,3 +284,25 @@ class JoinForm(NewPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["password"].label = "Choose a password"
         self.fields["password2"].label = "Password again"
+
+
+class WebhookForm(Form):
+    """A webhook subscription; the choices of applications and events are set by the view."""
+
+    application = forms.ChoiceField(label="Application")
+    url = _text("Receiver URL (https://)", 2000, inputmode="url")
+    events = forms.MultipleChoiceField(
+        label="Events", widget=forms.CheckboxSelectMultiple, required=True
+    )
+    organisation_users = forms.BooleanField(
+        label="Also the organisation's users (who belong to no application)",
+        help_text="For an application whose key may enrol any user.",
+        required=False,
+    )
+
+    def __init__(
+        self, *args: Any, applications: list[str], events: dict[str, str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["application"].choices = [(a, a) for a in applications]  # type: ignore[attr-defined]
+        self.fields["events"].choices = [(e, f"{e}: {what}") for e, what in events.items()]  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import audit, directory, join, org, sync, user, users
+from .views import audit, directory, join, org, sync, user, users, webhooks
 
 app_name = "console"
 PUBLIC = frozenset({"join"})
@@ -46,6 +46,10 @@ urlpatterns = [
     path("security/reset/", org.security_reset, name="security_reset"),
     path("security/remember/", org.security_remember, name="security_remember"),
     path("sync/", sync.sync, name="sync"),
+    path("webhooks/", webhooks.webhooks, name="webhooks"),
+    path("webhooks/<int:pk>/", webhooks.webhook_page, name="webhook"),
+    path("webhooks/<int:pk>/test/", webhooks.webhook_test, name="webhook_test"),
+    path("webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook_delete"),
     path("audit/", audit.audit, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit_export"),
     path("confirm/", org.confirm, name="confirm"),

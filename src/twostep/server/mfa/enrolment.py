@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -174,7 +175,10 @@ def confirm_enrolment(
     clock: Clock,
     address: str | None = None,
     actor: User | None = None,
+    with_device: Callable[[], object] | None = None,
 ) -> list[str]:
+    """``with_device`` runs in the transaction that stores the device (a use case's outbox
+    row: written with the change or not at all)."""
     text = normalize_totp(code)
     now = clock()
     enrolment = get_enrolment(user, enrolment_id, clock=clock)
@@ -208,6 +212,8 @@ def confirm_enrolment(
             failures=0, locked_at=None, next_attempt_at=now
         )
         end_sessions(user)
+        if with_device is not None:
+            with_device()
     record(Events.ENABLED, clock=clock, actor=actor or user, subject=user, address=address)
     return codes
 

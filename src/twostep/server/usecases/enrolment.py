@@ -1,5 +1,6 @@
 """Setting up two-step verification, turning it off, new recovery codes; an administrator's reset
-and unlock. Each mails the user what changed.
+and unlock. Each mails the user what changed and tells the user's application (webhooks:
+``mfa.enabled``, ``mfa.disabled``, ``mfa.reset``, written with the change).
 
 - ``start_enrolment(user, *, clock, address=None, actor=None) -> Enrolment``;
 - ``confirm_enrolment(user, enrolment_id, code, *, clock, address=None, actor=None)
@@ -32,6 +33,7 @@ from ..mail import notify_user
 from ..mfa import devices, enrolment
 from ..mfa.enrolment import Enrolment
 from ..policy.services import decide, restart_enrolment_period
+from ..webhooks.events import emit
 from .verification import check_step_up
 
 __all__ = [
@@ -65,7 +67,13 @@ def confirm_enrolment(
     actor: User | None = None,
 ) -> list[str]:
     codes = enrolment.confirm_enrolment(
-        user, enrolment_id, code, clock=clock, address=address, actor=actor
+        user,
+        enrolment_id,
+        code,
+        clock=clock,
+        address=address,
+        actor=actor,
+        with_device=lambda: emit(user, "mfa.enabled", clock=clock),
     )
     notify_user(user, "mfa_enabled", clock=clock, address=address)
     return codes
@@ -85,8 +93,10 @@ def disable(
     if decide(user, clock=clock).required:
         raise RequiredByPolicyError()
     check_step_up(user, code=code, verified_at=verified_at, clock=clock, address=address)
-    devices.remove_device(user)
-    record(Events.DISABLED, clock=clock, actor=actor or user, subject=user, address=address)
+    with transaction.atomic():
+        devices.remove_device(user)
+        record(Events.DISABLED, clock=clock, actor=actor or user, subject=user, address=address)
+        emit(user, "mfa.disabled", clock=clock)
     notify_user(user, "mfa_disabled", clock=clock, address=address)
 
 
@@ -120,9 +130,15 @@ def reset(user: User, *, actor: User | None, clock: Clock, address: str | None =
         had_device = devices.remove_device(user)
         throttle.unlock(user, clock=clock)
         restart_enrolment_period(user, clock=clock)
-    record(
-        Events.RESET, clock=clock, actor=actor, subject=user, address=address, had_device=had_device
-    )
+        record(
+            Events.RESET,
+            clock=clock,
+            actor=actor,
+            subject=user,
+            address=address,
+            had_device=had_device,
+        )
+        emit(user, "mfa.reset", {"had_device": had_device}, clock=clock)
     notify_user(user, "mfa_reset", {"actor": actor}, clock=clock, address=address)
 
 

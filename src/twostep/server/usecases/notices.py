@@ -4,11 +4,13 @@
 - ``notify_required(user, *, clock, actor=None, address=None) -> bool`` tell ``user`` that 2FA
   is now required and by when (nothing if set up or not required);
 - ``send_due_notices(*, clock, dry_run=False) -> RemindReport`` every notice that is due now,
-  once (``twostep remind``; run it daily, or hourly).
+  once (``twostep remind``; run it daily, or hourly). The notice that the setup deadline
+  passed is also told to the user's application (webhook ``user.locked``).
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Final
 
 from ..accounts.models import User
@@ -28,6 +30,7 @@ from ..policy.notices import (
     sent_notices,
 )
 from ..policy.services import Decision, decide, decide_many
+from ..webhooks.events import emit
 
 __all__ = ["RemindReport", "notify_required", "send_due_notices"]
 
@@ -46,6 +49,19 @@ def _send(
     key = notice_key(decision)
     if not claim_notice(user, kind, key, clock()):
         return False
+    if kind == Notice.LOCKED:
+        # The event's id is made of the user and the deadline: a run that sends the mail again
+        # (it failed before) writes no second event.
+        emit(
+            user,
+            "user.locked",
+            {
+                "reason": "setup_deadline_passed",
+                "deadline": decision.deadline.isoformat() if decision.deadline else None,
+            },
+            clock=clock,
+            event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"twostep:deadline:{user.pk}:{key}"),
+        )
     context = {
         "decision": decision,
         "deadline": decision.deadline,

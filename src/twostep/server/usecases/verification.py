@@ -1,6 +1,9 @@
 """Verifying a code, and the notices that go with it: a reused code, a lockout and a used
 recovery code are mailed to the user (in the background, after commit: a slow mail server never
-holds up a verification, and a wrong code does not answer faster than a reused one).
+holds up a verification, and a wrong code does not answer faster than a reused one). A
+lockout and a used recovery code are also told to the user's application (webhooks
+``user.locked``, ``mfa.recovery_code_used``; the outbox row is written right after the
+verification's statement).
 
 - ``verify(user, code, *, kind="any"|"totp"|"recovery", clock, address=None,
   purpose="sign-in") -> Verification``;
@@ -22,6 +25,7 @@ from ..errors import CodeRejectedError, ServiceError
 from ..mail import notify_user
 from ..mfa import verification
 from ..mfa.verification import Verification
+from ..webhooks.events import emit
 
 __all__ = ["Verification", "check_step_up", "verify", "verify_by"]
 
@@ -56,6 +60,12 @@ def _notified(
             clock=clock,
             address=address,
         )
+        emit(
+            result.user,
+            "mfa.recovery_code_used",
+            {"recovery_codes_left": result.recovery_codes_left, "unlocked": result.unlocked},
+            clock=clock,
+        )
     return result
 
 
@@ -67,6 +77,12 @@ def _notify_rejected(exc: CodeRejectedError, *, clock: Clock, address: str | Non
             {"failures": exc.locked_after},
             clock=clock,
             address=address,
+        )
+        emit(
+            exc.user,
+            "user.locked",
+            {"reason": "too_many_codes", "failures": exc.locked_after},
+            clock=clock,
         )
     if exc.user is not None and exc.reused:
         notify_user(exc.user, "code_reused", clock=clock, address=address)
