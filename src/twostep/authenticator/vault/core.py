@@ -147,16 +147,34 @@ class Vault:
     # -- writing --------------------------------------------------------------------------------
     def update(self, change: Callable[[list[Entry]], T], *, now: float | None = None) -> T:
         """Read the entries under the writer lock, let ``change`` edit the list in place, then
-        save it in one atomic write. If ``change`` raises, nothing is written."""
-        from .codec import decode_entries, encode_payload, entry_to_dict
+        save it in one atomic write. If ``change`` raises, nothing is written. What changed is
+        stamped, and removed entries leave tombstones (:mod:`.changes`), for syncing."""
+        from .changes import record_changes
+        from .codec import decode_entries, entry_to_dict
+
+        when = time.time() if now is None else now
+
+        def edit(payload: dict[str, Any]) -> T:
+            entries = decode_entries(payload)
+            result = change(entries)
+            payload["entries"] = record_changes(payload, [entry_to_dict(e) for e in entries], when)
+            return result
+
+        return self.update_payload(edit, now=when)
+
+    def update_payload(
+        self, change: Callable[[dict[str, Any]], T], *, now: float | None = None
+    ) -> T:
+        """Like :meth:`update`, on the whole payload dictionary (entries in payload form, see
+        :mod:`.codec`; the caller keeps their stamps right, as :mod:`.merge` does)."""
+        from .codec import encode_payload
 
         with storage.write_lock(self.path):
             layout = read_layout(self.path)
             payload = self.decrypt(layout)
-            entries = decode_entries(payload)
-            result = change(entries)
+            result = change(payload)
             plaintext = encode_payload(
-                [entry_to_dict(e) for e in entries],
+                payload["entries"],
                 generation=int(payload.get("generation", 0)) + 1,
                 saved_at=time.time() if now is None else now,
                 previous=payload,
