@@ -77,7 +77,7 @@ def _build_file(header: dict[str, Any], kek: bytes, master_key: bytes, payload: 
 class Vault:
     """An unlocked vault. Build it with :meth:`create`, :meth:`unlock` or from a session."""
 
-    __slots__ = ("_master_key", "key_id", "path")
+    __slots__ = ("_master_key", "key_id", "path", "registered")
 
     def __init__(self, path: Path, master_key: bytes, key_id: str) -> None:
         if len(master_key) != KEY_SIZE:
@@ -85,6 +85,8 @@ class Vault:
         self.path = path
         self._master_key = master_key
         self.key_id = key_id
+        #: Whether the payload last saved holds sync settings (so a change should sync).
+        self.registered = False
 
     def __repr__(self) -> str:
         return f"Vault({str(self.path)!r}, key_id={self.key_id!r})"
@@ -173,6 +175,7 @@ class Vault:
             layout = read_layout(self.path)
             payload = self.decrypt(layout)
             result = change(payload)
+            self.registered = isinstance(payload.get("sync"), dict)
             plaintext = encode_payload(
                 payload["entries"],
                 generation=int(payload.get("generation", 0)) + 1,

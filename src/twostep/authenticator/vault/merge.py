@@ -97,8 +97,9 @@ def merge(local: Mapping[str, Any], remote: Mapping[str, Any]) -> dict[str, Any]
         if a is not None and b is not None:
             item = _merge_entry(a, b)
         else:
-            item = copy.deepcopy(a if a is not None else b)
-        assert item is not None
+            only = a if a is not None else b
+            assert only is not None
+            item = copy.deepcopy(only)
         tomb = removed.get(key)
         if tomb is not None and entry_stamp(item) <= tomb:
             continue
