@@ -51,6 +51,7 @@ class WatchApp(App[None]):
     CSS = """
     Input { dock: top; }
     #status { height: 1; color: $text-muted; }
+    #sync { height: 1; color: $text-muted; }
     DataTable { height: 1fr; }
     """
     # The status line is laid out under the table, not docked: docked at the bottom too, the
@@ -82,6 +83,7 @@ class WatchApp(App[None]):
         table.can_focus = False  # typing always goes to the filter
         yield table
         yield Static("", id="status")
+        yield Static("", id="sync")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -93,6 +95,8 @@ class WatchApp(App[None]):
         self.query_one(Input).focus()
         self._rebuild()
         self.set_interval(0.25, self.refresh_codes)
+        self.refresh_sync()
+        self.set_interval(5, self.refresh_sync)
 
     # -- data -------------------------------------------------------------------------------------
     @property
@@ -144,6 +148,20 @@ class WatchApp(App[None]):
             table.update_cell(entry.id, "code", code)
             table.update_cell(entry.id, "bar", bar)
             table.update_cell(entry.id, "left", left)
+
+    def refresh_sync(self) -> None:
+        """The sync line: the same state as ``twostep-auth status`` (read from the vault)."""
+        from twostep.authenticator.sync.state import describe
+
+        try:
+            text = describe(self.auth.vault.read_payload(), now=self.auth.clock())
+            self.query_one("#sync", Static).update(text)
+        except (AuthenticatorError, NoMatches):
+            return
+
+    def sync_line(self) -> str:
+        """The sync line's text (for tests)."""
+        return str(self.query_one("#sync", Static).render())
 
     def _status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)

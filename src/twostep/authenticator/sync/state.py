@@ -18,7 +18,7 @@ from twostep.authenticator.errors import NotRegisteredError
 
 from .keys import b64, unb64
 
-__all__ = ["SyncState", "pending", "read_state", "write_state"]
+__all__ = ["SyncState", "describe", "pending", "read_state", "require_state", "write_state"]
 
 
 @dataclass(slots=True)
@@ -88,3 +88,24 @@ def pending(payload: dict[str, Any], state: SyncState) -> bool:
         return True
     clock = payload.get("clock")
     return isinstance(clock, int) and clock > state.synced_clock
+
+
+def _ago(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 120:
+        return f"{seconds} s ago"
+    return f"{seconds // 60} min ago" if seconds < 7200 else f"{seconds // 3600} h ago"
+
+
+def describe(payload: dict[str, Any], *, now: float) -> str:
+    """One line of sync state (the ``watch`` view shows it): account, last sync, waiting."""
+    state = read_state(payload)
+    if state is None:
+        return "sync: off (twostep-auth register)"
+    if not state.verified:
+        return f"sync: {state.email} not confirmed yet (open the mail's link)"
+    last = "never synced" if state.last_sync is None else "synced " + _ago(now - state.last_sync)
+    waiting = "changes waiting to be sent" if pending(payload, state) else "nothing waiting"
+    if state.offline_since is not None and pending(payload, state):
+        waiting += " (server unreachable)"
+    return f"sync: {state.email} at {state.server} - {last} - {waiting}"
