@@ -26,6 +26,11 @@ Variables (all optional):
                           then taken from ``X-Forwarded-For``, and ``X-Forwarded-Proto`` is trusted
 ``TWOSTEP_FAKE_CLOCK_FILE`` tests only: a file holding an offset in seconds added to the clock
 ``TWOSTEP_DEBUG``         ``1`` for Django's debug pages (never in production)
+``TWOSTEP_SYNC``          who may register an end-to-end encrypted vault backup (docs/sync.md):
+                          ``off`` (the default: nobody), ``domains`` (addresses of
+                          ``TWOSTEP_SYNC_DOMAINS``) or ``anyone``
+``TWOSTEP_SYNC_DOMAINS``  the organisation's mail domains, comma-separated (``example.com``)
+``TWOSTEP_SYNC_MAX_BYTES`` the largest encrypted vault an account may upload (default 1 MiB)
 """
 
 from __future__ import annotations
@@ -162,6 +167,10 @@ class Config:
     fake_clock_file: Path | None
     debug: bool
     warnings: tuple[str, ...] = ()
+    #: who may register for sync: "off", "domains" or "anyone"
+    sync: str = "off"
+    sync_domains: tuple[str, ...] = ()
+    sync_max_bytes: int = 1024 * 1024
 
     @property
     def https(self) -> bool:
@@ -367,6 +376,8 @@ def load_config(env: dict[str, str] | None = None, *, create_key: bool = True) -
     if debug:
         warnings.append("TWOSTEP_DEBUG is on: error pages show internals. Never in production.")
 
+    sync, sync_domains, sync_max_bytes = _sync_settings(env)
+
     return Config(
         data_dir=data_dir,
         database=database,
@@ -383,7 +394,35 @@ def load_config(env: dict[str, str] | None = None, *, create_key: bool = True) -
         fake_clock_file=Path(fake_clock) if fake_clock else None,
         debug=debug,
         warnings=tuple(warnings),
+        sync=sync,
+        sync_domains=sync_domains,
+        sync_max_bytes=sync_max_bytes,
     )
+
+
+SYNC_MODES = ("off", "domains", "anyone")
+SYNC_MAX_BYTES_CAP = 64 * 1024 * 1024
+
+
+def _sync_settings(env: dict[str, str]) -> tuple[str, tuple[str, ...], int]:
+    mode = (env.get("TWOSTEP_SYNC") or "off").strip().lower()
+    if mode not in SYNC_MODES:
+        raise ConfigError("TWOSTEP_SYNC: expected off, domains or anyone")
+    domains = tuple(d.lower().lstrip("@") for d in _split(env.get("TWOSTEP_SYNC_DOMAINS")))
+    if mode == "domains" and not domains:
+        raise ConfigError(
+            "TWOSTEP_SYNC=domains needs TWOSTEP_SYNC_DOMAINS, e.g. example.com,example.org"
+        )
+    if any("@" in d or "." not in d for d in domains):
+        raise ConfigError("TWOSTEP_SYNC_DOMAINS: expected domain names, e.g. example.com")
+    raw = (env.get("TWOSTEP_SYNC_MAX_BYTES") or "").strip()
+    try:
+        max_bytes = int(raw) if raw else 1024 * 1024
+    except ValueError:
+        raise ConfigError("TWOSTEP_SYNC_MAX_BYTES: expected a number of bytes") from None
+    if not 4096 <= max_bytes <= SYNC_MAX_BYTES_CAP:
+        raise ConfigError(f"TWOSTEP_SYNC_MAX_BYTES: expected 4096 to {SYNC_MAX_BYTES_CAP} bytes")
+    return mode, domains, max_bytes
 
 
 def served_url(host: str, port: int) -> str:

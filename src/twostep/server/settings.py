@@ -20,6 +20,9 @@ TWOSTEP_SECRET_KEYS = TWOSTEP.secret_keys
 TWOSTEP_BASE_URL = TWOSTEP.base_url
 TWOSTEP_PROXY_COUNT = TWOSTEP.proxy_count
 TWOSTEP_REDIS_URL = TWOSTEP.redis_url
+TWOSTEP_SYNC = TWOSTEP.sync  # docs/sync.md
+TWOSTEP_SYNC_DOMAINS = TWOSTEP.sync_domains
+TWOSTEP_SYNC_MAX_BYTES = TWOSTEP.sync_max_bytes
 TWOSTEP_FAKE_CLOCK_FILE = str(TWOSTEP.fake_clock_file) if TWOSTEP.fake_clock_file else None
 TWOSTEP_CLOCK = None  # tests set a callable here
 # Security notices (code reused, locked out...) go out from a background thread after commit,
@@ -42,9 +45,11 @@ INSTALLED_APPS = [
     "twostep.server.audit",
     "twostep.server.mfa",
     "twostep.server.policy",
+    "twostep.server.sync",
     "twostep.server.web",
     "twostep.server.console",
     "twostep.server.api",
+    "twostep.server.syncapi",
 ]
 
 # The pages' middleware is skipped for /api/ (web/pages_only.py: bearer tokens, no sessions).

@@ -6,6 +6,7 @@ secret scanners, and a token of one kind is never accepted as another)::
     tsk_<id>_<secret>   API key (admin or verify scope), made by an administrator
     tss_<id>_<secret>   sign-in token: "password accepted, second step pending" (5 or 10 min)
     tsa_<id>_<secret>   access token of a first-party client after a completed sign-in (12 h)
+    tsy_<id>_<secret>   device token of an authenticator's sync account (docs/sync.md)
 
 ``<id>`` is 12 hex characters (public: it finds the row and is shown in listings), ``<secret>``
 is 32 random bytes in URL-safe base64 (256 bits). Only the SHA-256 digest of the whole token is
@@ -27,6 +28,7 @@ __all__ = [
     "ACCESS",
     "API_KEY",
     "SIGN_IN",
+    "SYNC_DEVICE",
     "IssuedToken",
     "ParsedToken",
     "digest_matches",
@@ -38,8 +40,9 @@ __all__ = [
 API_KEY: Final = "tsk"
 SIGN_IN: Final = "tss"
 ACCESS: Final = "tsa"
-_KINDS: Final = (API_KEY, SIGN_IN, ACCESS)
-_TOKEN_RE: Final = re.compile(r"^(tsk|tss|tsa)_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+SYNC_DEVICE: Final = "tsy"
+_KINDS: Final = (API_KEY, SIGN_IN, ACCESS, SYNC_DEVICE)
+_TOKEN_RE: Final = re.compile(r"^(tsk|tss|tsa|tsy)_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The URL map: pages at the root, the admin console under ``/console/``, the API under
-``/api/``."""
+``/api/``, the authenticator's sync API under ``/api/sync/v1/`` (docs/sync.md)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("console/", include("twostep.server.console.urls")),
+    path("api/sync/v1/", include("twostep.server.syncapi.urls")),
+    path("sync/", include("twostep.server.syncapi.page_urls")),
     path("api/", include("twostep.server.api.urls")),
     path("", include("twostep.server.web.urls")),
 ]

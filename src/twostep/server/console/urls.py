@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import audit, directory, join, org, user, users
+from .views import audit, directory, join, org, sync, user, users
 
 app_name = "console"
 PUBLIC = frozenset({"join"})
@@ -45,6 +45,7 @@ urlpatterns = [
     path("security/name/", org.security_name, name="security_name"),
     path("security/reset/", org.security_reset, name="security_reset"),
     path("security/remember/", org.security_remember, name="security_remember"),
+    path("sync/", sync.sync, name="sync"),
     path("audit/", audit.audit, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit_export"),
     path("confirm/", org.confirm, name="confirm"),
