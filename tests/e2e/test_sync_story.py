@@ -232,6 +232,7 @@ def test_two_computers_register_log_in_change_apart_and_end_up_the_same(
             page.get_by_role("button", name="Confirm my address").click()
             expect(page.get_by_text("Your address is confirmed")).to_be_visible()
             browser.close()
+        register.stdin = None  # written and closed above
         out, err = register.communicate(timeout=60)
         assert register.returncode == 0, (out, err)
         assert "the server's owner" in err  # said before the password was chosen
