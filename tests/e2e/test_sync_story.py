@@ -13,31 +13,27 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import socket
-import sqlite3
-import subprocess
 import time
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect, sync_playwright
 
-from server.support import ServerProcess, base_env
-from twostep.authenticator.vault import Vault
+from authenticator.sync_support import (
+    ACCOUNT_PASSWORD,
+    LINK_RE,
+    VAULT_PASSWORD,
+    Computer,
+    Inbox,
+    SyncServer,
+    smtp_server,
+    wait_for_mail,
+)
 from twostep.otp import make_qr_png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(240)]
-ROOT = Path(__file__).resolve().parents[2]
-TWOSTEP_AUTH = ROOT / ".venv" / "bin" / "twostep-auth"
-VAULT_PASSWORD = "vault password of this computer"
-ACCOUNT_PASSWORD = "lantern orbit quietly 7 pebbles"
 EMAIL = "ann@example.com"
 SECRETS = {
     "github": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
@@ -48,102 +44,6 @@ SECRETS = {
     "b-local": "NBSWY3DPFQQHO33SNRSCC2LTEBQSAY3P",
 }
 NAMES = ["Zorblex", "ann-zorb", "Quandorbank", "ann-bank", "Mailvox", "Shoplandia", "Chattero"]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.original_content))
-        return "250 OK"
-
-    def text(self, index: int) -> str:
-        message = self.messages[index]
-        parts = message.walk() if message.is_multipart() else [message]
-        return "\n".join(
-            str(p.get_payload(decode=True).decode())
-            for p in parts
-            if p.get_content_type() == "text/plain"
-        )
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    port = _free_port()
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Computer:
-    """A HOME with its own vault, running the real CLI."""
-
-    def __init__(self, root: Path) -> None:
-        (root / "run").mkdir(parents=True, mode=0o700)
-        self.vars = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "HOME": str(root),
-            "XDG_DATA_HOME": str(root / "data"),
-            "XDG_CACHE_HOME": str(root / "cache"),
-            "XDG_RUNTIME_DIR": str(root / "run"),
-            "TWOSTEP_VAULT": str(root / "vault.twostep"),
-            "TWOSTEP_TEST_INSECURE_KDF": "1",
-        }
-
-    def popen(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [str(TWOSTEP_AUTH), *args],
-            env=self.vars,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-
-    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(TWOSTEP_AUTH), *args],
-            env=self.vars,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            start_new_session=True,
-            check=False,
-        )
-
-    def ok(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        result = self.run(*args, stdin=stdin)
-        assert result.returncode == 0, (args, result.stdout, result.stderr)
-        return result
-
-    def setup(self) -> None:
-        self.ok("init", "--password-stdin", "--weak-password-ok", stdin=VAULT_PASSWORD + "\n")
-        out = self.ok("unlock", "--password-stdin", stdin=VAULT_PASSWORD + "\n").stdout
-        self.vars["TWOSTEP_SESSION"] = out.strip().split("=", 1)[1].strip("'")
-
-    def accounts(self) -> set[tuple[str, str]]:
-        listed = json.loads(self.ok("list", "--json").stdout)
-        return {(e["issuer"], e["account"]) for e in listed}
-
-    def status(self) -> dict[str, Any]:
-        return dict(json.loads(self.ok("status", "--json").stdout))
-
-    def payload(self) -> dict[str, Any]:
-        return Vault.unlock(Path(self.vars["TWOSTEP_VAULT"]), VAULT_PASSWORD).read_payload()
 
 
 def _uri(issuer: str, name: str, key: str) -> str:
@@ -168,39 +68,24 @@ def _qr_image(tmp_path: Path, uris: list[str]) -> Path:
     return path
 
 
-def _wait_for_mail(inbox: Inbox, count: int) -> str:
-    deadline = time.monotonic() + 30
-    while len(inbox.messages) < count:
-        assert time.monotonic() < deadline, "no verification mail arrived"
-        time.sleep(0.1)
-    return inbox.text(count - 1)
-
-
 def test_two_computers_register_log_in_change_apart_and_end_up_the_same(
-    tmp_path: Path, smtp: tuple[Inbox, int]
+    tmp_path: Path,
 ) -> None:
-    inbox, smtp_port = smtp
     started = time.monotonic()
-    port = _free_port()
-    server_env = base_env(
-        tmp_path / "server",
-        TWOSTEP_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}",
-        TWOSTEP_SYNC="anyone",
-    )
-    (tmp_path / "server").mkdir()
-
-    def serve() -> ServerProcess:
-        server = ServerProcess(server_env, workers=1, threads=4)
-        server.args[server.args.index("--port") + 1] = str(port)  # the same address after a restart
-        return server.start()
-
     a, b = Computer(tmp_path / "a"), Computer(tmp_path / "b")
     a.setup()
     b.setup()
-    server = serve()
-    outputs: list[str] = []  # what the server printed
+    with smtp_server() as (inbox, smtp_port):
+        server = SyncServer(tmp_path / "server", smtp_port)
+        _story(tmp_path, server, inbox, a, b)
+    assert time.monotonic() - started < 120
+
+
+def _story(tmp_path: Path, server: SyncServer, inbox: Inbox, a: Computer, b: Computer) -> None:
+    url = server.url
+    server.start()  # the same address after each restart
+    cleanup: list[Callable[[], None]] = []
     try:
-        url = server.url.rstrip("/")
         # A adds two accounts from a QR code image, then registers.
         qr = _qr_image(
             tmp_path,
@@ -217,11 +102,12 @@ def test_two_computers_register_log_in_change_apart_and_end_up_the_same(
             "--device-name",
             "laptop-a",
         )
+        cleanup.append(register.kill)
         assert register.stdin is not None
         register.stdin.write(ACCOUNT_PASSWORD + "\n")
         register.stdin.close()
-        mail = _wait_for_mail(inbox, 1)
-        link = re.search(r"(http://\S+/sync/verify/\S+)", mail)
+        mail = wait_for_mail(inbox, 1)
+        link = LINK_RE.search(mail)
         assert link, mail
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
@@ -242,17 +128,8 @@ def test_two_computers_register_log_in_change_apart_and_end_up_the_same(
 
         # B has an entry of its own, logs in: the account's entries appear, merged with it.
         b.ok("add", "--uri", _uri("Chattero", "ann-chat", "b-local"))
-        login = b.ok(
-            "login",
-            "--server",
-            url,
-            "--email",
-            EMAIL,
-            "--password-stdin",
-            "--device-name",
-            "desktop-b",
-            stdin=ACCOUNT_PASSWORD + "\n",
-        )
+        login = b.login(url, EMAIL, "desktop-b")
+        assert login.returncode == 0, login
         assert "in sync" in login.stdout
         assert b.accounts() == {
             ("Zorblex", "ann-zorb"),
@@ -264,8 +141,9 @@ def test_two_computers_register_log_in_change_apart_and_end_up_the_same(
         a.ok("sync")
         assert a.accounts() == b.accounts()
     finally:
+        for step in cleanup:
+            step()
         server.stop()
-    outputs += server.lines
 
     # Apart: the server is gone. Both change; nothing blocks, A is told once.
     first = a.ok("add", "--uri", _uri("Mailvox", "ann-mail", "mail"))
@@ -277,7 +155,7 @@ def test_two_computers_register_log_in_change_apart_and_end_up_the_same(
     assert a.status()["pending"] is True
     assert "waiting" in a.ok("status").stdout.lower()
 
-    server = serve()
+    server.start()
     try:
         a.ok("sync")
         b.ok("sync")
@@ -294,12 +172,9 @@ def test_two_computers_register_log_in_change_apart_and_end_up_the_same(
         assert b.status()["pending"] is False
     finally:
         server.stop()
-    outputs += server.lines
 
     # What the server holds says nothing: no secret, no account name, no password or key.
-    db = sqlite3.connect(tmp_path / "server" / "twostep.sqlite3")
-    dump = "\n".join(db.iterdump())
-    db.close()
+    dump = server.dump()
     vault_key = base64.b64decode(a.payload()["sync"]["vault_key"])
     forbidden = [
         *SECRETS.values(),
@@ -312,8 +187,7 @@ def test_two_computers_register_log_in_change_apart_and_end_up_the_same(
         base64.b64encode(vault_key).decode(),
         vault_key.hex(),
     ]
-    for text in (dump, "\n".join(outputs)):
+    for text in (dump, "\n".join(server.lines)):
         for value in forbidden:
             assert value not in text, value
     assert EMAIL in dump  # (the address is the one thing kept in clear, to mail it)
-    assert time.monotonic() - started < 120
