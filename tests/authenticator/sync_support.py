@@ -184,3 +184,65 @@ class SyncServer:
             return "\n".join(db.iterdump())
         finally:
             db.close()
+
+
+class Proxy:
+    """A TCP proxy in front of the server that can cut an upload: ``mode`` "pass" forwards
+    everything; "drop" closes the connection when a vault upload starts; "hang" swallows the
+    upload and never answers (until the proxy stops)."""
+
+    def __init__(self, upstream_port: int) -> None:
+        import threading
+
+        self.upstream = upstream_port
+        self.mode = "pass"
+        self.seen_upload = threading.Event()
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.port = int(self._listener.getsockname()[1])
+        self._open: list[socket.socket] = []
+        self._stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._stopped:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream))
+            except OSError:
+                client.close()
+                continue
+            self._open += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket, outgoing: bool) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if outgoing and self.mode != "pass" and b"PUT /api/sync/v1/vault" in data:
+                    self.seen_upload.set()
+                    if self.mode == "drop":
+                        source.close()
+                        target.close()
+                        return
+                    while source.recv(65536):  # "hang": swallow the upload, never answer
+                        pass
+                    return
+                target.sendall(data)
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._listener.close()
+        for sock in self._open:
+            with contextlib.suppress(OSError):
+                sock.close()

@@ -90,33 +90,26 @@ def _wait_for_confirmation(auth: services.Authenticator, email: str, minutes: fl
     )
     deadline = time.monotonic() + minutes * 60
     tick = 0
-    try:
-        while not account.is_verified(auth.vault):
-            if time.monotonic() > deadline:
-                raise SyncError(
-                    f"the address was not confirmed within {minutes:g} min; run the same "
-                    "command again to go on waiting (the link works for an hour), with "
-                    "--code CODE, or with --resend for a new mail"
-                )
-            if show:
-                sys.stderr.write(f"\r{_spinner(tick)} waiting for the confirmation... ")
-                sys.stderr.flush()
-            tick += 1
-            if interactive and select.select([sys.stdin], [], [], 1.0)[0]:
-                code = sys.stdin.readline().strip()
-                if code:
-                    try:
-                        account.verify_code(auth.vault, code)
-                    except SyncError as exc:
-                        _err(f"\ntwostep-auth: {exc}")
-            elif not interactive:
-                time.sleep(1.0)
-    except KeyboardInterrupt:
-        _err(
-            "\nStopped waiting. The account waits for its confirmation: run the same command "
-            "again (or with --code CODE from the mail) to finish."
-        )
-        raise
+    while not account.is_verified(auth.vault):
+        if time.monotonic() > deadline:
+            raise SyncError(
+                f"the address was not confirmed within {minutes:g} min; run the same "
+                "command again to go on waiting (the link works for an hour), with "
+                "--code CODE, or with --resend for a new mail"
+            )
+        if show:
+            sys.stderr.write(f"\r{_spinner(tick)} waiting for the confirmation... ")
+            sys.stderr.flush()
+        tick += 1
+        if interactive and select.select([sys.stdin], [], [], 1.0)[0]:
+            code = sys.stdin.readline().strip()
+            if code:
+                try:
+                    account.verify_code(auth.vault, code)
+                except SyncError as exc:
+                    _err(f"\ntwostep-auth: {exc}")
+        elif not interactive:
+            time.sleep(1.0)
     if show:
         sys.stderr.write("\r" + " " * 40 + "\r")
     _err(f"{email} is confirmed.")
@@ -166,10 +159,17 @@ def cmd_register(args: argparse.Namespace) -> int:
             device_name=_device_name(args),
         )
         _err(f"A mail with a link and a code was sent to {email} (valid until {reg.expires_at}).")
-    if args.code:
-        account.verify_code(auth.vault, args.code)
-    elif not account.is_verified(auth.vault):
-        _wait_for_confirmation(auth, email, args.wait)
+    try:
+        if args.code:
+            account.verify_code(auth.vault, args.code)
+        elif not account.is_verified(auth.vault):
+            _wait_for_confirmation(auth, email, args.wait)
+    except KeyboardInterrupt:
+        _err(
+            "\nStopped waiting. The account waits for its confirmation: run the same command "
+            "again (or with --code CODE from the mail) to finish."
+        )
+        raise
     result, recovery = account.finish_registration(auth.vault)
     if args.json:
         _out(
