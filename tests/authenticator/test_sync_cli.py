@@ -11,13 +11,6 @@ import pytest
 from .conftest import URI, Env
 
 
-@pytest.fixture
-def unlocked(env: Env) -> Env:
-    env.init()
-    env.unlock()
-    return env
-
-
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -74,3 +67,70 @@ def test_the_help_teaches_what_the_server_can_and_cannot_read(env: Env) -> None:
     assert "recovery key" in text
     assert "twostep-auth register --server" in env.ok("--help").out
     assert "--revoke" in env.ok("devices", "--help").out
+
+
+def _registered_offline(env: Env) -> None:
+    """Sync settings as `register` leaves them, for a server that has gone away."""
+    import secrets
+    import time
+
+    from twostep.authenticator import services
+    from twostep.authenticator.sync.state import SyncState, write_state
+
+    state = SyncState.new(
+        server=f"http://127.0.0.1:{_closed_port()}",
+        email="ann@example.com",
+        device={"device_token": "tsy_x_y", "device_id": "d1"},
+        name="laptop",
+        vault_key=secrets.token_bytes(32),
+    )
+    state.verified, state.last_sync = True, time.time() - 300
+
+    def save(payload: dict) -> None:
+        state.synced_clock = int(payload.get("clock", 0))  # everything so far was sent
+        write_state(payload, state)
+
+    services.open_vault().vault.update_payload(save)
+
+
+def test_a_change_while_the_server_is_away_is_saved_and_said_once(unlocked: Env) -> None:
+    _registered_offline(unlocked)
+    assert json.loads(unlocked.ok("status", "--json").out)["pending"] is False
+    first = unlocked.ok("add", "--uri", URI)  # exit 0: the change is not blocked
+    assert "cannot be reached" in first.err
+    assert "next sync" in first.err
+    second = unlocked.ok("rename", "acme", "--account", "alice@work")
+    assert "cannot be reached" not in second.err  # said once
+    assert [e["account"] for e in json.loads(unlocked.ok("list", "--json").out)] == ["alice@work"]
+    status = json.loads(unlocked.ok("status", "--json").out)
+    assert status["pending"] is True
+    assert status["offline_since"] is not None
+    text = unlocked.ok("status").out
+    assert "changes not sent yet" in text
+    assert "5 min ago" in text  # the last sync
+    failed = unlocked.run("sync")
+    assert failed.code == 11
+    assert "cannot be reached" in failed.err
+
+
+def test_watch_shows_the_same_sync_state(unlocked: Env) -> None:
+    import asyncio
+
+    from twostep.authenticator import services
+    from twostep.authenticator.tui import WatchApp
+
+    unlocked.ok("add", "--uri", URI)
+
+    async def scenario(expected: list[str]) -> None:
+        app = WatchApp(services.open_vault())
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            line = app.sync_line()
+            for words in expected:
+                assert words in line, line
+
+    asyncio.run(scenario(["sync: off"]))
+    _registered_offline(unlocked)
+    asyncio.run(scenario(["ann@example.com", "synced 5 min ago", "nothing waiting"]))
+    unlocked.ok("rename", "acme", "--account", "alice@work")
+    asyncio.run(scenario(["changes waiting to be sent", "server unreachable"]))
