@@ -30,6 +30,7 @@ KEY = "tsk_0123456789ab_" + "A" * 43
         ("GET /x/?page=2&setup_token=s3cret&b=1", "GET /x/?page=2&setup_token=[redacted]&b=1"),
         ("GET /x/?Code=123456", "GET /x/?Code=[redacted]"),
         ("GET /console/join/Zm9vYmFy/ HTTP/1.1", "GET /console/join/[redacted]/ HTTP/1.1"),
+        ("GET /sync/verify/Zm9v-YmFy/ HTTP/1.1", "GET /sync/verify/[redacted]/ HTTP/1.1"),
         (f"Bearer {KEY}", "Bearer [redacted]"),
         (f"/api/v1/x?k={KEY}", f"/api/v1/x?k={REDACTED}"),
         ("GET /console/users/?page=3 HTTP/1.1", "GET /console/users/?page=3 HTTP/1.1"),

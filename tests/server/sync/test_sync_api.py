@@ -268,10 +268,23 @@ def test_the_size_limit(api: Client, account: Registered, settings: Any) -> None
     assert (status, err["error"], err["limit"]) == (413, "too_large", 4096)
     assert "4096 bytes" in err["message"]
     assert SyncVault.objects.get().version == 1
-    # A body larger than Django reads at all gets the same answer.
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    # A body larger than an upload may be is not read at all: the same answer.
     huge = account.keys.encrypt(bytes(20_000))
     status, err = call(api, "PUT", "vault", {"base_version": 1, "ciphertext": huge}, account.token)
+    assert (status, err["error"], err["limit"]) == (413, "too_large", 4096)
+
+
+def test_a_vault_larger_than_other_requests_fits(api: Client, account: Registered) -> None:
+    """The default limit (1 MiB) is above Django's bound for other bodies (256 KiB)."""
+    big = account.keys.encrypt(bytes(1024 * 1024 - 28))
+    status, done = call(api, "PUT", "vault", {"base_version": 0, "ciphertext": big}, account.token)
+    assert (status, done["version"]) == (200, 1)
+    assert SyncVault.objects.get().size == 1024 * 1024
+    status, vault = call(api, "GET", "vault", token=account.token)
+    assert vault["ciphertext"] == big
+    # Other endpoints still refuse large bodies.
+    filler = {"email": account.email, "padding": "x" * 300_000}
+    status, err = call(api, "POST", "prelogin", filler)
     assert (status, err["error"]) == (413, "too_large")
 
 
@@ -432,3 +445,22 @@ def test_the_audit_log_names_no_address_key_or_token(api: Client, account: Regis
         account.keys.recovery_auth_key,
     ):
         assert secret not in text
+
+
+def test_registration_is_throttled_per_network(api: Client, db: None) -> None:
+    # reset_network_delay: 10 mails from one network at once, the 11th sets a wait.
+    for index in range(11):
+        assert register(api, f"n{index}@example.com")[0] == 202
+    status, err = register(api, "n11@example.com")
+    assert (status, err["error"]) == (429, "throttled")
+    assert not SyncAccount.objects.filter(email="n11@example.com").exists()
+
+
+def test_recovery_keys_are_throttled(api: Client, account: Registered) -> None:
+    guess = {"email": account.email, "recovery_auth_key": Keys().recovery_auth_key}
+    for _ in range(6):
+        assert call(api, "POST", "recover", guess)[0] == 401
+    status, err = call(api, "POST", "recover", guess)
+    assert (status, err["error"]) == (429, "throttled")
+    right = dict(guess, recovery_auth_key=account.keys.recovery_auth_key)
+    assert call(api, "POST", "recover", right)[0] == 429

@@ -25,8 +25,9 @@ REDACTED: Final = "[redacted]"
 _SECRET_PARAMS: Final = re.compile(
     r"(?i)([?&;](?:[^=&;#\s]*?(?:token|code|key|secret|password|passwd)[^=&;#\s]*)=)[^&;#\s\"]*"
 )
-# Path segments that are tokens: the invitation link, and any twostep token wherever it is.
-_SECRET_PATHS: Final = re.compile(r"(/join/)[^/?#\s\"]+")
+# Path segments that are tokens: the invitation link, the sync verification link, and any
+# twostep token wherever it is.
+_SECRET_PATHS: Final = re.compile(r"(/join/|/sync/verify/)[^/?#\s\"]+")
 _TOKENS: Final = re.compile(r"\bts[a-z]_[0-9a-f]{12}_[A-Za-z0-9_-]+")
 _BEARER: Final = re.compile(r"(?i)\b(bearer|basic)\s+\S+")
 

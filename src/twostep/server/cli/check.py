@@ -22,6 +22,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"Database: {config.database.describe()}")
     print(f"Redis: {config.redis_url or 'not configured (throttling kept in the database)'}")
     print(f"Mail: {config.mail.describe()}, from {config.mail_from}")
+    sync = {
+        "off": "off (TWOSTEP_SYNC=off: nobody may register an authenticator backup)",
+        "domains": "addresses of " + ", ".join(config.sync_domains),
+        "anyone": "anyone who can read mail at the address they give",
+    }[config.sync]
+    print(f"Sync: {sync}; at most {config.sync_max_bytes} bytes per account")
+    if config.sync != "off" and config.mail.backend == "console":
+        print(
+            "warning: TWOSTEP_SYNC is on but mail is printed to the console, so people cannot "
+            "confirm their addresses by mail: set TWOSTEP_SMTP_URL"
+        )
     if config.base_url_source == "TWOSTEP_BASE_URL":
         print(f"Base URL: {config.base_url} (TWOSTEP_BASE_URL)")
     elif args.port is not None:

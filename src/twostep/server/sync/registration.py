@@ -7,6 +7,7 @@
   account that can never be verified, so the answer does not tell) a verification. Throttled
   per address and per client network (the ``reset`` lanes: every request counts);
 - ``resend(device, *, clock, address) -> Registered``: a new link and code (the old ones die);
+- ``discard(account)``: forget a pending registration (its mail could not be sent);
 - ``link_valid(token, *, clock) -> bool``, ``verify_link(token, *, clock, address)``,
   ``verify_code(device, code, *, clock, address)``: the address is confirmed once, within
   :data:`LIFETIME`, with at most :data:`CODE_TRIES` wrong codes.
@@ -155,6 +156,11 @@ def register(
             return Registered(account, device, token, now + LIFETIME)
         link, code, expires = _issue(account, clock=clock)
     return Registered(account, device, token, expires, link, code)
+
+
+def discard(account: SyncAccount) -> None:
+    """Forget a registration whose mail could not be sent (a pending account only)."""
+    SyncAccount.objects.filter(pk=account.pk, verified=False).delete()
 
 
 def resend(device: SyncDevice, *, clock: Clock, address: str | None) -> Registered:

@@ -9,7 +9,8 @@ whole body has arrived and been checked, so a dropped upload leaves the last goo
 
 - ``get_vault(device) -> dict``; ``put_vault(device, base_version, ciphertext, *, clock,
   address) -> dict`` (:class:`~.errors.TooLargeError` past ``TWOSTEP_SYNC_MAX_BYTES``);
-- ``account_summary(device) -> dict`` (``GET account``, also while pending).
+- ``account_summary(device) -> dict`` (``GET account``, also while pending);
+- ``max_upload_body() -> int``: the bytes of an upload's request body worth reading.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ from .models import SyncAccount, SyncDevice, SyncVault
 
 def limit_bytes() -> int:
     return int(settings.TWOSTEP_SYNC_MAX_BYTES)
+
+
+def max_upload_body() -> int:
+    """The largest request body of an upload worth reading: the largest vault in base64 (4
+    bytes for 3) and the JSON around it. Other requests keep Django's bound (256 KiB)."""
+    return limit_bytes() * 4 // 3 + 4096
 
 
 def too_large() -> TooLargeError:

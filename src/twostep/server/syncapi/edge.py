@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -21,7 +22,7 @@ from ..errors import ThrottledError
 from ..sync.devices import authenticate
 from ..sync.errors import SyncError
 from ..sync.models import SyncDevice
-from ..sync.vault import too_large
+from ..sync.vault import max_upload_body, too_large
 
 
 class Call:
@@ -63,14 +64,40 @@ def error(status: int, code: str, message: str, **extra: Any) -> HttpResponse:
     return response
 
 
-def _body(request: HttpRequest) -> dict[str, Any] | HttpResponse:
+def _read(request: HttpRequest, large: bool) -> bytes | None:
+    """The body, or None when it is larger than this endpoint reads. Uploads (``large``) may
+    be as large as the largest vault allowed; other bodies keep Django's bound."""
+    if not large:
+        try:
+            return request.body
+        except RequestDataTooBig:
+            return None
+    limit = max_upload_body()
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        return None
+    raw = request.read(limit + 1)  # the stream stops at Content-Length
+    return None if len(raw) > limit else raw
+
+
+def _body(request: HttpRequest, large: bool) -> dict[str, Any] | HttpResponse:
     if request.method in {"GET", "HEAD"}:
         return {}
-    try:
-        raw = request.body
-    except RequestDataTooBig:
+    raw = _read(request, large)
+    if raw is None and large:
         big = too_large()
         return error(big.status, big.code, big.message, **big.extra)
+    if raw is None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return error(
+            413,
+            "too_large",
+            f"The request is larger than this endpoint takes ({limit} bytes).",
+            limit=limit,
+        )
     if not raw.strip():
         return {}
     try:
@@ -83,10 +110,11 @@ def _body(request: HttpRequest) -> dict[str, Any] | HttpResponse:
 
 
 def endpoint(
-    methods: tuple[str, ...], *, auth: str | None = None
+    methods: tuple[str, ...], *, auth: str | None = None, large: bool = False
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """``auth``: None (no device), ``"device"`` (a verified account's device) or ``"pending"``
-    (a device whose account may still wait for its address to be confirmed)."""
+    (a device whose account may still wait for its address to be confirmed). ``large``: the
+    body may be a whole vault (``max_upload_body``)."""
 
     def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
@@ -95,7 +123,7 @@ def endpoint(
                 response = error(405, "method_not_allowed", f"Use {' or '.join(methods)}.")
                 response["Allow"] = ", ".join(methods)
                 return response
-            body = _body(request)
+            body = _body(request, large)
             if isinstance(body, HttpResponse):
                 return body
             try:

@@ -78,7 +78,7 @@ def login(call: Call) -> HttpResponse:
     return answer(200, {"device_token": token, "device_id": device.lookup})
 
 
-@endpoint(("GET", "PUT"), auth="device")
+@endpoint(("GET", "PUT"), auth="device", large=True)
 def vault_view(call: Call) -> HttpResponse:
     if call.request.method == "GET":
         return answer(200, vault.get_vault(call.device))

@@ -5,8 +5,9 @@
   the answer is the same either way;
 - ``resend_verification(device, *, clock, address) -> Registered``: a new link and code.
 
-Both raise :class:`~twostep.server.sync.errors.MailFailedError` when the mail server refuses
-(the account stays pending; ``resend`` tries again).
+Both raise :class:`~twostep.server.sync.errors.MailFailedError` when the mail server refuses:
+``register`` then keeps nothing (the client registers again later), ``resend`` keeps the
+pending account (the client asks again).
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ def _mail(done: Registered, *, clock: Clock, address: str | None) -> None:
 
 def register(*, clock: Clock, address: str | None, **values: Any) -> Registered:
     done = registration.register(clock=clock, address=address, **values)
-    _mail(done, clock=clock, address=address)
+    try:
+        _mail(done, clock=clock, address=address)
+    except MailFailedError:
+        registration.discard(done.account)  # nothing is kept: registering again starts over
+        raise
     return done
 
 

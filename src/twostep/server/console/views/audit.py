@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from ...audit.models import Event
 from ...audit.services import ConsoleEvents, Events, record
+from ...sync.events import SyncEvents
 from ..access import admin_required
 from ..forms import AuditFilterForm
 from .common import acting, page
@@ -27,6 +28,7 @@ FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 def known_events() -> list[str]:
     names = {v for k, v in vars(Events).items() if k.isupper() and isinstance(v, str)}
     names |= {v for k, v in vars(ConsoleEvents).items() if k.isupper() and isinstance(v, str)}
+    names |= {v for k, v in vars(SyncEvents).items() if k.isupper() and isinstance(v, str)}
     return sorted(names)
 
 
