@@ -98,3 +98,9 @@ def test_a_typo_in_the_recovery_key_is_caught_before_the_server_is_asked() -> No
 def test_a_server_cannot_make_the_client_derive_with_insane_parameters(kdf: dict) -> None:
     with pytest.raises(UsageError):
         keys.derive("pw", b"s" * 16, kdf)
+
+
+def test_a_server_cannot_lower_the_kdf_below_its_own_floor() -> None:
+    cheap = {"algorithm": "argon2id", "memory_kib": 8192, "iterations": 1, "parallelism": 1}
+    with pytest.raises(UsageError):
+        keys.derive("pw", b"s" * 16, cheap)

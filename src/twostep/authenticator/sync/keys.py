@@ -100,7 +100,9 @@ def _check_kdf(kdf: object) -> tuple[int, int, int]:
     memory, passes, lanes = kdf.get("memory_kib"), kdf.get("iterations"), kdf.get("parallelism")
     if not (isinstance(memory, int) and isinstance(passes, int) and isinstance(lanes, int)):
         raise UsageError("the server's key derivation parameters are malformed")
-    if not (8192 <= memory <= 1024 * 1024 and 1 <= passes <= 10 and 1 <= lanes <= 4):
+    # The server's own floor (docs/sync.md): a server cannot make the client send an auth key
+    # that is cheaper to guess from than that.
+    if not (19456 <= memory <= 1024 * 1024 and 2 <= passes <= 10 and 1 <= lanes <= 4):
         raise UsageError("the server's key derivation parameters are out of bounds")
     return memory, passes, lanes
 

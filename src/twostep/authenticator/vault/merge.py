@@ -80,6 +80,14 @@ def _tombstones(*sides: Iterable[Any]) -> dict[str, tuple[int, str]]:
     return newest
 
 
+def _by_id(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        item["id"]: item
+        for item in doc.get("entries", ())
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    }
+
+
 def _clock(doc: Mapping[str, Any]) -> int:
     clock = doc.get("clock")
     return clock if isinstance(clock, int) and not isinstance(clock, bool) else 0
@@ -87,8 +95,8 @@ def _clock(doc: Mapping[str, Any]) -> int:
 
 def merge(local: Mapping[str, Any], remote: Mapping[str, Any]) -> dict[str, Any]:
     """The document holding every change of ``local`` and ``remote`` (see the module doc)."""
-    mine = {item["id"]: item for item in local.get("entries", ())}
-    theirs = {item["id"]: item for item in remote.get("entries", ())}
+    mine = _by_id(local)
+    theirs = _by_id(remote)
     removed = _tombstones(local.get("removed", ()), remote.get("removed", ()))
     order = list(mine) + [key for key in theirs if key not in mine]
     entries: list[dict[str, Any]] = []
