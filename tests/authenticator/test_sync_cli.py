@@ -134,3 +134,16 @@ def test_watch_shows_the_same_sync_state(unlocked: Env) -> None:
     asyncio.run(scenario(["ann@example.com", "synced 5 min ago", "nothing waiting"]))
     unlocked.ok("rename", "acme", "--account", "alice@work")
     asyncio.run(scenario(["changes waiting to be sent", "server unreachable"]))
+
+
+def test_passwd_on_a_registered_vault_says_the_account_password_is_separate(
+    unlocked: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .conftest import PASSWORD
+
+    plain = unlocked.ok("passwd", "--password-stdin", input=f"{PASSWORD}\n{PASSWORD} two\n")
+    assert "account password" not in plain.err
+    monkeypatch.setenv("TWOSTEP_SESSION", unlocked.unlock(PASSWORD + " two"))
+    _registered_offline(unlocked)
+    told = unlocked.ok("passwd", "--password-stdin", input=f"{PASSWORD} two\n{PASSWORD} 3\n")
+    assert "twostep-auth account password" in told.err
