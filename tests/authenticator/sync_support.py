@@ -165,7 +165,7 @@ class SyncServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> SyncServer:
-        server = ServerProcess(self.env, workers=1, threads=4)
+        server = ServerProcess(self.env, workers=1, threads=4, access_log=True)
         server.args[server.args.index("--port") + 1] = str(self.port)
         self.process = server.start()
         return self

@@ -187,6 +187,8 @@ def _story(tmp_path: Path, server: SyncServer, inbox: Inbox, a: Computer, b: Com
         base64.b64encode(vault_key).decode(),
         vault_key.hex(),
     ]
+    forbidden.append(link.group(1).rstrip("/").rsplit("/", 1)[-1])  # the link's token
+    assert any("/api/sync/v1/vault" in line for line in server.lines)  # the log is there
     for text in (dump, "\n".join(server.lines)):
         for value in forbidden:
             assert value not in text, value

@@ -156,6 +156,9 @@ def _error(status: int, data: dict[str, Any], server: str) -> Exception:
         )
     if code == "version_conflict":
         return VersionConflictError(message, version=int(data.get("version", 0)))
+    if code == "wrong_code" and isinstance(data.get("attempts_left"), int):
+        left = data["attempts_left"]
+        return SyncError(f"{message} ({left} tr{'y' if left == 1 else 'ies'} left)")
     if code == "throttled":
         wait = data.get("retry_after")
         return SyncError(f"too many attempts; try again in {wait} s" if wait else message)
