@@ -5,6 +5,8 @@ left. Typing filters the rows (issuer, account, note, groups); Up/Down move; Ent
 selected code (the local clipboard, and OSC 52 so that it also reaches the clipboard of the
 terminal you are sitting at over SSH); Esc clears the filter, then quits; Ctrl+C quits.
 HOTP rows show no code until Enter asks for one (that advances and saves the counter).
+A line under the status shows the sync state, as ``twostep-auth status`` does (account, last
+sync, whether changes wait to be sent), re-read from the vault every 5 seconds.
 
 Codes come from :class:`~twostep.authenticator.services.Authenticator` (the TUI never
 computes them); the clock is the service's, so tests can fix it.
