@@ -320,7 +320,7 @@ def test_a_revoked_device_is_refused_at_once(api: Client, account: Registered) -
 def test_device_tokens_are_stored_hashed(account: Registered) -> None:
     device = SyncDevice.objects.get()
     assert account.token not in device.token_digest
-    assert account.token.split("_")[2] not in str(SyncDevice.objects.values().get())
+    assert account.token.split("_", 2)[2] not in str(SyncDevice.objects.values().get())
 
 
 # -- password change, recovery, deletion ------------------------------------------------------
@@ -464,3 +464,15 @@ def test_recovery_keys_are_throttled(api: Client, account: Registered) -> None:
     assert (status, err["error"]) == (429, "throttled")
     right = dict(guess, recovery_auth_key=account.keys.recovery_auth_key)
     assert call(api, "POST", "recover", right)[0] == 429
+
+
+def test_other_tokens_are_not_device_tokens(api: Client, account: Registered) -> None:
+    lookup, secret = account.token.split("_", 2)[1:]
+    for token in (f"tsk_{lookup}_{secret}", f"tsa_{lookup}_{secret}", "garbage", ""):
+        status, err = call(api, "GET", "vault", token=token or None)
+        assert (status, err["error"]) == (401, "unauthorized")
+    # A device token is no access token of the REST API either.
+    assert (
+        api.get("/api/v1/me", headers={"Authorization": f"Bearer {account.token}"}).status_code
+        == 401
+    )
