@@ -196,6 +196,18 @@ def test_an_interrupted_upload_leaves_the_vault_and_the_server_intact(world: Wor
         proxy.stop()
 
 
+def test_login_keeps_an_account_both_sides_have_once(world: World) -> None:
+    h = world.computer("dup-h")
+    h.ok("add", "--uri", uri("Alpha"))  # the very same account as A's (issuer, name, secret)
+    h.ok("add", "--uri", uri("OnlyOnH"))
+    assert h.login(world.server.url, EMAIL, "dup-h", world.password).returncode == 0
+    listed = json.loads(h.ok("list", "--json").stdout)
+    assert [e["issuer"] for e in listed].count("Alpha") == 1
+    world.a.ok("sync")
+    assert [issuer for issuer, _ in world.a.accounts()].count("Alpha") == 1
+    assert ("OnlyOnH", "bea") in world.a.accounts()
+
+
 def test_devices_are_listed_and_a_revoked_one_is_refused_at_once(world: World) -> None:
     d = world.computer("lost-d")
     assert d.login(world.server.url, EMAIL, "lost-laptop", world.password).returncode == 0
