@@ -208,6 +208,40 @@ def test_login_keeps_an_account_both_sides_have_once(world: World) -> None:
     assert ("OnlyOnH", "bea") in world.a.accounts()
 
 
+def test_watch_sends_waiting_changes_and_shows_what_came(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import time
+
+    from twostep.authenticator import services
+    from twostep.authenticator.tui import WatchApp
+
+    w = world.computer("watch-w")
+    assert w.login(world.server.url, EMAIL, "watch-w", world.password).returncode == 0
+    for key, value in w.vars.items():
+        monkeypatch.setenv(key, value)
+    auth = services.open_vault()
+    auth.auto_sync = False
+    entry = Entry(Account(Secret.from_base32(SECRET), issuer="FromWatch", name="bea"))
+    auth.update(lambda entries: entries.append(entry))  # saved, not sent: it waits
+    world.a.ok("add", "--uri", uri("SeenInWatch"))  # and A has something new
+
+    async def scenario() -> None:
+        app = WatchApp(services.open_vault())
+        async with app.run_test(size=(120, 30)) as pilot:
+            deadline = time.monotonic() + 30
+            while "nothing waiting" not in app.sync_line():
+                assert time.monotonic() < deadline, app.sync_line()
+                await pilot.pause(0.2)
+            labels = [e.label for e in app.visible_entries()]
+            assert "SeenInWatch:bea" in labels
+
+    asyncio.run(scenario())
+    world.a.ok("sync")
+    assert ("FromWatch", "bea") in world.a.accounts()
+
+
 def test_devices_are_listed_and_a_revoked_one_is_refused_at_once(world: World) -> None:
     d = world.computer("lost-d")
     assert d.login(world.server.url, EMAIL, "lost-laptop", world.password).returncode == 0
