@@ -47,6 +47,15 @@ def _server_email(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _stdin(parser: argparse.ArgumentParser, then: str = "the account password") -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=f"read from standard input, one a line: the vault password (only when no session "
+        f"is unlocked), then {then}",
+    )
+
+
 def _json(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--json", action="store_true", help=f"{what} as JSON, for scripts")
 
@@ -84,6 +93,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="use the account password even if zxcvbn rates it too easy to guess",
     )
     _json(p, "the result and the recovery key")
+    _stdin(p)
 
     p = _sub(
         subparsers,
@@ -97,6 +107,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         c.cmd_login,
     )
     _server_email(p)
+    _stdin(p)
 
     p = _sub(
         subparsers,
@@ -149,6 +160,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="store_true",
         help="password: use the new password even if zxcvbn rates it too easy to guess",
     )
+    _stdin(p, "the account password (for `password`: the current one, then the new one)")
 
     p = _sub(
         subparsers,
@@ -169,3 +181,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="store_true",
         help="use the new password even if zxcvbn rates it too easy to guess",
     )
+    _stdin(p, "the recovery key, then the new account password")
