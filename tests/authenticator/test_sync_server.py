@@ -188,7 +188,9 @@ def test_an_interrupted_upload_leaves_the_vault_and_the_server_intact(world: Wor
         assert c.status()["version"] == version
 
         proxy.mode = "pass"
-        c.ok("sync")
+        sent = json.loads(c.ok("sync", "--json").stdout)
+        assert sent["uploaded"] is True
+        assert sent["version"] > version
         assert c.status()["pending"] is False
         world.a.ok("sync")
         assert ("Dropped", "bea") in world.a.accounts()
