@@ -34,6 +34,11 @@ first steps:
   twostep-auth watch                         live view of every code; type to filter
   twostep-auth lock                          forget the session
 
+backup and sync (end-to-end encrypted, with a twostep server):
+  twostep-auth register --server URL --email ADDRESS   back up this vault; changes then sync
+  twostep-auth login --server URL --email ADDRESS      the same accounts on another computer
+  twostep-auth status                        server, account, last sync, anything waiting
+
 without a vault (like oathtool):
   twostep-auth code --uri 'otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&issuer=ACME'
   twostep-auth code --secret JBSWY3DPEHPK3PXP --digits 8 --at 1700000000
@@ -71,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     from twostep.authenticator import transfer_cli
 
     transfer_cli.register(subparsers)
+    from twostep.authenticator import sync_cli
+
+    sync_cli.register(subparsers)
     _add_common_options(subparsers)
     return parser
 

@@ -177,6 +177,11 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     auth.change_password(new)
     _warn_if_weak(auth)
     _out("Password changed; every session was locked (unlock again).")
+    if isinstance(auth.vault.read_payload().get("sync"), dict):
+        _err(
+            "twostep-auth: this is the vault's password; the sync account's is separate "
+            "(`twostep-auth account password` changes it)"
+        )
     return 0
 
 

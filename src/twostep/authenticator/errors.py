@@ -21,9 +21,15 @@ is what ``twostep-auth`` exits with, and its message (``str(exc)``) is what the 
     │   └── VaultExistsError            exit 6   ``init`` on an existing vault
     ├── VaultBusyError                  exit 7   another process holds the vault's write lock
     ├── ClipboardError                  exit 8   no clipboard available (``--copy``)
-    └── SameAccountError                exit 9   ``add``: the issuer and account are there already
-                                                 (another secret) and there is no terminal to
-                                                 ask: ``--replace`` or ``--keep-both`` decides
+    ├── SameAccountError                exit 9   ``add``: the issuer and account are there already
+    │                                            (another secret) and there is no terminal to
+    │                                            ask: ``--replace`` or ``--keep-both`` decides
+    └── SyncError                       exit 10  the sync server refused (the message says why)
+        ├── ServerUnreachableError      exit 11  nothing answered (offline, server down)
+        ├── DeviceRevokedError          exit 12  this computer's device is not accepted any more
+        ├── VersionConflictError        exit 10  an upload lost a race (merged and retried)
+        └── NotRegisteredError          exit 10  the vault is not registered with a server
+    AccountCredentialsError (a VaultLockedError, exit 3): wrong sync email or password
 
 Exit code 130 means interrupted (Ctrl-C). ``EXIT_CODES_HELP`` is the table shown in ``--help``.
 Other parts (the import/export commands) may subclass :class:`AuthenticatorError` directly (exit
@@ -41,17 +47,23 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "AccountCredentialsError",
     "AmbiguousNameError",
     "AuthenticatorError",
     "ClipboardError",
+    "DeviceRevokedError",
     "DuplicateEntryError",
     "NoVaultError",
     "NotFoundError",
+    "NotRegisteredError",
     "SameAccountError",
+    "ServerUnreachableError",
+    "SyncError",
     "UsageError",
     "VaultBusyError",
     "VaultExistsError",
     "VaultLockedError",
+    "VersionConflictError",
     "WeakPasswordError",
     "WrongPasswordError",
 ]
@@ -154,6 +166,42 @@ class SameAccountError(AuthenticatorError):
     exit_code = 9
 
 
+class SyncError(AuthenticatorError):
+    """The sync server refused a request (the message says why, in words)."""
+
+    exit_code = 10
+    code: str = ""
+    data: dict[str, object] | None = None
+
+
+class ServerUnreachableError(SyncError):
+    """No answer from the sync server (no network, server down, timeout)."""
+
+    exit_code = 11
+
+
+class DeviceRevokedError(SyncError):
+    """The server refuses this computer's device token (revoked, or the account deleted)."""
+
+    exit_code = 12
+
+
+class VersionConflictError(SyncError):
+    """An upload was based on an older version than the server's (``version``)."""
+
+    def __init__(self, message: str, *, version: int) -> None:
+        super().__init__(message)
+        self.version = version
+
+
+class NotRegisteredError(SyncError):
+    """The vault has no sync account (``twostep-auth register`` or ``login`` first)."""
+
+
+class AccountCredentialsError(VaultLockedError):
+    """Wrong sync email address or account password (the server never says which)."""
+
+
 #: The exit-code table for ``twostep-auth --help`` and the docs (kept next to the classes).
 EXIT_CODES_HELP = """\
 exit codes:
@@ -162,7 +210,8 @@ exit codes:
   2    usage error (unknown option, missing or conflicting arguments), or a new
        password that is too easy to guess (--weak-password-ok to use it anyway)
   3    vault locked: wrong password or damaged vault, expired or revoked session,
-       no password available (no terminal and no --password-stdin)
+       no password available (no terminal and no --password-stdin); or a wrong
+       sync account email or password
   4    not found: no entry matches NAME, or no vault yet (run `twostep-auth init`)
   5    ambiguous NAME: several entries match (they are listed)
   6    already exists: duplicate entry (use --force) or `init` on an existing vault
@@ -170,4 +219,8 @@ exit codes:
   8    no clipboard available for --copy
   9    add: the same issuer and account are already in the vault with another secret,
        and there is no terminal to ask: pass --replace or --keep-both
+  10   sync: the server refused (the message says why), or the vault is not registered
+  11   sync: the server cannot be reached (your changes are kept here; run
+       `twostep-auth sync` later)
+  12   sync: the server no longer accepts this computer (device revoked): log in again
   130  interrupted"""

@@ -110,6 +110,8 @@ class Authenticator:
 
     vault: Vault
     clock: Callable[[], float] = field(default=time.time)
+    #: After each change, sync with the server when the vault is registered (never raises).
+    auto_sync: bool = True
 
     @property
     def path(self) -> Path:
@@ -131,8 +133,15 @@ class Authenticator:
     # -- changing -------------------------------------------------------------------------------
     def update(self, change: Callable[[list[Entry]], T]) -> T:
         """Let ``change`` edit the current entry list in place; save it atomically (nothing is
-        saved if ``change`` raises). Returns what ``change`` returns."""
-        return self.vault.update(change, now=self.clock())
+        saved if ``change`` raises). Returns what ``change`` returns. A registered vault then
+        syncs (:func:`twostep.authenticator.sync.engine.after_change`: the change is saved
+        whether or not the server can be reached)."""
+        result = self.vault.update(change, now=self.clock())
+        if self.auto_sync and self.vault.registered:
+            from twostep.authenticator.sync.engine import after_change
+
+            after_change(self.vault)
+        return result
 
     def add(self, entry: Entry, *, force: bool = False) -> Entry:
         """Add one entry; :class:`DuplicateEntryError` if it is there already (unless ``force``)."""

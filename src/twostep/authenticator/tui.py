@@ -5,6 +5,9 @@ left. Typing filters the rows (issuer, account, note, groups); Up/Down move; Ent
 selected code (the local clipboard, and OSC 52 so that it also reaches the clipboard of the
 terminal you are sitting at over SSH); Esc clears the filter, then quits; Ctrl+C quits.
 HOTP rows show no code until Enter asks for one (that advances and saves the counter).
+A line under the status shows the sync state, as ``twostep-auth status`` does (account, last
+sync, whether changes wait to be sent), re-read from the vault every 5 seconds; while changes
+wait, a sync is tried in the background every 30 seconds.
 
 Codes come from :class:`~twostep.authenticator.services.Authenticator` (the TUI never
 computes them); the clock is the service's, so tests can fix it.
@@ -51,6 +54,7 @@ class WatchApp(App[None]):
     CSS = """
     Input { dock: top; }
     #status { height: 1; color: $text-muted; }
+    #sync { height: 1; color: $text-muted; }
     DataTable { height: 1fr; }
     """
     # The status line is laid out under the table, not docked: docked at the bottom too, the
@@ -72,6 +76,11 @@ class WatchApp(App[None]):
         self._shown: list[Entry] = []
         self._hotp_codes: dict[str, str] = {}
         self._initial_filter = initial_filter
+        self._sync_running = False
+        self._sync_tried = float("-inf")
+
+    #: Seconds between tries to send changes that wait (the server could not be reached).
+    sync_every: float = 30.0
 
     # -- layout -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -82,6 +91,7 @@ class WatchApp(App[None]):
         table.can_focus = False  # typing always goes to the filter
         yield table
         yield Static("", id="status")
+        yield Static("", id="sync")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -93,6 +103,8 @@ class WatchApp(App[None]):
         self.query_one(Input).focus()
         self._rebuild()
         self.set_interval(0.25, self.refresh_codes)
+        self.refresh_sync()
+        self.set_interval(5, self.refresh_sync)
 
     # -- data -------------------------------------------------------------------------------------
     @property
@@ -144,6 +156,48 @@ class WatchApp(App[None]):
             table.update_cell(entry.id, "code", code)
             table.update_cell(entry.id, "bar", bar)
             table.update_cell(entry.id, "left", left)
+
+    def refresh_sync(self) -> None:
+        """The sync line: the same state as ``twostep-auth status`` (read from the vault). When
+        changes wait to be sent, a sync is tried in the background every :attr:`sync_every`
+        seconds (quietly: the line says how it went)."""
+        import time
+
+        from twostep.authenticator.sync.state import describe, pending, read_state
+
+        try:
+            payload = self.auth.vault.read_payload()
+            self.query_one("#sync", Static).update(describe(payload, now=self.auth.clock()))
+        except (AuthenticatorError, NoMatches):
+            return
+        state = read_state(payload)
+        due = time.monotonic() - self._sync_tried >= self.sync_every and not self._sync_running
+        if state and state.verified and pending(payload, state) and due:
+            self._sync_running, self._sync_tried = True, time.monotonic()
+            self.run_worker(self._sync_in_background, thread=True, exit_on_error=False)
+
+    def _sync_in_background(self) -> None:
+        from twostep.authenticator.sync.engine import sync
+
+        changed = False
+        try:
+            result = sync(self.auth.vault)
+            changed = bool(result.received or result.removed)
+        except AuthenticatorError:
+            pass  # the line keeps saying that changes wait
+        finally:
+            self._sync_running = False
+        self.call_from_thread(self._after_sync, changed)
+
+    def _after_sync(self, changed: bool) -> None:
+        if changed:
+            self._entries = self.auth.entries()
+            self._rebuild()
+        self.refresh_sync()
+
+    def sync_line(self) -> str:
+        """The sync line's text (for tests)."""
+        return str(self.query_one("#sync", Static).render())
 
     def _status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)

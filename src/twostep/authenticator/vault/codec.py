@@ -7,7 +7,15 @@ Payload v1::
                   "secret": "BASE32", "algorithm": "SHA1", "digits": 6, "period": 30,
                   "counter": 0, "extra": [["k", "v"]], "note": "", "groups": [],
                   "favorite": false, "icon": {"mime": "image/png", "data": "BASE64"} | null,
-                  "created_at": 0.0}, ...]}
+                  "created_at": 0.0,
+                  "stamps": {"label": [1795000000000, "3f2a..."], "otp": [...], ...}}, ...],
+     "removed": [{"id": "...", "stamp": [1795000000000, "3f2a..."]}, ...],
+     "clock": 1795000000000, "device": "3f2a...",
+     "sync": {...}}
+
+``stamps``, ``removed``, ``clock`` and ``device`` are the change metadata used to merge two
+copies (:mod:`.changes`, :mod:`.merge`); vaults written before them have none, which reads as
+"older than any change". ``sync`` is the local sync state (:mod:`twostep.authenticator.sync`).
 
 Unknown top-level keys of the payload are kept when saving, so an older program does not drop
 what a newer one added. :func:`load_payload` is defined in :mod:`.sealed` (the fast ``code``

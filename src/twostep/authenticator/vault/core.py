@@ -77,7 +77,7 @@ def _build_file(header: dict[str, Any], kek: bytes, master_key: bytes, payload: 
 class Vault:
     """An unlocked vault. Build it with :meth:`create`, :meth:`unlock` or from a session."""
 
-    __slots__ = ("_master_key", "key_id", "path")
+    __slots__ = ("_master_key", "key_id", "path", "registered")
 
     def __init__(self, path: Path, master_key: bytes, key_id: str) -> None:
         if len(master_key) != KEY_SIZE:
@@ -85,6 +85,8 @@ class Vault:
         self.path = path
         self._master_key = master_key
         self.key_id = key_id
+        #: Whether the payload last saved holds sync settings (so a change should sync).
+        self.registered = False
 
     def __repr__(self) -> str:
         return f"Vault({str(self.path)!r}, key_id={self.key_id!r})"
@@ -147,16 +149,35 @@ class Vault:
     # -- writing --------------------------------------------------------------------------------
     def update(self, change: Callable[[list[Entry]], T], *, now: float | None = None) -> T:
         """Read the entries under the writer lock, let ``change`` edit the list in place, then
-        save it in one atomic write. If ``change`` raises, nothing is written."""
-        from .codec import decode_entries, encode_payload, entry_to_dict
+        save it in one atomic write. If ``change`` raises, nothing is written. What changed is
+        stamped, and removed entries leave tombstones (:mod:`.changes`), for syncing."""
+        from .changes import record_changes
+        from .codec import decode_entries, entry_to_dict
+
+        when = time.time() if now is None else now
+
+        def edit(payload: dict[str, Any]) -> T:
+            entries = decode_entries(payload)
+            result = change(entries)
+            payload["entries"] = record_changes(payload, [entry_to_dict(e) for e in entries], when)
+            return result
+
+        return self.update_payload(edit, now=when)
+
+    def update_payload(
+        self, change: Callable[[dict[str, Any]], T], *, now: float | None = None
+    ) -> T:
+        """Like :meth:`update`, on the whole payload dictionary (entries in payload form, see
+        :mod:`.codec`; the caller keeps their stamps right, as :mod:`.merge` does)."""
+        from .codec import encode_payload
 
         with storage.write_lock(self.path):
             layout = read_layout(self.path)
             payload = self.decrypt(layout)
-            entries = decode_entries(payload)
-            result = change(entries)
+            result = change(payload)
+            self.registered = isinstance(payload.get("sync"), dict)
             plaintext = encode_payload(
-                [entry_to_dict(e) for e in entries],
+                payload["entries"],
                 generation=int(payload.get("generation", 0)) + 1,
                 saved_at=time.time() if now is None else now,
                 previous=payload,
