@@ -258,8 +258,8 @@ def test_admin_routes(
     shop(clock)
     assert_error(
         admin.post("/admin/webhooks", {"application": "Nope", "url": receiver.url, "events": ALL}),
-        422,
-        "invalid",
+        404,
+        "not_found",
     )
     assert_error(
         admin.post(

@@ -32,7 +32,7 @@ from ..applications.models import Application
 from ..audit.services import record
 from ..clock import Clock
 from ..crypto import DecryptionError
-from ..errors import InvalidUserDataError
+from ..errors import InvalidUserDataError, NoSuchReferenceError
 from ..mfa.keys import keyring
 from .events import EVENTS
 from .models import Delivery, Subscription
@@ -102,7 +102,7 @@ def _events(events: Iterable[str]) -> list[str]:
 def _application(name: str) -> Application:
     app = Application.objects.filter(name=" ".join(str(name or "").split())).first()
     if app is None:
-        raise InvalidUserDataError("application", "There is no application of that name.")
+        raise NoSuchReferenceError("application", "There is no application of that name.")
     return app
 
 
