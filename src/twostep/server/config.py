@@ -24,6 +24,9 @@ Variables (all optional):
 ``TWOSTEP_ALLOWED_HOSTS`` extra host names, comma-separated (the base URL's host is always allowed)
 ``TWOSTEP_PROXY_COUNT``   reverse proxies in front of twostep (default 0): the client address is
                           then taken from ``X-Forwarded-For``, and ``X-Forwarded-Proto`` is trusted
+``TWOSTEP_COOKIE_DOMAIN`` a parent domain of the base URL's host, e.g. ``example.com``: the
+                          session cookie is sent to every host under it, so one sign-in covers
+                          the protected sites of forward authentication (docs/forward-auth.md)
 ``TWOSTEP_FAKE_CLOCK_FILE`` tests only: a file holding an offset in seconds added to the clock
 ``TWOSTEP_DEBUG``         ``1`` for Django's debug pages (never in production)
 """
@@ -162,6 +165,8 @@ class Config:
     fake_clock_file: Path | None
     debug: bool
     warnings: tuple[str, ...] = ()
+    #: ``TWOSTEP_COOKIE_DOMAIN`` (no leading dot), or "": the session cookie is host-only
+    cookie_domain: str = ""
 
     @property
     def https(self) -> bool:
@@ -350,6 +355,8 @@ def load_config(env: dict[str, str] | None = None, *, create_key: bool = True) -
     if not 0 <= proxy_count <= 10:
         raise ConfigError("TWOSTEP_PROXY_COUNT: expected a whole number from 0 to 10")
 
+    cookie_domain = _cookie_domain(env.get("TWOSTEP_COOKIE_DOMAIN"), base.hostname)
+
     redis_url = (env.get("TWOSTEP_REDIS_URL") or "").strip() or None
     if redis_url and urlsplit(redis_url).scheme not in {"redis", "rediss", "unix"}:
         raise ConfigError("TWOSTEP_REDIS_URL: expected redis://host:port/db")
@@ -383,7 +390,28 @@ def load_config(env: dict[str, str] | None = None, *, create_key: bool = True) -
         fake_clock_file=Path(fake_clock) if fake_clock else None,
         debug=debug,
         warnings=tuple(warnings),
+        cookie_domain=cookie_domain,
     )
+
+
+def _cookie_domain(value: str | None, base_host: str) -> str:
+    """``TWOSTEP_COOKIE_DOMAIN``, checked: the base URL's host must be it or under it (else the
+    browser drops the cookie and nobody can sign in)."""
+    domain = (value or "").strip().lower().lstrip(".")
+    if not domain:
+        return ""
+    host = base_host.lower()
+    if "." not in domain or not all(part.isascii() and part for part in domain.split(".")):
+        raise ConfigError(
+            "TWOSTEP_COOKIE_DOMAIN: expected a parent domain such as example.com (not a single "
+            "label: browsers refuse cookies for a top-level domain)"
+        )
+    if host != domain and not host.endswith("." + domain):
+        raise ConfigError(
+            f"TWOSTEP_COOKIE_DOMAIN is {domain} but the base URL's host {host} is not under it: "
+            "browsers would refuse the cookie. Use a parent domain of the base URL's host."
+        )
+    return domain
 
 
 def served_url(host: str, port: int) -> str:

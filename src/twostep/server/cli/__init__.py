@@ -5,7 +5,7 @@ Errors become one-line messages and exit codes here (tracebacks only with ``--de
 0 ok, 1 error or problems found, 2 usage, 130 interrupted.
 
 Other parts add subcommands through ``register(subparsers)`` in
-:mod:`.console` (users, policy, remind) and :mod:`.apikeys`: a subcommand sets
+:mod:`.console` (users, policy, remind), :mod:`.apikeys` and :mod:`.sites`: a subcommand sets
 ``handler`` with ``set_defaults(handler=fn)``; ``fn(args) -> int`` runs after Django is set up.
 """
 
@@ -22,6 +22,7 @@ from .org import register as register_org
 from .schema import migrated
 from .serve import before_serve, cmd_migrate, cmd_serve
 from .setup import cmd_createuser, cmd_rotate_keys, cmd_setup_link
+from .sites import register as register_sites
 
 __all__ = ["CommandError", "build_parser", "main"]
 
@@ -34,6 +35,7 @@ examples:
   twostep setup-link                     a new link for creating the owner in the browser
   twostep check --port 8111              explain configuration problems (for that port)
   twostep rotate-keys                    re-encrypt secrets after adding a new first key
+  twostep sites add app.example.com --policy two_factor   put a site behind twostep
 
 configuration (environment variables):
   TWOSTEP_DATA_DIR      data directory (default ~/.local/share/twostep)
@@ -44,6 +46,7 @@ configuration (environment variables):
   TWOSTEP_BASE_URL      public URL, e.g. https://2fa.example.com (default: the address
                         twostep serve listens on, e.g. http://127.0.0.1:8000)
   TWOSTEP_PROXY_COUNT   number of reverse proxies in front (trust X-Forwarded-For/-Proto)
+  TWOSTEP_COOKIE_DOMAIN parent domain for the session cookie (forward authentication)
 """
 
 
@@ -143,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_console(sub)
     register_org(sub)
     register_apikeys(sub)
+    register_sites(sub)
     return parser
 
 

@@ -12,6 +12,9 @@ Keys (JSON, server-side session; the cookie holds only the random session id):
 ``ts_session``     the id of the session's row in the user's list of sessions
                    (``accounts.sessions``): the session ends once the row is gone
 ``ts_verified_at`` when a code was last verified in this session (step-up: 10 minutes)
+``ts_method``      how the sign-in's second step was passed (``password`` when there was none,
+                   ``totp``, ``recovery``, ``remembered``): forward authentication's
+                   ``two_factor`` rules read it (``gateway.access.passed_code_step``)
 ``ts_codes``       recovery codes to show once, AES-GCM sealed to this session and user, so
                    the session table never holds them in clear
 
@@ -43,6 +46,7 @@ from ..accounts.signin import PENDING_LIFETIME, SETUP_LIFETIME
 from ..audit.services import Events, record
 from ..clock import Clock
 from ..crypto import DecryptionError
+from ..gateway.returns import may_return_to
 from ..mfa.keys import keyring
 from ..usecases.signin import finish_sign_in
 
@@ -53,6 +57,7 @@ VERIFIED_AT = "ts_verified_at"
 CODES = "ts_codes"
 SIGNED_IN_AT = "ts_signed_in_at"
 SESSION_ROW = "ts_session"
+METHOD = "ts_method"
 BACKEND = "twostep.server.accounts.backends.UserBackend"
 #: Verification methods that are not a code: they leave no step-up time behind.
 NOT_A_CODE = frozenset({"password", "remembered"})
@@ -92,10 +97,14 @@ def signed_in(request: HttpRequest) -> User:
 
 
 def safe_next(request: HttpRequest, candidate: Any, default: str = "/account/") -> str:
+    """``candidate`` if it leads to twostep itself or to a protected site of forward
+    authentication (``gateway.returns``), else ``default``: no open redirect."""
     if isinstance(candidate, str) and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
+    if may_return_to(candidate, secure=request.is_secure()):
+        return str(candidate)
     return default
 
 
@@ -168,6 +177,7 @@ def complete_login(
     login(request, user, backend=BACKEND)
     now = clock().timestamp()
     request.session[AUTH_AT] = now  # (login() stamped SIGNED_IN_AT: see WebConfig.ready)
+    request.session[METHOD] = method
     if method not in NOT_A_CODE:
         request.session[VERIFIED_AT] = now
     for key, value in keep.items():

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import account, password, setup, signin
+from .views import account, authz, password, setup, signin
 
 app_name = "web"
 urlpatterns = [
     path("", signin.home, name="home"),
     path("healthz", signin.healthz, name="healthz"),
     path("readyz", signin.readyz, name="readyz"),
+    path("authz/auth-request", authz.auth_request, name="authz_auth_request"),
+    path("authz/forward-auth", authz.forward_auth, name="authz_forward_auth"),
     path("welcome/", signin.welcome, name="welcome"),
     path("signin/", signin.signin, name="signin"),
     path("signin/code/", signin.code, name="code"),
