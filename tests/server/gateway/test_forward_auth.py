@@ -4,7 +4,7 @@ the rules, and that an administrator's change refuses the very next request."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from django.test import Client
@@ -218,7 +218,12 @@ def test_sign_in_returns_to_a_protected_site(sites: None, member: Member, clock:
         form_path="/signin/",
     )
     assert answer.status_code == 302
-    assert answer["Location"] == APP
+    # The pages' CSP (form-action 'self') would stop a form's redirect to another site: the
+    # "Signed in" page goes on to it.
+    assert answer["Location"] == "/signin/continue/?to=" + quote(APP, safe="")
+    page = client.get(answer["Location"])
+    assert page.status_code == 200
+    assert f'content="0; url={APP.replace("&", "&amp;")}"' in page.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -247,6 +252,7 @@ def test_no_open_redirect(sites: None, member: Member, clock: FakeClock, hostile
     assert answer.status_code == 302
     assert answer["Location"] == "/account/"
     assert client.get("/signin/", {"next": hostile})["Location"] == "/account/"
+    assert client.get("/signin/continue/", {"to": hostile})["Location"] == "/account/"
 
 
 def test_the_code_step_returns_to_the_protected_site(
@@ -263,4 +269,6 @@ def test_the_code_step_returns_to_the_protected_site(
         },
     )
     answer = post_form(client, "/signin/code/", {"code": enrolled.code(clock)})
-    assert answer["Location"] == "http://secure.example.test/x"
+    assert answer["Location"] == "/signin/continue/?to=" + quote(
+        "http://secure.example.test/x", safe=""
+    )

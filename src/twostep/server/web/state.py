@@ -32,11 +32,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import login, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..accounts.known_devices import DEVICE_COOKIE, DEVICE_LIFETIME
@@ -106,6 +108,16 @@ def safe_next(request: HttpRequest, candidate: Any, default: str = "/account/") 
     if may_return_to(candidate, secure=request.is_secure()):
         return str(candidate)
     return default
+
+
+def leave_to(next_url: str) -> str:
+    """Where a sign-in form's answer redirects for ``next_url`` (already checked by
+    :func:`safe_next`): twostep's own pages directly; a protected site of forward authentication
+    through the "Signed in" page (``web:signin_continue``), as the pages' CSP allows a form's
+    redirects only to twostep itself (``form-action 'self'``)."""
+    if urlsplit(next_url).netloc:
+        return f"{reverse('web:signin_continue')}?{urlencode({'to': next_url})}"
+    return next_url
 
 
 def begin_pending(
@@ -184,7 +196,9 @@ def complete_login(
         if value is not None:
             request.session[key] = value
     done = finish_sign_in(user, method, clock=clock, address=address, device=device_token(request))
-    response = redirect("web:change_password" if done.password_change_required else next_url)
+    response = redirect(
+        "web:change_password" if done.password_change_required else leave_to(next_url)
+    )
     response.set_cookie(
         DEVICE_COOKIE,
         done.device_token,

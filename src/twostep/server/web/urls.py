@@ -16,6 +16,7 @@ urlpatterns = [
     path("welcome/", signin.welcome, name="welcome"),
     path("signin/", signin.signin, name="signin"),
     path("signin/code/", signin.code, name="code"),
+    path("signin/continue/", signin.signin_continue, name="signin_continue"),
     path("signin/recovery/", signin.recovery, name="recovery"),
     path("signout/", signin.signout, name="signout"),
     path("signin/forgot/", password.forgot, name="forgot"),
