@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import audit, directory, join, org, user, users
+from .views import audit, directory, join, org, sites, user, users
 
 app_name = "console"
 PUBLIC = frozenset({"join"})
@@ -45,6 +45,9 @@ urlpatterns = [
     path("security/name/", org.security_name, name="security_name"),
     path("security/reset/", org.security_reset, name="security_reset"),
     path("security/remember/", org.security_remember, name="security_remember"),
+    path("sites/", sites.sites, name="sites"),
+    path("sites/<int:pk>/move/", sites.site_move, name="site_move"),
+    path("sites/<int:pk>/remove/", sites.site_remove, name="site_remove"),
     path("audit/", audit.audit, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit_export"),
     path("confirm/", org.confirm, name="confirm"),
