@@ -13,6 +13,7 @@ from twostep.server.accounts.directory import set_active
 from twostep.server.accounts.models import Group, Role, WebSession
 from twostep.server.attempts.models import Throttle
 from twostep.server.clock import FakeClock
+from twostep.server.gateway.access import passed_code_step
 from twostep.server.gateway.sites import add_site
 from twostep.server.usecases.enrolment import reset
 
@@ -272,3 +273,21 @@ def test_the_code_step_returns_to_the_protected_site(
     assert answer["Location"] == "/signin/continue/?to=" + quote(
         "http://secure.example.test/x", safe=""
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "two_step"),
+    [
+        ("totp", True),
+        ("recovery", True),
+        ("setup", True),
+        ("remembered", True),
+        ("password", False),
+        ("postponed", False),  # "Remind me later": no code was entered
+        (None, False),
+        ("", False),
+        ("TOTP", False),
+    ],
+)
+def test_which_sign_ins_passed_the_code_step(method: object, two_step: bool) -> None:
+    assert passed_code_step(method) is two_step

@@ -69,6 +69,8 @@ __all__ = [
 MAX_URL = 8192
 _METHOD = re.compile(r"[A-Z]{1,16}")
 _HOST = re.compile(r"[a-z0-9.-]{1,253}(:[0-9]{1,5})?")
+#: The sign-in methods (``web.state.complete_login``) that passed the code step.
+CODE_STEP_METHODS = frozenset({"totp", "recovery", "setup", "remembered"})
 FACTS_KEPT = 20_000  # sessions whose facts one process keeps (least recently used go first)
 
 
@@ -136,10 +138,11 @@ class Explanation:
 
 def passed_code_step(method: object) -> bool:
     """Whether a sign-in by ``method`` (``web.state``'s record of it) counts for ``two_factor``:
-    a code, a recovery code, or a browser remembered after a code (the organisation's setting
-    let it skip the code, as it does everywhere); not a password alone, nor an unknown method
-    (sessions from before this was recorded sign in again for two_factor sites)."""
-    return isinstance(method, str) and method not in {"", "password"}
+    a code (``totp``), a recovery code, the first code of a setup, or a browser remembered after
+    a code (the organisation's setting let it skip the code, as it does everywhere). Not a
+    password alone, a postponed setup ("Remind me later"), nor anything unknown (sessions from
+    before this was recorded sign in again for two_factor sites)."""
+    return method in CODE_STEP_METHODS
 
 
 def parse_url(method: str | None, url: str | None) -> Target | None:
