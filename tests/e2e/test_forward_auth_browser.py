@@ -53,16 +53,24 @@ from datetime import UTC, datetime
 import django
 django.setup()
 from twostep.server.accounts.directory import add_to_group, create_group
-from twostep.server.accounts.services import create_user
+from twostep.server.accounts.services import create_owner, create_user
 from twostep.server.clock import get_clock
 from twostep.server.usecases.enrolment import confirm_enrolment, start_enrolment
 clock = get_clock()
 staff = create_group("staff", "", actor=None, clock=clock)
 secrets = {}
-people = [("maria", True, True), ("olaf", True, False), ("gina", False, False), ("sam", True, True)]
+create_owner(username="olga", email="olga@example.com", password=sys.argv[1],
+             display_name="Olga", setup_token=None, clock=clock)
+# Each user with a code signs in once in these tests (a code works once).
+people = [("maria", True, True), ("olaf", True, False), ("gina", False, False), ("sam", True, True),
+          ("rita", True, True), ("olga", False, True)]
 for name, in_staff, enrolled in people:
-    user = create_user(username=name, email=f"{name}@example.com", password=sys.argv[1],
-                       display_name=name.title(), role="member", clock=clock)
+    if name == "olga":
+        from twostep.server.accounts.models import User
+        user = User.objects.get(username=name)
+    else:
+        user = create_user(username=name, email=f"{name}@example.com", password=sys.argv[1],
+                           display_name=name.title(), role="member", clock=clock)
     if in_staff:
         add_to_group([user], staff, actor=None, clock=clock)
     if enrolled:
@@ -367,11 +375,11 @@ def test_an_admins_reset_or_deactivation_refuses_the_very_next_request(stack: St
     context = stack.browser.new_context()
     page = context.new_page()
     page.goto(stack.url("secure"))
-    sign_in_where_sent(page, stack, "maria")
+    sign_in_where_sent(page, stack, "rita")
     arrive(page, stack.url("secure"))
-    assert user_shown(page) == "Remote-User: maria"
+    assert user_shown(page) == "Remote-User: rita"
     assert status_of(page, stack.url("capp")) == 200
-    stack.twostep("users", "reset", "maria")
+    stack.twostep("users", "reset", "rita")
     page.goto(stack.url("capp"))
     assert "/signin/" in page.url  # the reset ended her sessions
     page.goto(stack.url("app"))
@@ -402,3 +410,30 @@ def test_hostile_return_addresses_stay_on_twostep(stack: Stack) -> None:
             assert "evil.test" not in page.headers.get("location", "")
     finally:
         client.close()
+
+
+def test_the_console_says_which_rule_a_url_and_user_hit(stack: Stack) -> None:
+    context = stack.browser.new_context()
+    page = context.new_page()
+    page.goto(f"http://auth.{DOMAIN}:{stack.nginx}/signin/?next=/console/sites/")
+    sign_in_where_sent(page, stack, "olga")
+    page.wait_for_url("**/console/sites/")
+    labelled(page)
+    assert page.locator("tbody tr").count() == 4
+    page.get_by_label("URL").fill(stack.url("secure", "/x"))
+    page.get_by_label("User (username or email; empty: anonymous)").fill("sam")
+    page.get_by_role("button", name="Test").click()
+    status = page.get_by_role("status")
+    assert f"Rule #3 (secure.{DOMAIN}, two_factor) decides." in status.inner_text()
+    assert "sam, signed in with a password only: forbidden" in status.inner_text()
+    assert "sam, signed in with two-step verification: allow" in status.inner_text()
+    labelled(page)
+    context.close()
+
+
+def labelled(page: Page) -> None:
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                .filter(e => !e.labels || e.labels.length === 0).map(e => e.name)"""
+    )
+    assert unlabelled == [], f"{page.url}: fields without a label: {unlabelled}"

@@ -79,3 +79,15 @@ def test_help_teaches_the_rule_model() -> None:
     for words in ("first whose domain, path and method match", "default policy is deny",
                   "two_factor", "TWOSTEP_COOKIE_DOMAIN"):  # fmt: skip
         assert words in text
+
+
+def test_the_test_names_a_deactivated_user(
+    capsys: pytest.CaptureFixture[str], clock: FakeClock
+) -> None:
+    from twostep.server.accounts.directory import set_active
+
+    gone = make_user(clock, "gone")
+    set_active(gone.user, False, actor=None, clock=clock)
+    run(capsys, "sites", "add", "app.example.com", "--policy", "one_factor")
+    out = run(capsys, "sites", "test", "https://app.example.com/", "--user", "gone")[1]
+    assert "gone, signed in with a password only: sign_in (The user is deactivated" in out

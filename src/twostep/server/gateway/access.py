@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.sessions.models import Session
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from ..accounts.models import Group, User, WebSession
@@ -347,20 +348,21 @@ def explain(target: Target, user: User | None) -> Explanation:
     )
     locked = (
         Throttle.objects.filter(scope=Throttle.CODE, key=str(user.pk))
-        .filter(failures__gte=CODE_LOCKOUT_FAILURES)
+        .filter(Q(locked_at__isnull=False) | Q(failures__gte=CODE_LOCKOUT_FAILURES))
         .exists()
-        or Throttle.objects.filter(
-            scope=Throttle.CODE, key=str(user.pk), locked_at__isnull=False
-        ).exists()
     )
 
-    def state(two_factor: bool) -> _UserState | None:
+    def as_user(two_factor: bool) -> Verdict:
         if not user.is_active:
-            return None
-        return _UserState(
+            verdict = _decide(rule, None)
+            if verdict.outcome == Outcome.SIGN_IN:
+                return Verdict(
+                    Outcome.SIGN_IN, rule, "The user is deactivated: they cannot sign in."
+                )
+            return verdict
+        state = _UserState(
             passport, frozenset(g.pk for g in groups), user.role_id, two_factor, locked
         )
+        return _decide(rule, state)
 
-    return Explanation(
-        rule, _decide(rule, None), _decide(rule, state(False)), _decide(rule, state(True))
-    )
+    return Explanation(rule, _decide(rule, None), as_user(False), as_user(True))
