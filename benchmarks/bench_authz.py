@@ -16,7 +16,10 @@ What it does:
 3. drives it with ApacheBench (``ab -k -c 16``) for ``--seconds`` per case, in interleaved
    rounds (floor, then authz, ``--rounds`` times) so that a busy machine slows both alike;
    prints each round, then per case the median and the spread (min-max) of requests per
-   second and p99, and the median of the per-round ratio of time per request (authz / ping).
+   second and p99, the CPU time per request of twostep's processes and of PostgreSQL (from
+   /proc, as bench_verify counts it), and the medians of the per-round ratios of time per
+   request and of twostep's CPU per request (authz / ping). On a shared machine the CPU ratio
+   is the steadier measure of cost; PostgreSQL's CPU counts every client of the server.
 
 The floor: ``GET /api/v1/ping`` checks an API key (one indexed read, a SHA-256) and answers
 JSON. The decision: the session cookie's facts (kept per process after the first request), one
@@ -44,6 +47,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_verify import CpuMeter
 
 BIN = Path(sys.executable).parent
 PG_HOST = "127.0.0.1"
@@ -73,25 +79,40 @@ class Run:
     p99_ms: float
     failed: int
     non_2xx: int
+    server_cpu_ms: float = 0.0  # CPU time of twostep's processes per request
+    pg_cpu_ms: float = 0.0  # of PostgreSQL's (all of it: other users of the server count too)
 
     @property
     def ms_per_request(self) -> float:
         return 1000.0 / self.rps
 
 
-def ab(url: str, seconds: float, headers: list[str], cookie: str | None = None) -> Run:
+def ab(
+    url: str, seconds: float, headers: list[str], cookie: str | None = None, pid: int | None = None
+) -> Run:
     args = ["ab", "-q", "-k", "-c", "16", "-t", str(seconds), "-n", "10000000", "-l"]
     for header in headers:
         args += ["-H", header]
     if cookie:
         args += ["-C", cookie]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True, timeout=600)
+    with CpuMeter(pid) as meter:
+        out = subprocess.run([*args, url], capture_output=True, text=True, check=True, timeout=600)
     text = out.stdout
-    rps = float(re.search(r"Requests per second:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
-    p99 = float(re.search(r"\n\s+99%\s+(\d+)", text).group(1))  # type: ignore[union-attr]
-    failed = int(re.search(r"Failed requests:\s+(\d+)", text).group(1))  # type: ignore[union-attr]
+
+    def number(pattern: str) -> float:
+        found = re.search(pattern, text)
+        if found is None:
+            raise RuntimeError(f"ab's output has no {pattern!r}:\n{text}\n{out.stderr}")
+        return float(found.group(1))
+
+    done = int(number(r"Complete requests:\s+(\d+)"))
+    cpu = meter.per_request(done)
+    rps = done / number(r"Time taken for tests:\s+([\d.]+) seconds")
+    p99 = number(r"\n\s+99%\s+(\d+)")
+    failed = int(number(r"Failed requests:\s+(\d+)"))
     found = re.search(r"Non-2xx responses:\s+(\d+)", text)
-    return Run("", rps, p99, failed, int(found.group(1)) if found else 0)
+    non_2xx = int(found.group(1)) if found else 0
+    return Run("", rps, p99, failed, non_2xx, cpu["server"], cpu["PostgreSQL"])
 
 
 class Server:
@@ -173,23 +194,35 @@ def measure(label: str, env: dict[str, str], key: str, rounds: int, seconds: flo
         pings: list[Run] = []
         decisions: list[Run] = []
         for number in range(1, rounds + 1):
-            floor = ab(server.url + "api/v1/ping", seconds, ping)
-            decision = ab(server.url + "authz/auth-request", seconds, authz, cookie)
+            floor = ab(server.url + "api/v1/ping", seconds, ping, pid=server.proc.pid)
+            decision = ab(
+                server.url + "authz/auth-request", seconds, authz, cookie, pid=server.proc.pid
+            )
             pings.append(floor)
             decisions.append(decision)
             print(
-                f"round {number}: ping {floor.rps:6.0f} req/s p99 {floor.p99_ms:4.0f} ms | "
-                f"authz {decision.rps:6.0f} req/s p99 {decision.p99_ms:4.0f} ms | ratio "
+                f"round {number}: ping {floor.rps:5.0f} req/s p99 {floor.p99_ms:4.0f} ms "
+                f"cpu {floor.server_cpu_ms:.2f}+{floor.pg_cpu_ms:.2f} ms | "
+                f"authz {decision.rps:5.0f} req/s p99 {decision.p99_ms:4.0f} ms "
+                f"cpu {decision.server_cpu_ms:.2f}+{decision.pg_cpu_ms:.2f} ms | ratio "
                 f"{decision.ms_per_request / floor.ms_per_request:4.2f} "
                 f"(errors {floor.failed + floor.non_2xx}/{decision.failed + decision.non_2xx})"
             )
     ratios = [d.ms_per_request / p.ms_per_request for p, d in zip(pings, decisions, strict=True)]
+    cpu_ratios = [
+        d.server_cpu_ms / p.server_cpu_ms
+        for p, d in zip(pings, decisions, strict=True)
+        if p.server_cpu_ms
+    ]
     for name, runs in (("GET /api/v1/ping (floor)", pings), ("GET /authz/auth-request", decisions)):
         rps = [r.rps for r in runs]
         p99 = [r.p99_ms for r in runs]
+        server = statistics.median(r.server_cpu_ms for r in runs)
+        pg = statistics.median(r.pg_cpu_ms for r in runs)
         print(
             f"{name:<26} {statistics.median(rps):6.0f} req/s ({min(rps):.0f}-{max(rps):.0f})"
             f"   p99 {statistics.median(p99):4.0f} ms ({min(p99):.0f}-{max(p99):.0f})"
+            f"   CPU per request: twostep {server:.2f} ms, PostgreSQL {pg:.2f} ms"
         )
     ratio = statistics.median(ratios)
     p99 = statistics.median(r.p99_ms for r in decisions)
@@ -199,6 +232,17 @@ def measure(label: str, env: dict[str, str], key: str, rounds: int, seconds: flo
         f"; target <= {TARGET_RATIO}  |  authz p99 {p99:.0f} ms; target < {TARGET_P99_MS:.0f}"
         f"  |  errors {errors}"
     )
+    both = [
+        (d.server_cpu_ms + d.pg_cpu_ms) / (p.server_cpu_ms + p.pg_cpu_ms)
+        for p, d in zip(pings, decisions, strict=True)
+        if p.server_cpu_ms + p.pg_cpu_ms
+    ]
+    if cpu_ratios and both:
+        print(
+            f"CPU per request, authz / ping: twostep median {statistics.median(cpu_ratios):.2f} "
+            f"({min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}); twostep + PostgreSQL median "
+            f"{statistics.median(both):.2f} ({min(both):.2f}-{max(both):.2f})"
+        )
     return ratio <= TARGET_RATIO and p99 < TARGET_P99_MS and errors == 0
 
 
