@@ -52,6 +52,12 @@ def signed_in(member: Member, clock: FakeClock) -> Client:
     return client
 
 
+@pytest.fixture(autouse=True)
+def cookie_domain(settings: Any) -> None:
+    """As with TWOSTEP_COOKIE_DOMAIN=example.test (the session reaches every site)."""
+    settings.SESSION_COOKIE_DOMAIN = "example.test"
+
+
 @pytest.fixture
 def sites(clock: FakeClock) -> None:
     rule(clock, "public.example.test", "bypass")
@@ -291,3 +297,36 @@ def test_the_code_step_returns_to_the_protected_site(
 )
 def test_which_sign_ins_passed_the_code_step(method: object, two_step: bool) -> None:
     assert passed_code_step(method) is two_step
+
+
+def test_without_a_cookie_domain_the_sign_in_returns_to_twostep_only(
+    sites: None, member: Member, clock: FakeClock, settings: Any
+) -> None:
+    settings.SESSION_COOKIE_DOMAIN = None  # the session would not reach app.example.test
+    client = Client(enforce_csrf_checks=True)
+    answer = post_form(
+        client, "/signin/", {"identifier": "alice", "password": member.password, "next": APP}
+    )
+    assert answer["Location"] == "/account/"
+
+
+def test_a_site_outside_the_cookie_domain_is_not_returned_to(
+    member: Member, clock: FakeClock
+) -> None:
+    rule(clock, "app.other.test", "one_factor")
+    client = Client(enforce_csrf_checks=True)
+    answer = post_form(
+        client,
+        "/signin/",
+        {"identifier": "alice", "password": member.password, "next": "http://app.other.test/"},
+    )
+    assert answer["Location"] == "/account/"
+
+
+def test_a_name_with_a_line_break_is_one_header_line(sites: None, clock: FakeClock) -> None:
+    odd = make_user(clock, "zoe")
+    type(odd.user).objects.filter(pk=odd.user.pk).update(display_name="Zoë\r\nX-Evil: 1")
+    answer = ask(signed_in(odd, clock))
+    assert answer.status_code == 200
+    assert answer["Remote-Name"] == "Zoë  X-Evil: 1"
+    assert "X-Evil" not in answer.headers

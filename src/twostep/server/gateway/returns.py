@@ -2,8 +2,9 @@
 
 ``may_return_to(url, *, secure) -> bool``: an absolute ``http(s)`` URL (only ``https`` when
 twostep is served over HTTPS) whose host a rule names (``app.example.com``, or a host under
-``*.example.com``) and, with ``TWOSTEP_COOKIE_DOMAIN``, lies under that domain (elsewhere the
-session would not follow). No user part, no backslash, no control character or space: what
+``*.example.com``) and lies under ``TWOSTEP_COOKIE_DOMAIN``. Without that setting the session
+reaches no other host, so no other host is a place to return to (the proxy would only send the
+browser back to sign in, in a loop). No user part, no backslash, no control character or space: what
 browsers and this parser could read differently is refused, so ``next`` cannot be an open
 redirect.
 """
@@ -37,7 +38,7 @@ def may_return_to(url: object, *, secure: bool) -> bool:
         # (upper case is allowed by browsers, but the proxies send lower case; keep it simple)
         return False
     domain = getattr(settings, "SESSION_COOKIE_DOMAIN", None)
-    if domain and host != domain and not host.endswith("." + domain):
+    if not domain or (host != domain and not host.endswith("." + domain)):
         return False
     if not any(host_matches(rule.domain, host) for rule in current()):
         return False

@@ -69,13 +69,19 @@ def _text(status: int, text: str) -> HttpResponse:
     return HttpResponse(text + "\n", status=status, content_type="text/plain; charset=utf-8")
 
 
+def _header(value: str) -> str:
+    """A header's value: control characters (a line break would be refused) become spaces;
+    characters outside Latin-1 are MIME-encoded by Django (RFC 2047)."""
+    return "".join(" " if ord(c) < 0x20 or c == "\x7f" else c for c in value).strip()
+
+
 def _allowed(verdict: Verdict) -> HttpResponse:
     response = _text(200, "ok")
     if verdict.passport is not None:
-        response["Remote-User"] = verdict.passport.username
-        response["Remote-Groups"] = ",".join(verdict.passport.groups)
-        response["Remote-Email"] = verdict.passport.email
-        response["Remote-Name"] = verdict.passport.name
+        response["Remote-User"] = _header(verdict.passport.username)
+        response["Remote-Groups"] = _header(",".join(verdict.passport.groups))
+        response["Remote-Email"] = _header(verdict.passport.email)
+        response["Remote-Name"] = _header(verdict.passport.name)
     return response
 
 
