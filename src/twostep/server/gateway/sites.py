@@ -125,6 +125,11 @@ def _roles(names: Iterable[str]) -> list[Role]:
     return found
 
 
+def _lock() -> None:
+    """Changes of the rules run one at a time (the version row is their lock)."""
+    SitesVersion.objects.select_for_update().filter(pk=1).first()
+
+
 def _renumber(order: list[int]) -> None:
     """Give the rules ``order`` (ids) positions 1, 2, ... (in two steps: positions are unique)."""
     ProtectedSite.objects.update(position=F("position") + 1_000_000)
@@ -159,6 +164,7 @@ def add_site(
             "two_factor.",
         )
     with transaction.atomic():
+        _lock()
         found_groups = _groups(group_names)
         found_roles = _roles(role_names)
         order = list(ProtectedSite.objects.order_by("position").values_list("pk", flat=True))
@@ -186,11 +192,8 @@ def move_site(
     site_id: int, position: int, *, clock: Clock, actor: object = None, address: str | None = None
 ) -> SiteView:
     with transaction.atomic():
-        order = list(
-            ProtectedSite.objects.select_for_update()
-            .order_by("position")
-            .values_list("pk", flat=True)
-        )
+        _lock()
+        order = list(ProtectedSite.objects.order_by("position").values_list("pk", flat=True))
         if site_id not in order:
             raise UnknownSiteError()
         order.remove(site_id)
@@ -206,6 +209,7 @@ def remove_site(
     site_id: int, *, clock: Clock, actor: object = None, address: str | None = None
 ) -> SiteView:
     with transaction.atomic():
+        _lock()
         view = get_site(site_id)
         ProtectedSite.objects.filter(pk=site_id).delete()
         _renumber(list(ProtectedSite.objects.order_by("position").values_list("pk", flat=True)))
