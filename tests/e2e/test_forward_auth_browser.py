@@ -217,7 +217,8 @@ def stack() -> Iterator[Stack]:
 
         app = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
         threading.Thread(target=app.serve_forever, daemon=True).start()
-        stack.callback(app.shutdown)
+        stack.callback(app.server_close)
+        stack.callback(app.shutdown)  # (callbacks run last first: shut down, then close)
         app_address = f"127.0.0.1:{app.server_address[1]}"
 
         server = stack.enter_context(ServerProcess(env))  # starts on a port of its own
