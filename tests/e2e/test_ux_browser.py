@@ -148,6 +148,12 @@ def test_every_page_fits_a_phone_and_passes_axe(phone: tuple[Phone, Inbox]) -> N
     setup.goto(s.base + "console/security/")
     setup.get_by_label("Users may skip the code on a browser they trust for").select_option("7")
     setup.get_by_role("button", name="Save the browser setting").click()
+    setup.goto(s.base + "console/sites/")  # a protected-site rule, so its table shows
+    setup.get_by_label("Domain").fill("grafana.internal.example.com")
+    setup.get_by_label("Paths (regular expressions, one per line; empty: every path)").fill(
+        "^/d/\n^/api/dashboards/"
+    )
+    setup.get_by_role("button", name="Add rule").click()
     setup.goto(s.base + "console/users/")
     member_url = setup.get_by_role("link", name=re.compile("maria.fernanda")).first.get_attribute(
         "href"
@@ -175,6 +181,7 @@ def test_every_page_fits_a_phone_and_passes_axe(phone: tuple[Phone, Inbox]) -> N
         "console/administrators/",
         "console/security/",
         "console/webhooks/",
+        "console/sites/",
         "console/audit/",
     ]
     user_pages = [

@@ -31,6 +31,9 @@ Variables (all optional):
 ``TWOSTEP_METRICS_TOKEN`` the bearer token a scraper sends to read ``/metrics``
 ``TWOSTEP_METRICS_ALLOW`` addresses or networks that may read ``/metrics`` without the token
 ``TWOSTEP_LOG_FORMAT``    ``text`` (default) or ``json``: access and application logs as JSON lines
+``TWOSTEP_COOKIE_DOMAIN`` a parent domain of the base URL's host, e.g. ``example.com``: the
+                          session cookie is sent to every host under it, so one sign-in covers
+                          the protected sites of forward authentication (docs/forward-auth.md)
 ``TWOSTEP_FAKE_CLOCK_FILE`` tests only: a file holding an offset in seconds added to the clock
 ``TWOSTEP_DEBUG``         ``1`` for Django's debug pages (never in production)
 ``TWOSTEP_SYNC``          who may register an end-to-end encrypted vault backup (docs/sync.md):
@@ -193,6 +196,8 @@ class Config:
     sync: str = "off"
     sync_domains: tuple[str, ...] = ()
     sync_max_bytes: int = 1024 * 1024
+    #: ``TWOSTEP_COOKIE_DOMAIN`` (no leading dot), or "": the session cookie is host-only
+    cookie_domain: str = ""
 
     @property
     def https(self) -> bool:
@@ -409,6 +414,7 @@ def load_config(env: dict[str, str] | None = None, *, create_key: bool = True) -
     log_format = (env.get("TWOSTEP_LOG_FORMAT") or "text").strip().lower()
     if log_format not in {"text", "json"}:
         raise ConfigError("TWOSTEP_LOG_FORMAT: expected text or json")
+    cookie_domain = _cookie_domain(env.get("TWOSTEP_COOKIE_DOMAIN"), base.hostname)
 
     redis_url = (env.get("TWOSTEP_REDIS_URL") or "").strip() or None
     if redis_url and urlsplit(redis_url).scheme not in {"redis", "rediss", "unix"}:
@@ -451,6 +457,7 @@ def load_config(env: dict[str, str] | None = None, *, create_key: bool = True) -
         sync=sync,
         sync_domains=sync_domains,
         sync_max_bytes=sync_max_bytes,
+        cookie_domain=cookie_domain,
     )
 
 
@@ -477,6 +484,26 @@ def _sync_settings(env: dict[str, str]) -> tuple[str, tuple[str, ...], int]:
     if not 4096 <= max_bytes <= SYNC_MAX_BYTES_CAP:
         raise ConfigError(f"TWOSTEP_SYNC_MAX_BYTES: expected 4096 to {SYNC_MAX_BYTES_CAP} bytes")
     return mode, domains, max_bytes
+
+
+def _cookie_domain(value: str | None, base_host: str) -> str:
+    """``TWOSTEP_COOKIE_DOMAIN``, checked: the base URL's host must be it or under it (else the
+    browser drops the cookie and nobody can sign in)."""
+    domain = (value or "").strip().lower().lstrip(".")
+    if not domain:
+        return ""
+    host = base_host.lower()
+    if "." not in domain or not all(part.isascii() and part for part in domain.split(".")):
+        raise ConfigError(
+            "TWOSTEP_COOKIE_DOMAIN: expected a parent domain such as example.com (not a single "
+            "label: browsers refuse cookies for a top-level domain)"
+        )
+    if host != domain and not host.endswith("." + domain):
+        raise ConfigError(
+            f"TWOSTEP_COOKIE_DOMAIN is {domain} but the base URL's host {host} is not under it: "
+            "browsers would refuse the cookie. Use a parent domain of the base URL's host."
+        )
+    return domain
 
 
 def served_url(host: str, port: int) -> str:

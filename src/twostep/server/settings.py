@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "twostep.server.policy",
     "twostep.server.sync",
     "twostep.server.webhooks",
+    "twostep.server.gateway",
     "twostep.server.web",
     "twostep.server.console",
     "twostep.server.api",
@@ -132,7 +133,13 @@ LOGIN_URL = "web:signin"
 # Sessions and cookies (ASVS V3): HttpOnly, SameSite=Lax, Secure behind HTTPS; a session ends
 # after 12 hours (NIST AAL2 reauthentication), after 30 minutes idle (SessionIdleMiddleware)
 # and at browser close.
-SESSION_COOKIE_NAME = "__Host-twostep" if TWOSTEP.https else "twostep_session"
+# TWOSTEP_COOKIE_DOMAIN shares the session with the protected sites of forward authentication
+# (docs/forward-auth.md): a cookie with a Domain cannot carry the __Host- prefix.
+SESSION_COOKIE_DOMAIN = TWOSTEP.cookie_domain or None
+if TWOSTEP.https:
+    SESSION_COOKIE_NAME = "__Secure-twostep" if TWOSTEP.cookie_domain else "__Host-twostep"
+else:
+    SESSION_COOKIE_NAME = "twostep_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = TWOSTEP.https

@@ -20,6 +20,7 @@ from twostep.server.applications.members import application_named
 from twostep.server.audit.models import Event
 from twostep.server.clock import FakeClock
 from twostep.server.console import urls as console_urls
+from twostep.server.gateway.sites import add_site
 from twostep.server.policy.models import OrgPolicy
 from twostep.server.policy.services import get_org_policy
 from twostep.server.webhooks.subscriptions import create_subscription
@@ -70,6 +71,7 @@ def ids(owner: Member, clock: FakeClock) -> dict[str, int]:
         "groups": group.pk,
         "roles": Role.objects.get(key="member").pk,
         "join": 0,
+        "sites": add_site("app.example.test", policy="one_factor", clock=clock).id,
     }
 
 
@@ -157,6 +159,8 @@ def _post_only(name: str) -> bool:
         "group_remove_member",
         "group_delete",
         "role_delete",
+        "site_move",
+        "site_remove",
         "security_name",
         "security_reset",
         "security_remember",

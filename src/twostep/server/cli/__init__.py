@@ -5,7 +5,7 @@ Errors become one-line messages and exit codes here (tracebacks only with ``--de
 0 ok, 1 error or problems found, 2 usage, 130 interrupted.
 
 Other parts add subcommands through ``register(subparsers)`` in
-:mod:`.console` (users, policy, remind) and :mod:`.apikeys`: a subcommand sets
+:mod:`.console` (users, policy, remind), :mod:`.apikeys` and :mod:`.sites`: a subcommand sets
 ``handler`` with ``set_defaults(handler=fn)``; ``fn(args) -> int`` runs after Django is set up.
 """
 
@@ -22,6 +22,7 @@ from .org import register as register_org
 from .schema import migrated
 from .serve import before_serve, cmd_migrate, cmd_serve
 from .setup import cmd_createuser, cmd_rotate_keys, cmd_setup_link
+from .sites import register as register_sites
 from .webhooks import register as register_webhooks
 
 __all__ = ["CommandError", "build_parser", "main"]
@@ -36,6 +37,7 @@ examples:
   twostep check --port 8111              explain configuration problems (for that port)
   twostep check --deploy --json          what is unsafe for production (exit 1 if anything)
   twostep rotate-keys                    re-encrypt secrets after adding a new first key
+  twostep sites add app.example.com --policy two_factor   put a site behind twostep
 
 configuration (environment variables):
   TWOSTEP_DATA_DIR      data directory (default ~/.local/share/twostep)
@@ -51,6 +53,7 @@ configuration (environment variables):
   TWOSTEP_METRICS       1: Prometheus metrics at /metrics (with TWOSTEP_METRICS_TOKEN or
                         TWOSTEP_METRICS_ALLOW=addresses)
   TWOSTEP_LOG_FORMAT    json: access and audit logs as JSON lines
+  TWOSTEP_COOKIE_DOMAIN parent domain for the session cookie (forward authentication)
 """
 
 
@@ -172,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_org(sub)
     register_apikeys(sub)
     register_webhooks(sub)
+    register_sites(sub)
     return parser
 
 

@@ -306,3 +306,52 @@ class WebhookForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["application"].choices = [(a, a) for a in applications]  # type: ignore[attr-defined]
         self.fields["events"].choices = [(e, f"{e}: {what}") for e, what in events.items()]  # type: ignore[attr-defined]
+
+
+class SiteForm(Form):
+    """A protected site's rule (forward authentication): the checks are ``gateway.sites``'s."""
+
+    domain = _text("Domain", 253, placeholder="app.example.com or *.example.com")
+    paths = forms.CharField(
+        label="Paths (regular expressions, one per line; empty: every path)",
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 2, "autocapitalize": "none", "spellcheck": "false"}),
+    )
+    methods = _text("Methods (e.g. GET HEAD; empty: every method)", 200, required=False)
+    policy = forms.ChoiceField(
+        label="Policy",
+        choices=[
+            ("two_factor", "two_factor: signed in with two-step verification"),
+            ("one_factor", "one_factor: signed in (a password is enough)"),
+            ("bypass", "bypass: anyone"),
+            ("deny", "deny: nobody"),
+        ],
+    )
+    groups = forms.ModelMultipleChoiceField(
+        label="Only these groups (none: every signed-in user)",
+        queryset=Group.objects.order_by("name"),
+        required=False,
+        to_field_name="name",
+    )
+    roles = forms.ModelMultipleChoiceField(
+        label="Or these roles",
+        queryset=Role.objects.all(),
+        required=False,
+        to_field_name="key",
+    )
+    position = forms.IntegerField(
+        label="Position (1: first; empty: last)", required=False, min_value=1
+    )
+
+
+class SiteTestForm(Form):
+    url = _text("URL", 4096, placeholder="https://app.example.com/admin")
+    method = forms.ChoiceField(
+        label="Method", choices=[(m, m) for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")]
+    )
+    user = _text("User (username or email; empty: anonymous)", 254, required=False)
+
+
+class SiteMoveForm(Form):
+    position = forms.IntegerField(label="Move to position", min_value=1)

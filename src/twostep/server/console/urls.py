@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import audit, directory, join, org, sync, user, users, webhooks
+from .views import audit, directory, join, org, sites, sync, user, users, webhooks
 
 app_name = "console"
 PUBLIC = frozenset({"join"})
@@ -50,6 +50,9 @@ urlpatterns = [
     path("webhooks/<int:pk>/", webhooks.webhook_page, name="webhook"),
     path("webhooks/<int:pk>/test/", webhooks.webhook_test, name="webhook_test"),
     path("webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path("sites/", sites.sites, name="sites"),
+    path("sites/<int:pk>/move/", sites.site_move, name="site_move"),
+    path("sites/<int:pk>/remove/", sites.site_remove, name="site_remove"),
     path("audit/", audit.audit, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit_export"),
     path("confirm/", org.confirm, name="confirm"),

@@ -4,7 +4,9 @@
 sessions, the signed-in user of a session, CSRF cookies, flash messages, static files or the
 slash-appending redirects, and running them cost a tenth of a verification's time. Each class
 here runs the named middleware for every other path and passes ``/api/`` requests straight on
-(its hooks, such as CSRF's ``process_view``, do nothing for them either).
+(its hooks, such as CSRF's ``process_view``, do nothing for them either). Forward
+authentication's ``/authz/`` is passed on the same way: it is asked on every request to every
+protected site, and reads only the session cookie (``views.authz``).
 """
 
 from __future__ import annotations
@@ -16,15 +18,18 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
 API_PREFIX = "/api/"
+#: Forward authentication's endpoints read the session cookie themselves (``views.authz``).
+AUTHZ_PREFIX = "/authz/"
 _HOOKS = ("process_view", "process_exception", "process_template_response")
 
 
 def is_api(request: HttpRequest) -> bool:
-    return request.path_info.startswith(API_PREFIX)
+    return request.path_info.startswith((API_PREFIX, AUTHZ_PREFIX))
 
 
 def pages_only(path: str) -> type:
-    """A middleware class that runs the middleware at ``path`` for pages only."""
+    """A middleware class that runs the middleware at ``path`` for pages only (not ``/api/``,
+    not ``/authz/``)."""
     wrapped = import_string(path)
 
     class PagesOnly:
@@ -41,7 +46,7 @@ def pages_only(path: str) -> type:
             return self.inner(request)  # type: ignore[no-any-return]
 
     PagesOnly.__name__ = PagesOnly.__qualname__ = f"PagesOnly{wrapped.__name__}"
-    PagesOnly.__doc__ = f"{path}, for every path but {API_PREFIX}."
+    PagesOnly.__doc__ = f"{path}, for every path but {API_PREFIX} and {AUTHZ_PREFIX}."
     return PagesOnly
 
 

@@ -12,6 +12,9 @@ Keys (JSON, server-side session; the cookie holds only the random session id):
 ``ts_session``     the id of the session's row in the user's list of sessions
                    (``accounts.sessions``): the session ends once the row is gone
 ``ts_verified_at`` when a code was last verified in this session (step-up: 10 minutes)
+``ts_method``      how the sign-in's second step was passed (``password`` when there was none,
+                   ``totp``, ``recovery``, ``remembered``): forward authentication's
+                   ``two_factor`` rules read it (``gateway.access.passed_code_step``)
 ``ts_codes``       recovery codes to show once, AES-GCM sealed to this session and user, so
                    the session table never holds them in clear
 
@@ -29,11 +32,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import login, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..accounts.known_devices import DEVICE_COOKIE, DEVICE_LIFETIME
@@ -43,6 +48,7 @@ from ..accounts.signin import PENDING_LIFETIME, SETUP_LIFETIME
 from ..audit.services import Events, record
 from ..clock import Clock
 from ..crypto import DecryptionError
+from ..gateway.returns import may_return_to
 from ..mfa.keys import keyring
 from ..usecases.signin import finish_sign_in
 
@@ -53,6 +59,7 @@ VERIFIED_AT = "ts_verified_at"
 CODES = "ts_codes"
 SIGNED_IN_AT = "ts_signed_in_at"
 SESSION_ROW = "ts_session"
+METHOD = "ts_method"
 BACKEND = "twostep.server.accounts.backends.UserBackend"
 #: Verification methods that are not a code: they leave no step-up time behind.
 NOT_A_CODE = frozenset({"password", "remembered"})
@@ -92,11 +99,25 @@ def signed_in(request: HttpRequest) -> User:
 
 
 def safe_next(request: HttpRequest, candidate: Any, default: str = "/account/") -> str:
+    """``candidate`` if it leads to twostep itself or to a protected site of forward
+    authentication (``gateway.returns``), else ``default``: no open redirect."""
     if isinstance(candidate, str) and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
+    if may_return_to(candidate, secure=request.is_secure()):
+        return str(candidate)
     return default
+
+
+def leave_to(next_url: str) -> str:
+    """Where a sign-in form's answer redirects for ``next_url`` (already checked by
+    :func:`safe_next`): twostep's own pages directly; a protected site of forward authentication
+    through the "Signed in" page (``web:signin_continue``), as the pages' CSP allows a form's
+    redirects only to twostep itself (``form-action 'self'``)."""
+    if urlsplit(next_url).netloc:
+        return f"{reverse('web:signin_continue')}?{urlencode({'to': next_url})}"
+    return next_url
 
 
 def begin_pending(
@@ -168,13 +189,16 @@ def complete_login(
     login(request, user, backend=BACKEND)
     now = clock().timestamp()
     request.session[AUTH_AT] = now  # (login() stamped SIGNED_IN_AT: see WebConfig.ready)
+    request.session[METHOD] = method
     if method not in NOT_A_CODE:
         request.session[VERIFIED_AT] = now
     for key, value in keep.items():
         if value is not None:
             request.session[key] = value
     done = finish_sign_in(user, method, clock=clock, address=address, device=device_token(request))
-    response = redirect("web:change_password" if done.password_change_required else next_url)
+    response = redirect(
+        "web:change_password" if done.password_change_required else leave_to(next_url)
+    )
     response.set_cookie(
         DEVICE_COOKIE,
         done.device_token,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import account, metrics, password, setup, signin
+from .views import account, authz, metrics, password, setup, signin
 
 app_name = "web"
 urlpatterns = [
@@ -12,9 +12,12 @@ urlpatterns = [
     path("healthz", signin.healthz, name="healthz"),
     path("readyz", signin.readyz, name="readyz"),
     path("metrics", metrics.metrics_page, name="metrics"),
+    path("authz/auth-request", authz.auth_request, name="authz_auth_request"),
+    path("authz/forward-auth", authz.forward_auth, name="authz_forward_auth"),
     path("welcome/", signin.welcome, name="welcome"),
     path("signin/", signin.signin, name="signin"),
     path("signin/code/", signin.code, name="code"),
+    path("signin/continue/", signin.signin_continue, name="signin_continue"),
     path("signin/recovery/", signin.recovery, name="recovery"),
     path("signout/", signin.signout, name="signout"),
     path("signin/forgot/", password.forgot, name="forgot"),

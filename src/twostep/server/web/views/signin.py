@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
@@ -170,6 +172,15 @@ def signin(request: HttpRequest) -> HttpResponse:
         {"form": form, "next": request.GET.get("next", "")},
         status=400 if request.method == "POST" and not form.is_valid() else 200,
     )
+
+
+def signin_continue(request: HttpRequest) -> HttpResponse:
+    """After a sign-in for a protected site (forward authentication): a page that goes on to
+    it (``state.leave_to``); an address that is not a protected site's goes to the account."""
+    url = state.safe_next(request, request.GET.get("to"))
+    if not urlsplit(url).netloc:
+        return redirect(url)
+    return render(request, "web/continue.html", {"url": url, "host": urlsplit(url).hostname})
 
 
 def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
