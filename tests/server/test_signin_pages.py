@@ -24,6 +24,7 @@ from twostep.server.audit.services import Events
 from twostep.server.clock import FakeClock
 from twostep.server.errors import OwnerExistsError, SetupLinkError
 from twostep.server.policy.services import require_user, set_org_policy
+from twostep.server.web import state
 
 from .helpers import PASSWORD, Member, enrol, make_user, post_form, sign_in
 
@@ -403,6 +404,8 @@ def test_required_user_can_postpone_with_days_left(
     assert response.redirect_chain[-1][0] == "/account/"
     assert "within 5 days" in text(response)
     assert Event.objects.filter(event=Events.SETUP_POSTPONED, subject=member.user).exists()
+    # Postponing is no code: it leaves no step-up time (a fresh code) behind.
+    assert web.session.get(state.VERIFIED_AT) is None
     # The per-user enrolment period locks: the page and the reminder say so, with the date.
     deadline = clock() + timedelta(days=5)
     assert f"After <strong>{deadline:%-d %B %Y, %H:%M} UTC</strong>" in " ".join(text(page).split())

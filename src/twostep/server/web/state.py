@@ -62,7 +62,7 @@ SESSION_ROW = "ts_session"
 METHOD = "ts_method"
 BACKEND = "twostep.server.accounts.backends.UserBackend"
 #: Verification methods that are not a code: they leave no step-up time behind.
-NOT_A_CODE = frozenset({"password", "remembered"})
+NOT_A_CODE = frozenset({"password", "remembered", "postponed"})
 
 
 def remember_cookie_name() -> str:
