@@ -199,6 +199,7 @@ def stack() -> Iterator[Stack]:
             TWOSTEP_DATABASE_URL=database,
             TWOSTEP_BASE_URL=f"http://auth.{DOMAIN}:{nginx_port}",
             TWOSTEP_COOKIE_DOMAIN=DOMAIN,
+            TWOSTEP_TRUSTED_PROXIES="127.0.0.1",
             DJANGO_SETTINGS_MODULE="twostep.server.settings",
         )
         (work / "data").mkdir()

@@ -54,8 +54,17 @@ def signed_in(member: Member, clock: FakeClock) -> Client:
 
 @pytest.fixture(autouse=True)
 def cookie_domain(settings: Any) -> None:
-    """As with TWOSTEP_COOKIE_DOMAIN=example.test (the session reaches every site)."""
+    """As with TWOSTEP_COOKIE_DOMAIN=example.test (the session reaches every site), and
+    TWOSTEP_TRUSTED_PROXIES=127.0.0.1 (the proxy that asks, whose X-Forwarded-* count)."""
     settings.SESSION_COOKIE_DOMAIN = "example.test"
+    settings.TWOSTEP_TRUSTED_PROXIES = ("127.0.0.1",)
+
+
+def test_forward_auth_headers_count_only_from_a_trusted_proxy(sites: None, settings: Any) -> None:
+    settings.TWOSTEP_TRUSTED_PROXIES = ("10.0.0.0/8",)
+    answer = ask_forward(Client(), "app.example.test", "/x")
+    assert answer.status_code == 403
+    assert "TWOSTEP_TRUSTED_PROXIES" in answer.content.decode()
 
 
 @pytest.fixture

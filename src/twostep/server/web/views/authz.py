@@ -114,7 +114,12 @@ def forward_auth(request: HttpRequest) -> HttpResponse:
     )
     verdict = _verdict(target, request)
     if verdict is None or target is None:
-        return _text(403, "The proxy sent no usable X-Forwarded-Host and X-Forwarded-Uri.")
+        return _text(
+            403,
+            "The proxy sent no usable X-Forwarded-Host and X-Forwarded-Uri. X-Forwarded-* "
+            "headers count only from a trusted proxy: is the proxy's address in "
+            "TWOSTEP_TRUSTED_PROXIES?",
+        )
     if verdict.outcome == Outcome.ALLOW:
         return _allowed(verdict)
     if verdict.outcome == Outcome.SIGN_IN:
