@@ -95,6 +95,16 @@ def test_only_web_addresses_are_launch_urls(db: None, url: str) -> None:
     assert set(caught.value.errors) == {"launch_url", "icon_url"}
 
 
+def test_icons_come_from_https_addresses(db: None) -> None:
+    with pytest.raises(InvalidUserDataError) as caught:
+        access.clean_rules(launch_url="http://intranet.local/", icon_url="http://x.example/i.png")
+    assert caught.value.errors == {
+        "icon_url": "Give an https:// address of at most 500 characters."
+    }
+    rules = access.clean_rules(icon_url="https://x.example/i.png")
+    assert rules.icon_url == "https://x.example/i.png"
+
+
 def test_an_unknown_access_value_is_refused(db: None) -> None:
     with pytest.raises(InvalidUserDataError) as caught:
         access.clean_rules(access="anyone")

@@ -94,13 +94,14 @@ class Rules:
     changed: list[str] = field(default_factory=list)
 
 
-def _url(value: str, name: str, errors: dict[str, str]) -> str:
+def _url(value: str, name: str, errors: dict[str, str], schemes: tuple[str, ...]) -> str:
     text = str(value or "").strip()
     if not text:
         return ""
     parts = urlsplit(text)
-    if parts.scheme not in ("https", "http") or not parts.netloc or len(text) > MAX_URL:
-        errors[name] = f"Give an http:// or https:// address of at most {MAX_URL} characters."
+    if parts.scheme not in schemes or not parts.netloc or len(text) > MAX_URL:
+        kinds = " or ".join(f"{scheme}://" for scheme in schemes)
+        errors[name] = f"Give an {kinds} address of at most {MAX_URL} characters."
     return text
 
 
@@ -154,8 +155,15 @@ def clean_rules(
     if access is not None and access not in (Application.ALL, Application.SELECTED):
         errors["access"] = "Choose all users or the chosen groups and roles."
     urls = {
-        "launch_url": _url(launch_url, "launch_url", errors) if launch_url is not None else None,
-        "icon_url": _url(icon_url, "icon_url", errors) if icon_url is not None else None,
+        "launch_url": (
+            _url(launch_url, "launch_url", errors, ("https", "http"))
+            if launch_url is not None
+            else None
+        ),
+        # The portal's pages allow images from https: only (Content-Security-Policy).
+        "icon_url": _url(icon_url, "icon_url", errors, ("https",))
+        if icon_url is not None
+        else None,
     }
     if description is not None:
         description = " ".join(str(description).split())

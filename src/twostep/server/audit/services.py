@@ -27,6 +27,7 @@ from .models import Event
 __all__ = [
     "FORBIDDEN_DETAIL_KEYS",
     "ApiEvents",
+    "AppEvents",
     "ConsoleEvents",
     "Events",
     "events_for",
@@ -118,6 +119,17 @@ class ApiEvents:
 
     KEY_CREATED = "api.key_created"
     KEY_REVOKED = "api.key_revoked"
+
+
+class AppEvents:
+    """Applications that sign their users in through twostep (OpenID Connect): made, changed,
+    deleted by an administrator; a client secret replaced; a user's grant revoked."""
+
+    CREATED = "application.created"
+    UPDATED = "application.updated"
+    DELETED = "application.deleted"
+    SECRET_ROTATED = "application.secret_rotated"  # noqa: S105 - an event name
+    GRANT_REVOKED = "application.grant_revoked"
 
 
 def _label(user: Any) -> str:

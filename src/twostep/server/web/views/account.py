@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ...accounts.remembered import device_id_of
 from ...accounts.services import check_password_for_sign_in, client_address, sign_out_everywhere
 from ...accounts.sessions import end_session, list_sessions
+from ...applications.access import usable_by
 from ...clock import get_clock
 from ...errors import InvalidUserDataError, ServiceError, SignInFailedError, StepUpRequiredError
 from ...mfa.devices import device_for, lockout_status, recovery_codes_left
@@ -25,6 +26,7 @@ from ...usecases.signin import forget_all_browsers, remember_days, remembered_br
 from ...usecases.signin import forget_browser as forget_browser_of
 from .. import state
 from ..forms import NewPasswordForm, PasswordConfirmForm, StepUpForm
+from ..middleware import PORTAL_CSP
 
 RECENT_PASSWORD = timedelta(minutes=10)
 
@@ -36,12 +38,16 @@ def _recent_code(request: HttpRequest) -> bool:
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
+    """The page a user lands on: "My applications" (the applications they may open, and those
+    connected to their account), then their account's security."""
     user = state.signed_in(request)
     clock = get_clock()
-    return render(
+    response = render(
         request,
         "web/account.html",
         {
+            "applications": usable_by(user),
+            "grants": None,
             "device": device_for(user),
             "decision": decide(user, clock=clock),
             "recovery_left": recovery_codes_left(user),
@@ -52,6 +58,8 @@ def account(request: HttpRequest) -> HttpResponse:
             "remember_days": remember_days(),
         },
     )
+    response["Content-Security-Policy"] = PORTAL_CSP  # the applications' icons
+    return response
 
 
 def _current(request: HttpRequest) -> str | None:
