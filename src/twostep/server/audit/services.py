@@ -122,14 +122,12 @@ class ApiEvents:
 
 
 class AppEvents:
-    """Applications that sign their users in through twostep (OpenID Connect): made, changed,
-    deleted by an administrator; a client secret replaced; a user's grant revoked."""
+    """Applications and their rules (who may use them, a code required...): made, changed,
+    deleted by an administrator. Their OpenID Connect clients have their own events."""
 
     CREATED = "application.created"
     UPDATED = "application.updated"
     DELETED = "application.deleted"
-    SECRET_ROTATED = "application.secret_rotated"  # noqa: S105 - an event name
-    GRANT_REVOKED = "application.grant_revoked"
 
 
 def _label(user: Any) -> str:
