@@ -49,3 +49,42 @@ def test_no_applications_says_so(db: None, clock: FakeClock, web: Client) -> Non
     sign_in(web, bob)
     html = web.get("/account/").content.decode()
     assert "No applications yet" in html
+
+
+def test_connected_applications_are_listed_and_disconnected(
+    db: None, clock: FakeClock, web: Client
+) -> None:
+    from server.helpers import post_form
+    from twostep.server.audit.models import Event
+    from twostep.server.oidc.clients import create_client
+    from twostep.server.oidc.grants import grants_of
+    from twostep.server.oidc.models import Consent
+
+    alice = make_user(clock, "alice")
+    bob = make_user(clock, "bob")
+    wiki = application_named("Wiki", clock=clock)
+    client = create_client(wiki, redirect_uris=["https://wiki.example.com/cb"], clock=clock).client
+    for user in (alice.user, bob.user):
+        Consent.objects.create(
+            user=user,
+            client=client,
+            scopes="openid email",
+            created_at=clock(),
+            last_used_at=clock(),
+        )
+    sign_in(web, alice)
+    html = web.get("/account/").content.decode()
+    assert "Connected applications" in html
+    assert "may read: openid, email" in html
+    path = f"/account/applications/{wiki.pk}/disconnect/"
+    assert path in html
+    response = post_form(web, path, {}, form_path="/account/")
+    assert response.status_code == 302
+    assert grants_of(alice.user) == []
+    assert len(grants_of(bob.user)) == 1  # only her own
+    event = Event.objects.get(event="oidc.grant_revoked")
+    assert event.actor == alice.user
+    assert "None: no application" in web.get("/account/").content.decode()
+    # A second time: nothing to disconnect, said so; nobody else's grant is touched.
+    post_form(web, path, {}, form_path="/account/")
+    assert len(grants_of(bob.user)) == 1

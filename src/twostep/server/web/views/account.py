@@ -20,6 +20,7 @@ from ...errors import InvalidUserDataError, ServiceError, SignInFailedError, Ste
 from ...mfa.devices import device_for, lockout_status, recovery_codes_left
 from ...mfa.verification import STEP_UP_WINDOW
 from ...policy.services import decide
+from ...usecases.applications import disconnect, grants_of
 from ...usecases.enrolment import disable, regenerate_recovery_codes
 from ...usecases.passwords import change_password
 from ...usecases.signin import forget_all_browsers, remember_days, remembered_browsers
@@ -47,7 +48,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "web/account.html",
         {
             "applications": usable_by(user),
-            "grants": None,
+            "grants": grants_of(user),
             "device": device_for(user),
             "decision": decide(user, clock=clock),
             "recovery_left": recovery_codes_left(user),
@@ -60,6 +61,18 @@ def account(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Security-Policy"] = PORTAL_CSP  # the applications' icons
     return response
+
+
+@login_required
+@require_POST
+def disconnect_view(request: HttpRequest, application_id: int) -> HttpResponse:
+    """End the user's own grant to an application: it asks again, its tokens stop working."""
+    user = state.signed_in(request)
+    if disconnect(user, application_id, clock=get_clock(), address=client_address(request)):
+        messages.success(request, "Disconnected: the application must ask you again.")
+    else:
+        messages.error(request, "That application was not connected.")
+    return redirect("web:account")
 
 
 def _current(request: HttpRequest) -> str | None:
