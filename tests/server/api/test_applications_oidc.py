@@ -123,6 +123,16 @@ def test_cli_errors_are_one_line(capsys: Any) -> None:
     assert "There is an application named 'Z' already." in err
 
 
+def test_cli_subcommands_set_django_up() -> None:
+    from twostep.server.cli import build_parser
+
+    parser = build_parser()
+    for action in ("list", "show x", "create x --redirect-uri u", "update x", "rotate-secret x"):
+        args = parser.parse_args(["apps", *action.split()])
+        assert args.no_django is False, action  # the group's own help needs no Django
+    assert parser.parse_args(["apps", "delete", "x"]).no_django is False
+
+
 def test_cli_help_teaches(capsys: Any) -> None:
     with pytest.raises(SystemExit):
         main(["apps", "create", "--help"])

@@ -281,16 +281,16 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     create.add_argument(
         "--json", action="store_true", help='print only {"client_id": ..., "client_secret": ...}'
     )
-    create.set_defaults(handler=cmd_create)
+    create.set_defaults(handler=cmd_create, no_django=False)
 
     listing = sub.add_parser("list", help="list the applications (never a secret)")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
-    listing.set_defaults(handler=cmd_list)
+    listing.set_defaults(handler=cmd_list, no_django=False)
 
     show = sub.add_parser("show", help="an application's settings and connected users")
     show.add_argument("application", help="its name, id or client id")
     show.add_argument("--json", action="store_true", help="machine-readable output")
-    show.set_defaults(handler=cmd_show)
+    show.set_defaults(handler=cmd_show, no_django=False)
 
     update = sub.add_parser(
         "update",
@@ -302,7 +302,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     update.add_argument("--rename", metavar="NAME", help="a new name")
     update.add_argument("--all-users", action="store_true", help="every user may use it")
     _rule_options(update, creating=False)
-    update.set_defaults(handler=cmd_update)
+    update.set_defaults(handler=cmd_update, no_django=False)
 
     rotate = sub.add_parser(
         "rotate-secret", help="replace the client secret (the old one stops working at once)"
@@ -311,11 +311,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     rotate.add_argument(
         "--json", action="store_true", help='print only {"client_id": ..., "client_secret": ...}'
     )
-    rotate.set_defaults(handler=cmd_rotate)
+    rotate.set_defaults(handler=cmd_rotate, no_django=False)
 
     delete = sub.add_parser(
         "delete", help="delete an application, its client, tokens and users' consents"
     )
     delete.add_argument("application", help="its name, id or client id")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    delete.set_defaults(handler=cmd_delete)
+    delete.set_defaults(handler=cmd_delete, no_django=False)
