@@ -18,6 +18,7 @@ from .apikeys import register as register_apikeys
 from .check import cmd_check
 from .common import CommandError, port, setup_django
 from .console import register as register_console
+from .oidc import register as register_oidc
 from .org import register as register_org
 from .schema import migrated
 from .serve import before_serve, cmd_migrate, cmd_serve
@@ -34,6 +35,7 @@ examples:
   twostep setup-link                     a new link for creating the owner in the browser
   twostep check --port 8111              explain configuration problems (for that port)
   twostep rotate-keys                    re-encrypt secrets after adding a new first key
+  twostep oidc rotate-key                new OpenID Connect signing keys (published first)
 
 configuration (environment variables):
   TWOSTEP_DATA_DIR      data directory (default ~/.local/share/twostep)
@@ -143,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_console(sub)
     register_org(sub)
     register_apikeys(sub)
+    register_oidc(sub)
     return parser
 
 
