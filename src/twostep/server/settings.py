@@ -117,7 +117,7 @@ OAUTH2_PROVIDER = {
         "offline_access": "Stay signed in (refresh tokens)",
     },
     "DEFAULT_SCOPES": ["openid"],
-    "PKCE_REQUIRED": "twostep.server.oidc.validator.pkce_required",
+    "PKCE_REQUIRED": True,  # public clients only: oidc.validator.Validator.is_pkce_required
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
     "ID_TOKEN_EXPIRE_SECONDS": 3600,  # = oidc.keys.ID_TOKEN_LIFETIME

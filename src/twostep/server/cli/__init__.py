@@ -19,6 +19,7 @@ from .apps import register as register_apps
 from .check import cmd_check
 from .common import CommandError, port, setup_django
 from .console import register as register_console
+from .oidc import register as register_oidc
 from .org import register as register_org
 from .schema import migrated
 from .serve import before_serve, cmd_migrate, cmd_serve
@@ -36,6 +37,7 @@ examples:
   twostep check --port 8111              explain configuration problems (for that port)
   twostep rotate-keys                    re-encrypt secrets after adding a new first key
   twostep apps create Grafana --redirect-uri URI --json   an application signing in through us
+  twostep oidc rotate-key                new OpenID Connect signing keys (published first)
 
 configuration (environment variables):
   TWOSTEP_DATA_DIR      data directory (default ~/.local/share/twostep)
@@ -146,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_org(sub)
     register_apikeys(sub)
     register_apps(sub)
+    register_oidc(sub)
     return parser
 
 

@@ -124,10 +124,10 @@ def _published(now: datetime) -> Any:
 
 
 def published_jwks(*, clock: Clock | None = None) -> list[dict[str, Any]]:
-    now = (clock or system_clock)()
     for algorithm, _label in ALGORITHMS:  # a fresh server publishes its keys before any token
         if not SigningKey.objects.filter(algorithm=algorithm).exists():
             signing_key(algorithm, clock=clock)
+    now = (clock or system_clock)()
     return [dict(row.public_jwk) for row in _published(now)]
 
 

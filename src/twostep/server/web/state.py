@@ -12,6 +12,10 @@ Keys (JSON, server-side session; the cookie holds only the random session id):
 ``ts_session``     the id of the session's row in the user's list of sessions
                    (``accounts.sessions``): the session ends once the row is gone
 ``ts_verified_at`` when a code was last verified in this session (step-up: 10 minutes)
+``ts_amr``         how the sign-in was made, as OpenID Connect ``amr`` values
+                   (``oidc.claims.amr_for``: ``["pwd", "otp"]`` after a code...)
+``ts_auth_time``   when the user last authenticated (the sign-in, or a later code asked by
+                   an application): the ID token's ``auth_time``
 ``ts_codes``       recovery codes to show once, AES-GCM sealed to this session and user, so
                    the session table never holds them in clear
 
@@ -44,6 +48,7 @@ from ..audit.services import Events, record
 from ..clock import Clock
 from ..crypto import DecryptionError
 from ..mfa.keys import keyring
+from ..oidc.claims import amr_for
 from ..usecases.signin import finish_sign_in
 
 PENDING = "ts_pending"
@@ -53,6 +58,8 @@ VERIFIED_AT = "ts_verified_at"
 CODES = "ts_codes"
 SIGNED_IN_AT = "ts_signed_in_at"
 SESSION_ROW = "ts_session"
+AMR = "ts_amr"
+AUTH_TIME = "ts_auth_time"
 BACKEND = "twostep.server.accounts.backends.UserBackend"
 #: Verification methods that are not a code: they leave no step-up time behind.
 NOT_A_CODE = frozenset({"password", "remembered"})
@@ -170,6 +177,8 @@ def complete_login(
     request.session[AUTH_AT] = now  # (login() stamped SIGNED_IN_AT: see WebConfig.ready)
     if method not in NOT_A_CODE:
         request.session[VERIFIED_AT] = now
+    request.session[AMR] = amr_for(method)
+    request.session[AUTH_TIME] = now
     for key, value in keep.items():
         if value is not None:
             request.session[key] = value

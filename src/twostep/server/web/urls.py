@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import account, password, setup, signin
+from .views import account, oidc, password, setup, signin
 
 app_name = "web"
 urlpatterns = [
@@ -33,4 +33,13 @@ urlpatterns = [
     path("account/browsers/forget/", account.forget_browser, name="forget_browser"),
     path("account/confirm-password/", account.confirm_password, name="confirm_password"),
     path("account/password/", account.change_password_view, name="change_password"),
+    # the OpenID Connect provider (docs/oidc-design.md)
+    path(".well-known/openid-configuration", oidc.discovery, name="oidc_discovery"),
+    path("oidc/authorize", oidc.authorize, name="oidc_authorize"),
+    path("oidc/token", oidc.token, name="oidc_token"),
+    path("oidc/userinfo", oidc.userinfo, name="oidc_userinfo"),
+    path("oidc/jwks", oidc.jwks, name="oidc_jwks"),
+    path("oidc/revoke", oidc.revoke, name="oidc_revoke"),
+    path("oidc/logout", oidc.logout_view, name="oidc_logout"),
+    path("oidc/code/", oidc.step_up, name="oidc_code"),
 ]
