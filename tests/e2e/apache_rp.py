@@ -1,11 +1,11 @@
 """Apache httpd with mod_auth_openidc as a relying party of twostep, for the end-to-end tests.
 
 :class:`ApacheRelyingParty` writes a whole configuration (its own ServerRoot, port, PidFile and
-logs) into a temporary directory and runs ``apache2 -X`` (one process, in the foreground) until
-``stop``. It protects ``/protected/`` with ``AuthType openid-connect`` and serves
-``/protected/index.shtml``, which prints the ``REMOTE_USER`` the module set (the ID token's
-``preferred_username``) and the ``groups`` claim. ``/loggedout.html`` is public: the page that
-RP-initiated logout comes back to.
+logs) into a temporary directory (removed by ``stop``) and runs ``apache2 -X`` (one process, in
+the foreground) until ``stop``. It protects ``/protected/`` with ``AuthType openid-connect``
+and serves ``/protected/index.shtml``, which prints the ``REMOTE_USER`` the module set (the
+ID token's ``preferred_username``), the ``groups`` and ``amr`` claims. ``/loggedout.html`` is
+public: the page that RP-initiated logout comes back to.
 
 :func:`apache_config` is the configuration itself; docs/oidc.md shows the same directives.
 """
@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,7 +85,12 @@ LoadModule auth_openidc_module {MOD_AUTH_OPENIDC}
 TypesConfig /etc/mime.types
 DocumentRoot "{root}/htdocs"
 DirectoryIndex index.shtml index.html
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
 <Directory "{root}/htdocs">
+    AllowOverride None
     Options +Includes
     AddType text/html .shtml
     AddOutputFilter INCLUDES .shtml
@@ -114,8 +120,10 @@ OIDCRedirectURLsAllowed ^{base}/
 class ApacheRelyingParty:
     """``apache2 -X`` with its own configuration in ``root``; ``url`` once it answers."""
 
-    def __init__(self, root: Path, *, issuer: str, client_id: str, client_secret: str) -> None:
-        self.root = root
+    def __init__(self, *, issuer: str, client_id: str, client_secret: str) -> None:
+        # Its own directory right under /tmp: the process drops to "nobody" when started as
+        # root, and pytest's temporary directories are private to root.
+        self.root = Path(tempfile.mkdtemp(prefix="twostep-apache-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.redirect_uri = f"{self.url}/protected/redirect_uri"
@@ -188,6 +196,7 @@ class ApacheRelyingParty:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         self.proc = None
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> ApacheRelyingParty:
         return self.start()
