@@ -161,10 +161,12 @@ class Validator(OAuth2Validator):  # type: ignore[misc]  # django-oauth-toolkit 
     def validate_refresh_token(
         self, refresh_token: str, client: Client, request: Any, *args: Any, **kw: Any
     ) -> bool:
-        checksum = hashlib.sha256(refresh_token.encode()).hexdigest()
-        known = RefreshToken.objects.filter(token_checksum=checksum).order_by("-revoked").first()
         valid = bool(super().validate_refresh_token(refresh_token, client, request, *args, **kw))
-        if not valid:
+        if not valid:  # a replayed token? (the library has revoked its family)
+            checksum = hashlib.sha256(refresh_token.encode()).hexdigest()
+            known = (
+                RefreshToken.objects.filter(token_checksum=checksum).order_by("-revoked").first()
+            )
             if (
                 known is not None
                 and known.revoked is not None
