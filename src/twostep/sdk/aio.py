@@ -48,13 +48,14 @@ from ._core import (
 )
 from ._ops import UNSET, _Unset
 from ._transport import DEADLINE, Connections, async_client
+from .applications import AsyncApplicationsMethods
 
 __all__ = ["AsyncClient"]
 
 T = TypeVar("T")
 
 
-class AsyncClient:
+class AsyncClient(AsyncApplicationsMethods):
     """A client of one twostep server's API.
 
     ``base_url`` is the server's address (``https://2fa.example.com``; ``/api/v1`` is added);

@@ -16,6 +16,7 @@ from django.urls import URLPattern, resolve
 
 from twostep.server.accounts.directory import create_group
 from twostep.server.accounts.models import Group, Role
+from twostep.server.applications.members import application_named
 from twostep.server.audit.models import Event
 from twostep.server.clock import FakeClock
 from twostep.server.console import urls as console_urls
@@ -55,10 +56,12 @@ def console_paths(ids: dict[str, int]) -> list[tuple[str, str]]:
 @pytest.fixture
 def ids(owner: Member, clock: FakeClock) -> dict[str, int]:
     group = create_group("Engineering", actor=None, clock=clock)
+    application = application_named("Wiki", clock=clock)
     return {
         "users": owner.user.pk,
         "groups": group.pk,
         "roles": Role.objects.get(key="member").pk,
+        "applications": application.pk,
         "join": 0,
     }
 
@@ -147,6 +150,9 @@ def _post_only(name: str) -> bool:
         "group_remove_member",
         "group_delete",
         "role_delete",
+        "application_rotate",
+        "application_delete",
+        "application_revoke",
         "security_name",
         "security_reset",
         "security_remember",

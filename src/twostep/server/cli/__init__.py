@@ -5,7 +5,7 @@ Errors become one-line messages and exit codes here (tracebacks only with ``--de
 0 ok, 1 error or problems found, 2 usage, 130 interrupted.
 
 Other parts add subcommands through ``register(subparsers)`` in
-:mod:`.console` (users, policy, remind) and :mod:`.apikeys`: a subcommand sets
+:mod:`.console` (users, policy, remind), :mod:`.apikeys` and :mod:`.apps`: a subcommand sets
 ``handler`` with ``set_defaults(handler=fn)``; ``fn(args) -> int`` runs after Django is set up.
 """
 
@@ -15,6 +15,7 @@ import argparse
 import sys
 
 from .apikeys import register as register_apikeys
+from .apps import register as register_apps
 from .check import cmd_check
 from .common import CommandError, port, setup_django
 from .console import register as register_console
@@ -35,6 +36,7 @@ examples:
   twostep setup-link                     a new link for creating the owner in the browser
   twostep check --port 8111              explain configuration problems (for that port)
   twostep rotate-keys                    re-encrypt secrets after adding a new first key
+  twostep apps create Grafana --redirect-uri URI --json   an application signing in through us
   twostep oidc rotate-key                new OpenID Connect signing keys (published first)
 
 configuration (environment variables):
@@ -145,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_console(sub)
     register_org(sub)
     register_apikeys(sub)
+    register_apps(sub)
     register_oidc(sub)
     return parser
 

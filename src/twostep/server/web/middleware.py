@@ -31,6 +31,8 @@ CSP = "; ".join(
         "object-src 'none'",
     ]
 )
+# The user portal shows the icons administrators chose for applications, from any https: host.
+PORTAL_CSP = CSP.replace("img-src 'self' data:", "img-src 'self' data: https:")
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 

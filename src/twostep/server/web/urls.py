@@ -21,6 +21,11 @@ urlpatterns = [
     path("two-step/setup/", setup.setup, name="setup"),
     path("two-step/enabled/", setup.enabled, name="enabled"),
     path("account/", account.account, name="account"),
+    path(
+        "account/applications/<int:application_id>/disconnect/",
+        account.disconnect_view,
+        name="disconnect",
+    ),
     path("account/two-step/disable/", account.disable_view, name="disable"),
     path("account/recovery-codes/", account.regenerate_view, name="regenerate"),
     path("account/sessions/sign-out-others/", account.sign_out_others, name="sign_out_others"),
