@@ -160,3 +160,31 @@ def test_an_inactive_user_is_refused(client: Client, member: Member, clock: Fake
     assert decide(client, ask("none"), session, scopes=["openid"], clock=clock) == (
         Outcome.ACCESS_DENIED
     )
+
+
+def test_the_application_rules_decide_before_any_token(
+    client: Client, member: Member, enrolled: Member, clock: FakeClock
+) -> None:
+    """applications.access (the portal's rules): outside the chosen groups and roles, refused;
+    an application that requires two-step verification asks a code, or its setup."""
+    app = client.application
+    app.access = Application.SELECTED
+    app.save()
+    session = facts(member, clock, ["pwd", "otp"])
+    assert decide(client, ask(), session, scopes=["openid"], clock=clock) == Outcome.REFUSED
+    app.access = Application.ALL
+    app.require_second_factor = True
+    app.save()
+    client.first_party = True
+    assert decide(client, ask(), facts(member, clock, ["pwd"]), scopes=["openid"], clock=clock) == (
+        Outcome.NEEDS_SETUP
+    )
+    assert decide(
+        client, ask(), facts(enrolled, clock, ["pwd"]), scopes=["openid"], clock=clock
+    ) == (Outcome.STEP_UP)
+    assert (
+        decide(
+            client, ask(), facts(enrolled, clock, ["pwd", "otp"]), scopes=["openid"], clock=clock
+        )
+        == Outcome.ISSUE
+    )
