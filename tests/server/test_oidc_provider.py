@@ -147,6 +147,7 @@ class Browser:
         self.provider = provider
         self.http = httpx.Client(base_url=provider.server.url, timeout=30)
         provider.opened.append(self.http)
+        self.visited: list[str] = []
 
     def _form(self, url: str, data: dict[str, str]) -> httpx.Response:
         page = self.http.get(url)
@@ -159,6 +160,7 @@ class Browser:
         response = self.http.get(url)
         for _ in range(12):
             location = response.headers.get("location", "")
+            self.visited.append(location)
             if (
                 response.status_code == 200
                 and "Allow" in response.text
@@ -205,6 +207,8 @@ def sign_in(
     provider: Provider,
     rp: OAuth2Client,
     browser: Browser,
+    *,
+    user: str = "owner",
     **params: str,
 ) -> tuple[dict[str, str], str, str]:
     """The code flow up to the redirect: (its query, the verifier, the nonce)."""
@@ -213,9 +217,7 @@ def sign_in(
     url, state = rp.create_authorization_url(
         provider.config["authorization_endpoint"], code_verifier=verifier, nonce=nonce, **params
     )
-    response = browser.follow(
-        url, username=params.pop("_user", "owner") if "_user" in params else "owner"
-    )
+    response = browser.follow(url, username=user)
     location = response.headers.get("location", "")
     assert location.startswith(REDIRECT), (response.status_code, _alert(response.text))
     query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
@@ -437,7 +439,7 @@ def test_two_factors_asked_give_two_factors_or_an_error(provider: Provider) -> N
     assert query["state"] == [state]
     assert "code" not in query
     # Without acr_values alice gets in, and the token says one factor.
-    query2, verifier, _ = sign_in(provider, rp, browser)
+    query2, verifier, _ = sign_in(provider, rp, browser, user="alice")
     claims = id_claims(provider, exchange(provider, rp, query2, verifier)["id_token"], client_id)
     assert claims["amr"] == ["pwd"]
     assert claims["acr"] == "urn:twostep:acr:1fa"
@@ -496,6 +498,51 @@ def test_key_rotation_keeps_old_tokens_verifiable_and_es256(provider: Provider) 
     assert id_claims(provider, after["id_token"], client_id)["sub"]
     old = jwt.decode(before["id_token"], provider.jwks(), algorithms=["ES256"])
     assert old.claims["aud"] == client_id
+
+
+def test_prompt_login_asks_again_and_logout_ends_both_sessions(provider: Provider) -> None:
+    client_id, secret = provider.client("Intranet", first_party=True)
+    rp = authlib_client(provider, client_id, secret)
+    browser = Browser(provider)
+    query, verifier, _ = sign_in(provider, rp, browser)
+    first = id_claims(provider, exchange(provider, rp, query, verifier)["id_token"], client_id)
+    # Signed in: the next sign-in goes straight back, without the sign-in pages...
+    browser.visited.clear()
+    query, verifier, _ = sign_in(provider, rp, browser)
+    assert not any(v.startswith("/signin/") for v in browser.visited)
+    exchange(provider, rp, query, verifier)
+    # ...unless the application asks prompt=login: password and code again.
+    browser.visited.clear()
+    query, verifier, _ = sign_in(provider, rp, browser, prompt="login")
+    assert any(v.startswith("/signin/?") for v in browser.visited)
+    assert any(v.startswith("/signin/code/") for v in browser.visited)
+    token = exchange(provider, rp, query, verifier)
+    again = id_claims(provider, token["id_token"], client_id)
+    assert again["auth_time"] > first["auth_time"]
+    assert browser.http.get("/account/").status_code == 200
+
+    # RP-initiated logout with the ID token: back to the application, twostep signed out.
+    response = browser.http.get(
+        provider.config["end_session_endpoint"],
+        params={
+            "id_token_hint": token["id_token"],
+            "post_logout_redirect_uri": REDIRECT,
+            "state": "bye",
+        },
+    )
+    assert response.status_code == 302, _alert(response.text)
+    assert response.headers["location"] == REDIRECT + "?state=bye"
+    assert browser.http.get("/account/").headers["location"].startswith("/signin/")
+    # A post-logout URI that is not registered is refused, not followed.
+    refused = httpx.get(
+        provider.config["end_session_endpoint"],
+        params={
+            "id_token_hint": token["id_token"],
+            "post_logout_redirect_uri": "https://evil.example/",
+        },
+    )
+    assert refused.status_code == 400
+    assert "location" not in refused.headers
 
 
 def _b64(part: str) -> bytes:

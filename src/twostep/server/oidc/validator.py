@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db import transaction
 from jwcrypto import jws, jwt
-from oauth2_provider.models import RefreshToken
+from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 
@@ -35,7 +35,6 @@ from . import claims, keys
 from .authorize import record_code
 from .clients import secret_matches
 from .events import OidcEvents
-from .grants import revoke_tokens
 from .models import RS256, Authentication, Client
 
 __all__ = ["Validator", "code_digest", "pkce_required"]
@@ -56,6 +55,18 @@ def _details(client: Client) -> dict[str, Any]:
 
 def _user_may_continue(user: User | None, client: Client) -> bool:
     return user is not None and user.is_active and may_use(client.application, user)
+
+
+def _revoke_issued(auth: Authentication) -> int:
+    """Revoke what one code was exchanged for: its refresh token family (every rotation of it)
+    and its access token."""
+    revoked = 0
+    if auth.token_family is not None:
+        RefreshToken.revoke_family(auth.token_family)
+        revoked += 1
+    if auth.access_token_id is not None:
+        revoked += AccessToken.objects.filter(pk=auth.access_token_id).delete()[0]
+    return revoked
 
 
 class Validator(OAuth2Validator):  # type: ignore[misc]  # django-oauth-toolkit has no types
@@ -106,12 +117,20 @@ class Validator(OAuth2Validator):  # type: ignore[misc]  # django-oauth-toolkit 
         if valid and auth is not None and auth.redeemed_at is None:
             if not _user_may_continue(request.user, client):
                 return False
-            request.twostep_auth = auth
-            return True
+            # One winner: of two requests racing with one code, only one goes on to tokens
+            # (a code that then fails PKCE is spent too).
+            now = get_clock()()
+            claimed = Authentication.objects.filter(pk=auth.pk, redeemed_at__isnull=True).update(
+                redeemed_at=now
+            )
+            auth.redeemed_at = now
+            if claimed:
+                request.twostep_auth = auth
+                return True
         if auth is not None and auth.redeemed_at is not None:
             # RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for.
             with transaction.atomic():
-                revoked = revoke_tokens(auth.user_id, client)
+                revoked = _revoke_issued(auth)
                 record(
                     OidcEvents.CODE_REUSED,
                     clock=get_clock(),
@@ -161,10 +180,12 @@ class Validator(OAuth2Validator):  # type: ignore[misc]  # django-oauth-toolkit 
     def validate_refresh_token(
         self, refresh_token: str, client: Client, request: Any, *args: Any, **kw: Any
     ) -> bool:
-        checksum = hashlib.sha256(refresh_token.encode()).hexdigest()
-        known = RefreshToken.objects.filter(token_checksum=checksum).order_by("-revoked").first()
         valid = bool(super().validate_refresh_token(refresh_token, client, request, *args, **kw))
-        if not valid:
+        if not valid:  # a replayed token? (the library has revoked its family)
+            checksum = hashlib.sha256(refresh_token.encode()).hexdigest()
+            known = (
+                RefreshToken.objects.filter(token_checksum=checksum).order_by("-revoked").first()
+            )
             if (
                 known is not None
                 and known.revoked is not None

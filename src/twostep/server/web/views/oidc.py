@@ -209,6 +209,9 @@ def authorize(request: HttpRequest) -> HttpResponse:
     if outcome == Outcome.SIGN_IN:
         return _sign_in(request)
     if outcome == Outcome.SIGN_IN_AGAIN:
+        record(
+            Events.SIGNED_OUT, clock=clock, actor=facts.user, subject=facts.user, address=address
+        )
         logout(request)
         request.session[FRESH_AFTER] = clock().timestamp()
         messages.info(request, f"{client.name} asks you to sign in again.")
