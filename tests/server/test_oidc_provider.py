@@ -239,6 +239,7 @@ def sign_in(
     assert location.startswith(REDIRECT), (response.status_code, _alert(response.text))
     query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
     assert query.get("state") == state
+    assert query.get("iss") == provider.config["issuer"]  # RFC 9207
     return query, verifier, nonce
 
 
@@ -438,6 +439,7 @@ def test_prompt_none_without_a_session_is_login_required(provider: Provider) -> 
     assert response.headers["location"].startswith(REDIRECT)
     assert query["error"] == ["login_required"]
     assert query["state"] == [state]
+    assert query["iss"] == [provider.config["issuer"]]
 
 
 def test_two_factors_asked_give_two_factors_or_an_error(provider: Provider) -> None:
