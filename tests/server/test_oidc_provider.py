@@ -7,7 +7,9 @@ file costs one start-up.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 import sys
 import time
@@ -27,6 +29,7 @@ from joserfc.jwk import KeySet
 
 from .support import (
     CSRF_RE,
+    KEY_RE,
     PASSWORD,
     TWOSTEP,
     ServerProcess,
@@ -155,7 +158,9 @@ class Browser:
         assert match, f"no form at {url}: {page.status_code} {page.text[:300]}"
         return self.http.post(url, data={"csrfmiddlewaretoken": match.group(1), **data})
 
-    def follow(self, url: str, *, username: str = "owner", consent: bool = True) -> httpx.Response:
+    def follow(
+        self, url: str, *, username: str = "owner", consent: bool = True, set_up: bool = False
+    ) -> httpx.Response:
         """Open ``url`` and do what a user does until the provider sends the browser away."""
         response = self.http.get(url)
         for _ in range(12):
@@ -176,8 +181,20 @@ class Browser:
                 response = self._form(location, {"identifier": username, "password": PASSWORD})
             elif location.startswith(("/signin/code/", "/oidc/code/")):
                 response = self._form(location, {"code": self.provider.code_now()})
+            elif location.startswith("/two-step/setup/") and set_up:
+                page = self.http.get(location)
+                self.key = "".join(KEY_RE.findall(page.text))
+                self.provider.clock_file.write_text(str(self.provider.offset() + 30))
+                code = oathtool(self.key, time.time() + self.provider.offset())
+                response = self._form(location, {"code": code})
             elif location.startswith("/two-step/setup/"):
                 response = self._form(location, {"action": "later"})
+            elif location.startswith("/two-step/enabled/"):
+                page = self.http.get(location)
+                found = re.search(r'href="([^"]+)">I have saved them', page.text)
+                assert found, _alert(page.text)
+                self.visited.append(location)
+                response = self.http.get(html.unescape(found.group(1)))
             else:
                 response = self.http.get(location)
         raise AssertionError(f"too many steps, last {response.status_code} {response.headers}")
@@ -222,6 +239,7 @@ def sign_in(
     assert location.startswith(REDIRECT), (response.status_code, _alert(response.text))
     query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
     assert query.get("state") == state
+    assert query.get("iss") == provider.config["issuer"]  # RFC 9207
     return query, verifier, nonce
 
 
@@ -421,6 +439,7 @@ def test_prompt_none_without_a_session_is_login_required(provider: Provider) -> 
     assert response.headers["location"].startswith(REDIRECT)
     assert query["error"] == ["login_required"]
     assert query["state"] == [state]
+    assert query["iss"] == [provider.config["issuer"]]
 
 
 def test_two_factors_asked_give_two_factors_or_an_error(provider: Provider) -> None:
@@ -545,6 +564,41 @@ def test_prompt_login_asks_again_and_logout_ends_both_sessions(provider: Provide
     assert "location" not in refused.headers
 
 
+def test_setting_up_2fa_during_an_applications_sign_in_comes_back(provider: Provider) -> None:
+    subprocess.run(
+        [str(TWOSTEP), "createuser", "dave", "--email", "dave@example.com", "--password-stdin"],
+        input=PASSWORD + "\n",
+        env=provider.env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    subprocess.run(  # everyone must set up 2FA (within a week): dave is asked at sign-in
+        [str(TWOSTEP), "policy", "set", "--mode", "all", "--grace-days", "7"],
+        env=provider.env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    client_id, secret = provider.client("Chat", first_party=True)
+    rp = authlib_client(provider, client_id, secret)
+    browser = Browser(provider)
+    verifier, nonce = generate_token(48), generate_token(16)
+    url, state = rp.create_authorization_url(
+        provider.config["authorization_endpoint"], code_verifier=verifier, nonce=nonce
+    )
+    response = browser.follow(url, username="dave", set_up=True)
+    assert "/two-step/enabled/" in browser.visited  # the recovery codes were shown
+    location = response.headers.get("location", "")
+    assert location.startswith(REDIRECT), (response.status_code, _alert(response.text))
+    query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    assert query["state"] == state
+    claims = id_claims(provider, exchange(provider, rp, query, verifier)["id_token"], client_id)
+    assert claims["amr"] == ["pwd", "otp"]
+    assert claims["preferred_username"] == "dave"
+
+
 def _b64(part: str) -> bytes:
     import base64
 
@@ -553,8 +607,6 @@ def _b64(part: str) -> bytes:
 
 def _alert(page: str) -> str:
     """What a page says went wrong (for assertion messages)."""
-    import re
-
     found = re.findall(
         r'role="alert">(.*?)<|<code>(.*?)</code>|class="errorlist[^>]*>(.*?)</ul>', page, re.S
     )

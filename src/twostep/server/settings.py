@@ -138,6 +138,7 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,  # RFC 9207: iss in the code's redirect
 }
 AUTHENTICATION_BACKENDS = ["twostep.server.accounts.backends.UserBackend"]
 PASSWORD_RESET_TIMEOUT = 3600  # a "Forgot password" link works for an hour

@@ -98,6 +98,7 @@ def discovery(request: HttpRequest) -> HttpResponse:
             "claims_parameter_supported": False,
             "request_parameter_supported": False,
             "request_uri_parameter_supported": False,
+            "authorization_response_iss_parameter_supported": True,
         }
     )
     response["Access-Control-Allow-Origin"] = "*"
@@ -151,6 +152,7 @@ def _redirect_error(
     params = [("error", error)]
     if state_value:
         params.append(("state", state_value))
+    params.append(("iss", str(settings.TWOSTEP_BASE_URL)))  # RFC 9207, as the library's answers
     response: HttpResponse = OAuth2ResponseRedirect(
         add_params_to_uri(redirect_uri, params), client.get_allowed_schemes()
     )
