@@ -62,12 +62,15 @@ def test_a_password_only_session_gives_a_code_when_two_factors_are_asked(
     session.save()
     url = authorize_url(client_id, acr_values=ACR_TWO_FACTORS)
     response = web.get(url)
-    assert response.headers["location"] == "/oidc/code/"
+    code_page = response.headers["location"]
+    assert code_page == "/oidc/code/?" + urlencode({"next": url})
+    # The page's forms may end on the application (CSP form-action, web.middleware).
+    assert "https://rp.example" in web.get(code_page).headers["Content-Security-Policy"]
     clock.advance(seconds=30)
-    wrong = post_form(web, "/oidc/code/", {"code": "000000"})
+    wrong = post_form(web, code_page, {"code": "000000"})
     assert wrong.status_code == 400
     clock.advance(seconds=2)  # past the wait after a wrong code (attempts.throttle)
-    response = post_form(web, "/oidc/code/", {"code": enrolled.code(clock)})
+    response = post_form(web, code_page, {"code": enrolled.code(clock)})
     assert response.headers["location"] == url
     response = web.get(url)
     location = response.headers["location"]

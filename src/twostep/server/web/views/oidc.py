@@ -52,7 +52,6 @@ __all__ = [
 ]
 
 FRESH_AFTER = "ts_oidc_fresh_after"
-RETURN_TO = "ts_oidc_return"
 
 token = TokenView.as_view()
 userinfo = UserInfoView.as_view()
@@ -219,8 +218,10 @@ def authorize(request: HttpRequest) -> HttpResponse:
         messages.info(request, f"{client.name} asks you to sign in again.")
         return _sign_in(request)
     if outcome == Outcome.STEP_UP:
-        request.session[RETURN_TO] = request.get_full_path()
-        return redirect("web:oidc_code")
+        # The request rides along in ?next= (the page's CSP form-action reads it there).
+        return redirect(
+            f"{reverse('web:oidc_code')}?{urlencode({'next': request.get_full_path()})}"
+        )
     if outcome in (Outcome.REFUSED, Outcome.NEEDS_SETUP):
         decisions.deny(facts.user, client, clock=clock, address=address, reason=outcome.value)
         if outcome == Outcome.REFUSED:
@@ -278,7 +279,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
         return redirect("web:signin")
     user = state.signed_in(request)
     clock = get_clock()
-    back = state.safe_next(request, request.session.get(RETURN_TO))
+    back = state.safe_next(request, request.GET.get("next"))
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -305,7 +306,6 @@ def step_up(request: HttpRequest) -> HttpResponse:
                 )
                 request.session[state.AUTH_TIME] = now
                 request.session[state.VERIFIED_AT] = now
-                request.session.pop(RETURN_TO, None)
                 return redirect(back)
     return render(request, "web/oidc_code.html", {"form": form}, status=status)
 
