@@ -68,11 +68,13 @@ def test_sub_is_stable_random_and_not_the_username(member: Member, enrolled: Mem
 
 
 def test_user_claims(member: Member) -> None:
-    found = claims.user_claims(member.user)
+    found = claims.user_claims(member.user, ["openid", "profile", "email", "groups"])
     assert found["preferred_username"] == "alice"
     assert found["email"] == "alice@example.com"
     assert found["email_verified"] is False
     assert found["groups"] == []
+    assert claims.user_claims(member.user, ["openid"]) == {}  # nothing without the scopes
+    assert set(claims.user_claims(member.user, ["openid", "email"])) == {"email", "email_verified"}
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ a remembered browser)
 - ``acr_for(amr) -> str``; ``two_factors(amr) -> bool``;
 - ``wants_two_factors(acr_values) -> bool``: the client's ``acr_values`` accept only 2FA;
 - ``subject_for(user) -> str`` the stable random ``sub`` (made on first use);
-- ``user_claims(user) -> dict`` name, email, groups... (the validator filters them by scope).
+- ``user_claims(user, scopes) -> dict`` name, email, groups... as the scopes release them.
 """
 
 from __future__ import annotations
@@ -96,11 +96,15 @@ def subject_for(user: User) -> str:
         return Subject.objects.get(user=user).sub
 
 
-def user_claims(user: User) -> dict[str, Any]:
-    return {
-        "name": user.display_name or user.username,
-        "preferred_username": user.username,
-        "email": user.email or None,
-        "email_verified": bool(user.email and user.email_verified),
-        "groups": sorted(user.groups.values_list("name", flat=True)),
-    }
+def user_claims(user: User, scopes: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """The claims the ``scopes`` release (the groups are read only when asked)."""
+    found: dict[str, Any] = {}
+    if "profile" in scopes:
+        found["name"] = user.display_name or user.username
+        found["preferred_username"] = user.username
+    if "email" in scopes:
+        found["email"] = user.email or None
+        found["email_verified"] = bool(user.email and user.email_verified)
+    if "groups" in scopes:
+        found["groups"] = sorted(user.groups.values_list("name", flat=True))
+    return found

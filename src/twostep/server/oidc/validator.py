@@ -218,7 +218,7 @@ class Validator(OAuth2Validator):  # type: ignore[misc]  # django-oauth-toolkit 
     # -- claims and ID tokens ----------------------------------------------------------------
 
     def get_additional_claims(self, request: Any) -> dict[str, Any]:
-        found = claims.user_claims(request.user)
+        found = claims.user_claims(request.user, list(request.scopes or []))
         auth = getattr(request, "twostep_auth", None)
         if auth is not None:  # in the ID token, not in userinfo
             found["amr"] = list(auth.amr)
