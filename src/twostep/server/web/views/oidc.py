@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
-from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.http import OAuth2ResponseRedirect
 from oauth2_provider.scopes import get_scopes_backend
 from oauth2_provider.views import RevokeTokenView, TokenView, UserInfoView
@@ -126,10 +126,7 @@ def _oauth_error(
     back to the client's (checked) redirect URI."""
     error = exc.oauthlib_error
     redirect_uri = getattr(exc, "redirect_uri", None) or error.redirect_uri
-    fatal = type(error).__name__ in {"InvalidClientIdError", "MissingClientIdError"} or (
-        "redirect" in type(error).__name__.lower()
-    )
-    if fatal or not redirect_uri:
+    if isinstance(exc, FatalClientError) or not redirect_uri:
         return _error_page(
             request,
             "This sign-in link does not work",
