@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -107,3 +108,17 @@ def test_key_rotation_publishes_before_signing_and_keeps_the_old_key(clock: Fake
     states = {r["kid"]: r["state"] for r in keys.key_report(clock=clock)}
     assert states[new.kid] == "signing"
     assert states[first.kid] == "expired"
+
+
+def test_signing_keys_are_resealed_under_the_current_secret_key(
+    clock: FakeClock, settings: Any
+) -> None:
+    kid = keys.signing_key("ES256", clock=clock).kid
+    before = SigningKey.objects.get(kid=kid).key_id
+    settings.TWOSTEP_SECRET_KEYS = list(reversed(settings.TWOSTEP_SECRET_KEYS))  # a new first
+    assert keys.reseal_keys() == (1, [])
+    after = SigningKey.objects.get(kid=kid)
+    assert after.key_id != before
+    settings.TWOSTEP_SECRET_KEYS = settings.TWOSTEP_SECRET_KEYS[:1]  # the old key removed
+    keys._open.cache_clear()
+    assert keys.signing_key("ES256", clock=clock).kid == kid  # still opens

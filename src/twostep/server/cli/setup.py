@@ -84,12 +84,16 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 def cmd_rotate_keys(args: argparse.Namespace) -> int:
     from ..clock import get_clock
     from ..mfa.keys import keyring, rotate_keys
+    from ..oidc.keys import reseal_keys
 
     report = rotate_keys(clock=get_clock())
     print(
         f"Re-encrypted {report.devices} device secret(s) and {report.pending} pending setup(s) "
         f"under key {keyring().current_key_id}; {report.already_current} already used it."
     )
+    signing, unreadable = reseal_keys()
+    print(f"Re-encrypted {signing} OpenID Connect signing key(s).")
+    report.unreadable.extend(unreadable)
     if report.unreadable:
         print(
             "problem: these could not be decrypted with any configured key (add the key they "

@@ -15,7 +15,9 @@ AES-256-GCM); the first key of an algorithm is made on first use.
 - ``public_key(kid) -> JWK | None`` a published key by id (verifying our own ID tokens);
 - ``published_jwks(*, clock=None) -> list[dict]`` the JWKS's keys;
 - ``rotate_key(*, clock, activate_in=JWKS_MAX_AGE, algorithms=(RS256, ES256)) -> list[SigningKey]``;
-- ``key_report(*, clock) -> list[dict]`` for ``twostep oidc keys``.
+- ``key_report(*, clock) -> list[dict]`` for ``twostep oidc keys``;
+- ``reseal_keys() -> (resealed, unreadable)`` the private keys re-encrypted under the current
+  ``TWOSTEP_SECRET_KEYS`` key (``twostep rotate-keys``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from jwcrypto import jwk
 
 from ..audit.services import record
 from ..clock import Clock, system_clock
+from ..crypto import DecryptionError
 from ..mfa.keys import keyring
 from .events import OidcEvents
 from .models import ALGORITHMS, ES256, RS256, SigningKey
@@ -43,6 +46,7 @@ __all__ = [
     "key_report",
     "public_key",
     "published_jwks",
+    "reseal_keys",
     "rotate_key",
     "signing_key",
 ]
@@ -193,3 +197,20 @@ def key_report(*, clock: Clock) -> list[dict[str, Any]]:
             }
         )
     return report
+
+
+def reseal_keys() -> tuple[int, list[str]]:
+    """Re-encrypt the private keys sealed under an older keyring key with the current one."""
+    ring = keyring()
+    resealed, unreadable = 0, []
+    for row in SigningKey.objects.exclude(key_id=ring.current_key_id):
+        try:
+            raw = ring.open(bytes(row.private_sealed), row.key_id, row.aad())
+        except DecryptionError:
+            unreadable.append(f"OpenID Connect {row.algorithm} signing key {row.kid}")
+            continue
+        sealed, key_id = ring.seal(raw, row.aad())
+        resealed += SigningKey.objects.filter(pk=row.pk, key_id=row.key_id).update(
+            private_sealed=sealed, key_id=key_id
+        )
+    return resealed, unreadable
