@@ -32,6 +32,7 @@ from __future__ import annotations
 from ._core import RetryPolicy
 from ._ops import UNSET
 from .aio import AsyncClient
+from .applications import Application, ApplicationGrant, ClientSecret, CreatedApplication
 from .client import Client
 from .errors import (
     AlreadyEnrolledError,
@@ -91,14 +92,18 @@ __all__ = [
     "AlreadyEnrolledError",
     "ApiError",
     "ApiKey",
+    "Application",
+    "ApplicationGrant",
     "AsyncClient",
     "AuditEvent",
     "AuditPage",
     "AuthenticationError",
     "BadRequestError",
     "Client",
+    "ClientSecret",
     "ConflictError",
     "CreatedApiKey",
+    "CreatedApplication",
     "CreatedWebhookSubscription",
     "Enrolment",
     "EnrolmentConfirmation",

@@ -49,13 +49,14 @@ from ._core import (
 from ._ops import UNSET, _Unset
 from ._transport import DEADLINE, Connections, async_client
 from ._webhook_methods import AsyncWebhookMethods
+from .applications import AsyncApplicationsMethods
 
 __all__ = ["AsyncClient"]
 
 T = TypeVar("T")
 
 
-class AsyncClient(AsyncWebhookMethods):
+class AsyncClient(AsyncWebhookMethods, AsyncApplicationsMethods):
     """A client of one twostep server's API.
 
     ``base_url`` is the server's address (``https://2fa.example.com``; ``/api/v1`` is added);

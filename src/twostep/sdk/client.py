@@ -49,13 +49,14 @@ from ._core import (
 from ._ops import UNSET, _Unset
 from ._transport import DEADLINE, Connections, sync_client
 from ._webhook_methods import WebhookMethods
+from .applications import ApplicationsMethods
 
 __all__ = ["Client"]
 
 T = TypeVar("T")
 
 
-class Client(WebhookMethods):
+class Client(WebhookMethods, ApplicationsMethods):
     """A client of one twostep server's API.
 
     ``base_url`` is the server's address (``https://2fa.example.com``; ``/api/v1`` is added);

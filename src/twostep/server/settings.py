@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "twostep.server.sync",
     "twostep.server.webhooks",
     "twostep.server.gateway",
+    "twostep.server.oidc",
+    "oauth2_provider",
     "twostep.server.web",
     "twostep.server.console",
     "twostep.server.api",
@@ -116,6 +118,46 @@ else:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
+
+# The OpenID Connect provider (docs/oidc-design.md): django-oauth-toolkit with our client model
+# (linked to applications.Application), validator (claims, amr, key rotation, reuse detection)
+# and keys (twostep.server.oidc.keys, sealed in the database).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oidc.Client"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": TWOSTEP.base_url,
+    "OAUTH2_VALIDATOR_CLASS": "twostep.server.oidc.validator.Validator",
+    "SCOPES": {
+        "openid": "Sign you in",
+        "profile": "Your name and username",
+        "email": "Your email address",
+        "groups": "The groups you belong to",
+        "offline_access": "Stay signed in (refresh tokens)",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,  # public clients only: oidc.validator.Validator.is_pkce_required
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,  # = oidc.keys.ID_TOKEN_LIFETIME
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],  # http: loopback only (oidc.clients)
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,  # RFC 9207: iss in the code's redirect
+}
 AUTHENTICATION_BACKENDS = ["twostep.server.accounts.backends.UserBackend"]
 PASSWORD_RESET_TIMEOUT = 3600  # a "Forgot password" link works for an hour
 PASSWORD_HASHERS = ["twostep.server.accounts.hashers.Argon2idHasher"]

@@ -65,11 +65,13 @@ def ids(owner: Member, clock: FakeClock) -> dict[str, int]:
         actor=None,
         clock=clock,
     )
+    application = application_named("Wiki", clock=clock)
     return {
         "webhooks": webhook.pk,
         "users": owner.user.pk,
         "groups": group.pk,
         "roles": Role.objects.get(key="member").pk,
+        "applications": application.pk,
         "join": 0,
         "sites": add_site("app.example.test", policy="one_factor", clock=clock).id,
     }
@@ -161,6 +163,9 @@ def _post_only(name: str) -> bool:
         "role_delete",
         "site_move",
         "site_remove",
+        "application_rotate",
+        "application_delete",
+        "application_revoke",
         "security_name",
         "security_reset",
         "security_remember",

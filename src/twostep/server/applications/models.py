@@ -4,7 +4,10 @@ Only SHA-256 digests of the keys are stored; ``lookup`` is the public part that 
 
 - :class:`Application`: a relying party; its ``issuer`` is the name its users' authenticator
   apps show ("Shop: alice"; blank: the organisation's name). Each application has its own
-  namespace of external ids.
+  namespace of external ids. Its rules for signing in through twostep's OpenID provider
+  (:mod:`.access`): who may use it (``access``: all users, or the chosen ``groups`` and
+  ``roles``), ``require_second_factor`` whatever the policy says; and what the user portal
+  shows: ``launch_url``, ``icon_url``, ``description``.
 - :class:`AppUser`: a user who exists for one application (created through its verify key):
   the application's external id for them, unique within the application only.
 - :class:`ApiKey`: made by an administrator (console, CLI or the API itself), scope ``verify``
@@ -26,12 +29,26 @@ from django.db import models
 
 class Application(models.Model):
     DEFAULT_NAME = "Default"
+    ALL = "all"
+    SELECTED = "selected"
+    ACCESS = ((ALL, "All users"), (SELECTED, "Users in the chosen groups or with the chosen roles"))
 
     name = models.CharField(max_length=100, unique=True)
     issuer = models.CharField(
         max_length=100, blank=True, default="", help_text="shown in authenticator apps"
     )
     created_at = models.DateTimeField()
+    # Who may sign in to it (see .access): everyone, or the members of ``groups`` and the
+    # holders of ``roles`` (nobody when both are empty: deleting the last group closes it).
+    access = models.CharField(max_length=8, choices=ACCESS, default=ALL)
+    groups = models.ManyToManyField("accounts.Group", blank=True, related_name="applications")
+    roles = models.ManyToManyField("accounts.Role", blank=True, related_name="applications")
+    require_second_factor = models.BooleanField(
+        default=False, help_text="a code at every sign-in, whatever the organisation's policy"
+    )
+    launch_url = models.URLField(max_length=500, blank=True, default="")
+    icon_url = models.URLField(max_length=500, blank=True, default="")
+    description = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         ordering: ClassVar = ["name"]

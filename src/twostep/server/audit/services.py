@@ -27,6 +27,7 @@ from .models import Event
 __all__ = [
     "FORBIDDEN_DETAIL_KEYS",
     "ApiEvents",
+    "AppEvents",
     "ConsoleEvents",
     "Events",
     "events_for",
@@ -118,6 +119,15 @@ class ApiEvents:
 
     KEY_CREATED = "api.key_created"
     KEY_REVOKED = "api.key_revoked"
+
+
+class AppEvents:
+    """Applications and their rules (who may use them, a code required...): made, changed,
+    deleted by an administrator. Their OpenID Connect clients have their own events."""
+
+    CREATED = "application.created"
+    UPDATED = "application.updated"
+    DELETED = "application.deleted"
 
 
 def _label(user: Any) -> str:

@@ -5,8 +5,9 @@ Errors become one-line messages and exit codes here (tracebacks only with ``--de
 0 ok, 1 error or problems found, 2 usage, 130 interrupted.
 
 Other parts add subcommands through ``register(subparsers)`` in
-:mod:`.console` (users, policy, remind), :mod:`.apikeys` and :mod:`.sites`: a subcommand sets
-``handler`` with ``set_defaults(handler=fn)``; ``fn(args) -> int`` runs after Django is set up.
+:mod:`.console` (users, policy, remind), :mod:`.apikeys`, :mod:`.sites`, :mod:`.apps` and
+others: a subcommand sets ``handler`` with ``set_defaults(handler=fn)``; ``fn(args) -> int``
+runs after Django is set up.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import argparse
 import sys
 
 from .apikeys import register as register_apikeys
+from .apps import register as register_apps
 from .check import cmd_check
 from .common import CommandError, port, setup_django
 from .console import register as register_console
+from .oidc import register as register_oidc
 from .org import register as register_org
 from .schema import migrated
 from .serve import before_serve, cmd_migrate, cmd_serve
@@ -38,6 +41,8 @@ examples:
   twostep check --deploy --json          what is unsafe for production (exit 1 if anything)
   twostep rotate-keys                    re-encrypt secrets after adding a new first key
   twostep sites add app.example.com --policy two_factor   put a site behind twostep
+  twostep apps create Grafana --redirect-uri URI --json   an application signing in through us
+  twostep oidc rotate-key                new OpenID Connect signing keys (published first)
 
 configuration (environment variables):
   TWOSTEP_DATA_DIR      data directory (default ~/.local/share/twostep)
@@ -176,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_apikeys(sub)
     register_webhooks(sub)
     register_sites(sub)
+    register_apps(sub)
+    register_oidc(sub)
     return parser
 
 

@@ -134,16 +134,23 @@ def _check_database() -> list[str]:
         return problems
     from ..mfa.keys import keyring
     from ..mfa.models import Device, PendingEnrolment
+    from ..oidc.models import SigningKey
 
     ring = keyring()
-    for model in (Device, PendingEnrolment):
+    for model in (Device, PendingEnrolment, SigningKey):
         ids = set(model.objects.values_list("key_id", flat=True).distinct())
         unknown = [k for k in ids if not ring.has_key(k)]
         old = [k for k in ids if ring.has_key(k) and k != ring.current_key_id]
         if unknown:
             problems.append(
                 f"some {model.__name__} secrets are encrypted with a key that is not configured "
-                "(did TWOSTEP_SECRET_KEYS lose a key?); those users cannot sign in with a code"
+                "(did TWOSTEP_SECRET_KEYS lose a key?); "
+                + (
+                    "the OpenID Connect provider cannot sign with them (`twostep oidc "
+                    "rotate-key --activate-in 0` makes new ones)"
+                    if model is SigningKey
+                    else "those users cannot sign in with a code"
+                )
             )
         if old:
             print(

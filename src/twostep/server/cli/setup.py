@@ -84,6 +84,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 def cmd_rotate_keys(args: argparse.Namespace) -> int:
     from ..clock import get_clock
     from ..mfa.keys import keyring, rotate_keys
+    from ..oidc.keys import reseal_keys
     from ..webhooks.subscriptions import rotate_secrets
 
     report = rotate_keys(clock=get_clock())
@@ -94,6 +95,9 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
         f"and {webhooks} webhook secret(s) under key {keyring().current_key_id}; "
         f"{report.already_current} already used it."
     )
+    signing, unreadable = reseal_keys()
+    print(f"Re-encrypted {signing} OpenID Connect signing key(s).")
+    report.unreadable.extend(unreadable)
     if report.unreadable:
         print(
             "problem: these could not be decrypted with any configured key (add the key they "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import audit, directory, join, org, sites, sync, user, users, webhooks
+from .views import applications, audit, directory, join, org, sites, sync, user, users, webhooks
 
 app_name = "console"
 PUBLIC = frozenset({"join"})
@@ -40,6 +40,19 @@ urlpatterns = [
     path("roles/", directory.roles, name="roles"),
     path("roles/<int:pk>/", directory.role_page, name="role"),
     path("roles/<int:pk>/delete/", directory.role_delete, name="role_delete"),
+    path("applications/", applications.applications, name="applications"),
+    path("applications/<int:pk>/", applications.application_page, name="application"),
+    path(
+        "applications/<int:pk>/secret/", applications.application_rotate, name="application_rotate"
+    ),
+    path(
+        "applications/<int:pk>/delete/", applications.application_delete, name="application_delete"
+    ),
+    path(
+        "applications/<int:pk>/grants/<int:user_pk>/revoke/",
+        applications.application_revoke,
+        name="application_revoke",
+    ),
     path("administrators/", org.administrators, name="administrators"),
     path("security/", org.security, name="security"),
     path("security/name/", org.security_name, name="security_name"),

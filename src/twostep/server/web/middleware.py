@@ -18,7 +18,9 @@ from ..accounts.services import client_address
 from ..accounts.sessions import start_web_session, web_session_alive
 from ..accounts.signin import IDLE_LIMIT, SESSION_LIMIT
 from ..accounts.signin import TOUCH_EVERY as TOUCH_EVERY_DELTA
+from ..oidc.redirects import form_action_origins
 from ..proxies import from_trusted_proxy
+from .state import PENDING as PENDING_KEY
 
 CSP = "; ".join(
     [
@@ -34,6 +36,8 @@ CSP = "; ".join(
         "object-src 'none'",
     ]
 )
+# The user portal shows the icons administrators chose for applications, from any https: host.
+PORTAL_CSP = CSP.replace("img-src 'self' data:", "img-src 'self' data: https:")
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
@@ -93,7 +97,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", _page_csp(request, response))
         response.headers.setdefault("Permissions-Policy", PERMISSIONS)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -102,6 +106,23 @@ class SecurityHeadersMiddleware:
             # Pages carry personal state (and sometimes recovery codes): never cache them.
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _page_csp(request: HttpRequest, response: HttpResponse) -> str:
+    """The CSP, with ``form-action`` widened to the registered redirect URI's origin on a page
+    whose forms continue an OpenID Connect request (``oidc.redirects``): browsers apply
+    form-action to the redirects after a submission, the last of which leaves this site."""
+    if not response.get("Content-Type", "").startswith("text/html") or request.path.startswith(
+        ("/api/", "/static/")
+    ):
+        return CSP
+    session = getattr(request, "session", None)
+    pending = session.get(PENDING_KEY) if session is not None else None
+    pending_next = pending.get("next") if isinstance(pending, dict) else None
+    origins = form_action_origins(request.path, dict(request.GET.lists()), pending_next)
+    if not origins:
+        return CSP
+    return CSP.replace("form-action 'self'", "form-action 'self' " + " ".join(origins))
 
 
 TOUCH_EVERY = TOUCH_EVERY_DELTA.total_seconds()  # do not write the session on every request

@@ -15,6 +15,12 @@ Keys (JSON, server-side session; the cookie holds only the random session id):
 ``ts_method``      how the sign-in's second step was passed (``password`` when there was none,
                    ``totp``, ``recovery``, ``remembered``): forward authentication's
                    ``two_factor`` rules read it (``gateway.access.passed_code_step``)
+``ts_amr``         how the sign-in was made, as OpenID Connect ``amr`` values
+                   (``oidc.claims.amr_for``: ``["pwd", "otp"]`` after a code...)
+``ts_auth_time``   when the user last authenticated (the sign-in, or a later code asked by
+                   an application): the ID token's ``auth_time``
+``ts_continue``    where a sign-in was going when setup showed the recovery codes first
+                   (the "continue" of that page: back to an application, for example)
 ``ts_codes``       recovery codes to show once, AES-GCM sealed to this session and user, so
                    the session table never holds them in clear
 
@@ -50,6 +56,7 @@ from ..clock import Clock
 from ..crypto import DecryptionError
 from ..gateway.returns import may_return_to
 from ..mfa.keys import keyring
+from ..oidc.claims import amr_for
 from ..usecases.signin import finish_sign_in
 
 PENDING = "ts_pending"
@@ -60,6 +67,9 @@ CODES = "ts_codes"
 SIGNED_IN_AT = "ts_signed_in_at"
 SESSION_ROW = "ts_session"
 METHOD = "ts_method"
+AMR = "ts_amr"
+CONTINUE = "ts_continue"
+AUTH_TIME = "ts_auth_time"
 BACKEND = "twostep.server.accounts.backends.UserBackend"
 #: Verification methods that are not a code: they leave no step-up time behind.
 NOT_A_CODE = frozenset({"password", "remembered", "postponed"})
@@ -180,10 +190,14 @@ def complete_login(
     address: str | None,
     *,
     next_url: str | None = None,
+    continue_after: bool = False,
 ) -> HttpResponse:
     """Sign ``user`` in (new session id), record it, remember this browser (the device cookie),
-    and go on: to the change-password page first when a recovery code lifted a lockout."""
-    next_url = next_url or pending_next(request)
+    and go on: to the change-password page first when a recovery code lifted a lockout.
+    ``continue_after``: ``next_url`` is a page on the way (the new recovery codes); where the
+    sign-in was going is kept for its "continue" (:func:`pop_continue`)."""
+    going = pending_next(request)
+    next_url = next_url or going
     request.session.pop(PENDING, None)
     keep = {key: request.session.get(key) for key in (CODES, ENROLMENT)}
     login(request, user, backend=BACKEND)
@@ -192,6 +206,10 @@ def complete_login(
     request.session[METHOD] = method
     if method not in NOT_A_CODE:
         request.session[VERIFIED_AT] = now
+    request.session[AMR] = amr_for(method)
+    request.session[AUTH_TIME] = now
+    if continue_after:
+        request.session[CONTINUE] = going
     for key, value in keep.items():
         if value is not None:
             request.session[key] = value
@@ -208,6 +226,11 @@ def complete_login(
         samesite="Lax",
     )
     return response
+
+
+def pop_continue(request: HttpRequest, default: str) -> str:
+    """Where to go after a page on the way (see ``complete_login``), else ``default``."""
+    return safe_next(request, request.session.pop(CONTINUE, None), default)
 
 
 def refresh_session_hash(request: HttpRequest, user: User) -> None:

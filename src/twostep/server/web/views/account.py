@@ -14,17 +14,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ...accounts.remembered import device_id_of
 from ...accounts.services import check_password_for_sign_in, client_address, sign_out_everywhere
 from ...accounts.sessions import end_session, list_sessions
+from ...applications.access import usable_by
 from ...clock import get_clock
 from ...errors import InvalidUserDataError, ServiceError, SignInFailedError, StepUpRequiredError
 from ...mfa.devices import device_for, lockout_status, recovery_codes_left
 from ...mfa.verification import STEP_UP_WINDOW
 from ...policy.services import decide
+from ...usecases.applications import disconnect, grants_of
 from ...usecases.enrolment import disable, regenerate_recovery_codes
 from ...usecases.passwords import change_password
 from ...usecases.signin import forget_all_browsers, remember_days, remembered_browsers
 from ...usecases.signin import forget_browser as forget_browser_of
 from .. import state
 from ..forms import NewPasswordForm, PasswordConfirmForm, StepUpForm
+from ..middleware import PORTAL_CSP
 
 RECENT_PASSWORD = timedelta(minutes=10)
 
@@ -36,12 +39,16 @@ def _recent_code(request: HttpRequest) -> bool:
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
+    """The page a user lands on: "My applications" (the applications they may open, and those
+    connected to their account), then their account's security."""
     user = state.signed_in(request)
     clock = get_clock()
-    return render(
+    response = render(
         request,
         "web/account.html",
         {
+            "applications": usable_by(user),
+            "grants": grants_of(user),
             "device": device_for(user),
             "decision": decide(user, clock=clock),
             "recovery_left": recovery_codes_left(user),
@@ -52,6 +59,20 @@ def account(request: HttpRequest) -> HttpResponse:
             "remember_days": remember_days(),
         },
     )
+    response["Content-Security-Policy"] = PORTAL_CSP  # the applications' icons
+    return response
+
+
+@login_required
+@require_POST
+def disconnect_view(request: HttpRequest, application_id: int) -> HttpResponse:
+    """End the user's own grant to an application: it asks again, its tokens stop working."""
+    user = state.signed_in(request)
+    if disconnect(user, application_id, clock=get_clock(), address=client_address(request)):
+        messages.success(request, "Disconnected: the application must ask you again.")
+    else:
+        messages.error(request, "That application was not connected.")
+    return redirect("web:account")
 
 
 def _current(request: HttpRequest) -> str | None:

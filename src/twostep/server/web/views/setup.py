@@ -141,7 +141,13 @@ def setup(request: HttpRequest) -> HttpResponse:
                 state.stash_codes(request, user, codes, "enabled")
                 if signing_in:
                     return state.complete_login(
-                        request, user, "setup", clock, address, next_url=reverse("web:enabled")
+                        request,
+                        user,
+                        "setup",
+                        clock,
+                        address,
+                        next_url=reverse("web:enabled"),
+                        continue_after=True,
                     )
                 state.refresh_session_hash(request, user)
                 request.session[state.VERIFIED_AT] = clock().timestamp()
@@ -188,5 +194,6 @@ def enabled(request: HttpRequest) -> HttpResponse:
             "purpose": purpose,
             "download": "data:text/plain;charset=utf-8," + quote(text),
             "filename": f"twostep-recovery-codes-{user.username}.txt",
+            "continue_url": state.pop_continue(request, reverse("web:account")),
         },
     )

@@ -1,0 +1,101 @@
+"""The provider's pages with Django's test client: the code asked when an application wants two
+factors from a session made with the password only, and the page for a user who may not use
+an application."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from django.test import Client
+
+from twostep.server.applications.models import Application
+from twostep.server.audit.models import Event
+from twostep.server.clock import FakeClock
+from twostep.server.oidc.claims import ACR_TWO_FACTORS
+from twostep.server.oidc.clients import create_client
+from twostep.server.oidc.events import OidcEvents
+from twostep.server.oidc.models import Authentication
+from twostep.server.web import state
+
+from .helpers import Member, post_form, sign_in
+
+pytestmark = pytest.mark.django_db
+
+CALLBACK = "https://rp.example/cb"
+
+
+def authorize_url(client_id: str, **extra: str) -> str:
+    verifier = "v" * 50
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": CALLBACK,
+        "scope": "openid",
+        "state": "s1",
+        "code_challenge": challenge.rstrip(b"=").decode(),
+        "code_challenge_method": "S256",
+        **extra,
+    }
+    return "/oidc/authorize?" + urlencode(params)
+
+
+def signed_in(web: Client, member: Member, clock: FakeClock) -> None:
+    assert sign_in(web, member).headers["location"] == "/signin/code/"
+    response = post_form(web, "/signin/code/", {"code": member.code(clock)})
+    assert response.status_code == 302
+
+
+def test_a_password_only_session_gives_a_code_when_two_factors_are_asked(
+    web: Client, enrolled: Member, clock: FakeClock
+) -> None:
+    app = Application.objects.create(name="Payroll", created_at=clock())
+    client_id = create_client(
+        app, redirect_uris=[CALLBACK], first_party=True, clock=clock
+    ).client_id
+    signed_in(web, enrolled, clock)
+    session = web.session
+    session[state.AMR] = ["pwd"]  # as after a remembered browser skipped the code
+    session.save()
+    url = authorize_url(client_id, acr_values=ACR_TWO_FACTORS)
+    response = web.get(url)
+    code_page = response.headers["location"]
+    assert code_page == "/oidc/code/?" + urlencode({"next": url})
+    # The page's forms may end on the application (CSP form-action, web.middleware).
+    assert "https://rp.example" in web.get(code_page).headers["Content-Security-Policy"]
+    clock.advance(seconds=30)
+    wrong = post_form(web, code_page, {"code": "000000"})
+    assert wrong.status_code == 400
+    clock.advance(seconds=2)  # past the wait after a wrong code (attempts.throttle)
+    response = post_form(web, code_page, {"code": enrolled.code(clock)})
+    assert response.headers["location"] == url
+    response = web.get(url)
+    location = response.headers["location"]
+    assert location.startswith(CALLBACK + "?")
+    query = parse_qs(urlsplit(location).query)
+    assert query["state"] == ["s1"]
+    auth = Authentication.objects.get()
+    assert auth.amr == ["pwd", "otp"]
+    assert auth.acr == ACR_TWO_FACTORS
+    assert Event.objects.filter(
+        event=OidcEvents.AUTHORIZED, details__application="Payroll"
+    ).exists()
+
+
+def test_a_user_outside_the_application_gets_a_page_not_a_code(
+    web: Client, enrolled: Member, clock: FakeClock
+) -> None:
+    app = Application.objects.create(
+        name="Finance", created_at=clock(), access=Application.SELECTED
+    )
+    client_id = create_client(app, redirect_uris=[CALLBACK], clock=clock).client_id
+    signed_in(web, enrolled, clock)
+    response = web.get(authorize_url(client_id))
+    assert response.status_code == 403
+    assert "location" not in response.headers
+    assert "may not use Finance" in response.content.decode()
+    assert not Authentication.objects.exists()
+    assert Event.objects.filter(event=OidcEvents.DENIED, details__application="Finance").exists()
