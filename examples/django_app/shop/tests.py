@@ -94,6 +94,8 @@ class TwoStepSignInTests(TestCase):
             self.client.post("/"), code_page, fetch_redirect_response=False
         )  # a form sent without a second factor is not run either
         self.assertContains(self.client.get("/help/"), "Lost your phone?")  # @second_factor_exempt
+        with self.settings(TWOSTEP_EXEMPT_URL_NAMES=["login", "logout", "home"]):
+            self.assertContains(self.client.get("/"), "Hello, cid")
         self.assertContains(self.client.get("/accounts/login/"), "Password")  # login
         self.assertRedirects(  # no 2FA yet: the code page sends to setup, no loop
             self.client.get("/twostep/code/"), "/twostep/setup/", fetch_redirect_response=False

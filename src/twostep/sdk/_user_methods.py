@@ -54,8 +54,8 @@ class UserMethods(Caller):
         page_size: int = 200,
     ) -> Iterator[m.UserDetail]:
         """Every matching user, page by page."""
-        offset = 0
-        while True:
+        offset: int | None = 0
+        while offset is not None:
             page = self.list_users(
                 q=q,
                 role=role,
@@ -66,9 +66,7 @@ class UserMethods(Caller):
                 offset=offset,
             )
             yield from page.items
-            offset += len(page.items)
-            if not page.items or offset >= page.total:
-                return
+            offset = ops.next_offset(page, offset)
 
     def create_user(
         self,
@@ -198,8 +196,8 @@ class AsyncUserMethods(AsyncCaller):
         page_size: int = 200,
     ) -> AsyncIterator[m.UserDetail]:
         """Every matching user, page by page."""
-        offset = 0
-        while True:
+        offset: int | None = 0
+        while offset is not None:
             page = await self.list_users(
                 q=q,
                 role=role,
@@ -211,9 +209,7 @@ class AsyncUserMethods(AsyncCaller):
             )
             for item in page.items:
                 yield item
-            offset += len(page.items)
-            if not page.items or offset >= page.total:
-                return
+            offset = ops.next_offset(page, offset)
 
     async def create_user(
         self,

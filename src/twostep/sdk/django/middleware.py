@@ -49,7 +49,7 @@ def _exempt(request: HttpRequest, view: Callable[..., Any]) -> bool:
     match = request.resolver_match
     if match is not None:
         names = getattr(settings, "TWOSTEP_EXEMPT_URL_NAMES", DEFAULT_EXEMPT_URL_NAMES)
-        if "twostep" in match.namespaces or match.view_name in names:
+        if "twostep" in match.app_names or match.view_name in names:
             return True
     if request.path == resolve_url(settings.LOGIN_URL):
         return True
