@@ -38,7 +38,8 @@ def check(request: HttpRequest) -> HttpResponse | None:
             log.warning("twostep unavailable: %s", exc)
             return render(request, "twostep/unavailable.html", status=503)
         if record is not None:
-            request.session[EXEMPT] = record
+            if request.session.get(EXEMPT) != record:  # save the session only when it changes
+                request.session[EXEMPT] = record
             return None
         request.session.pop(EXEMPT, None)
     query = urlencode({"next": request.get_full_path()})

@@ -221,7 +221,8 @@ def _not_required(user: AppUser) -> bool:
     if record is None:
         session.pop(EXEMPT, None)
         return False
-    session[EXEMPT] = record
+    if session.get(EXEMPT) != record:  # write the session only when it changes
+        session[EXEMPT] = record
     return True
 
 
