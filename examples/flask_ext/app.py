@@ -12,6 +12,9 @@ app.secret_key = os.environ["FLASK_SECRET_KEY"]
 app.config.update(
     TWOSTEP_BASE_URL=os.environ["TWOSTEP_URL"],
     TWOSTEP_API_KEY=os.environ["TWOSTEP_API_KEY"],
+    # "always": every user gives a code (or sets 2FA up first); "policy": twostep's policy
+    # decides who must set it up (a user who has set it up always gives their code).
+    TWOSTEP_REQUIRE=os.environ.get("TWOSTEP_REQUIRE", "always"),
     SESSION_COOKIE_SECURE=os.environ.get("PLAIN_HTTP") != "1",  # see docs/sdk-example.md
 )
 CSRFProtect(app)

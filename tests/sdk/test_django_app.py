@@ -1,6 +1,7 @@
 """twostep.sdk.django, through examples/django_app (a few lines of settings and urls): the
 example's own tests (Django's test client: setup with the QR code, a wrong code, a replayed
-code, a recovery code, no open redirect, the session key rotated, a 503 page when twostep is
+code, a recovery code, no open redirect, the session key rotated, the middleware and its
+exemptions, the decorator without it, the "policy" setting, a 503 page when twostep is
 down) run against a real `twostep serve`, in a process of their own (one Django per process)."""
 
 from __future__ import annotations
@@ -36,4 +37,4 @@ def test_the_django_example_s_tests_pass_against_twostep(server: Server) -> None
         check=False,
     )
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "Ran 2 tests" in out.stderr
+    assert "Ran 6 tests" in out.stderr

@@ -142,13 +142,66 @@ def test_setup_then_codes_through_the_extension(example: ModuleType) -> None:
     assert client.get("/").status_code == 200
 
 
-def test_twostep_down_is_a_503_page(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_with_the_policy_setting_twostep_decides_who_sets_2fa_up(
+    server: Server, admin: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TWOSTEP_REQUIRE", "policy")
+    key = verify_key(server.env, unique("Flask policy "))
+    module = load_example(monkeypatch, server.url, key)
+    rp = Client(server.url, key)
+    try:
+        # Not required by twostep's policy, no 2FA: in without a code (made in twostep).
+        client = module.app.test_client()
+        sign_in(client)
+        assert client.get("/").text == "<h1>Hello, alice@example.com</h1>"
+        status = rp.status(external_id="1")
+        assert (status.enrolled, status.required) == (False, False)
+        # Required now: a new session goes to the code page, then to setup.
+        admin.require_user(status.user.id, days=0)
+        client = module.app.test_client()
+        sign_in(client)
+        assert client.get("/").headers["Location"] == "/twostep/code?next=/"
+        assert client.get("/twostep/code?next=/").headers["Location"] == "/twostep/setup"
+        page = client.get("/twostep/setup").text
+        key_text = re.search(r'<code class="key">([A-Z2-7 ]+)</code>', page)
+        assert key_text
+        secret = key_text.group(1).replace(" ", "")
+        status_code, _, page = submit(client, "/twostep/setup", oathtool(secret, time.time()))
+        assert status_code == 200, page
+        assert client.get("/").status_code == 200
+        # No longer required, but set up: the code is asked all the same.
+        admin.lift_requirement(status.user.id)
+        assert rp.status(external_id="1").required is False
+        client = module.app.test_client()
+        sign_in(client)
+        assert client.get("/").headers["Location"] == "/twostep/code?next=/"
+    finally:
+        rp.close()
+        module.app.extensions["twostep"].client.close()
+
+
+def test_a_wrong_require_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWOSTEP_REQUIRE", "sometimes")
+    with pytest.raises(RuntimeError, match="TWOSTEP_REQUIRE must be one of always, policy"):
+        load_example(monkeypatch, "http://127.0.0.1:9/", "tsk_" + "x" * 40)
+
+
+@pytest.mark.parametrize("require", ["always", "policy"])
+def test_twostep_down_is_a_503_page(monkeypatch: pytest.MonkeyPatch, require: str) -> None:
+    monkeypatch.setenv("TWOSTEP_REQUIRE", require)
     module = load_example(monkeypatch, "http://127.0.0.1:9/", "tsk_" + "x" * 40)
     client = module.app.test_client()
     sign_in(client)
     answer = client.get("/twostep/code")
     assert answer.status_code == 503
     assert "Sign-in is unavailable for a moment" in answer.text
+    # The protected page: "policy" asks twostep there, and nobody passes without it.
+    answer = client.get("/")
+    if require == "policy":
+        assert answer.status_code == 503
+        assert "Sign-in is unavailable for a moment" in answer.text
+    else:
+        assert answer.headers["Location"] == "/twostep/code?next=/"
 
 
 def test_an_app_s_own_templates_override_the_extension_s(tmp_path: Path) -> None:

@@ -16,7 +16,13 @@ from .conftest import Server
 
 
 def _public(cls: type) -> dict[str, object]:
-    return {n: f for n, f in vars(cls).items() if not n.startswith("_") and callable(f)}
+    """The public methods of ``cls``, its own and those of the mixins it is made of."""
+    return {
+        n: f
+        for klass in reversed(cls.__mro__)
+        for n, f in vars(klass).items()
+        if not n.startswith("_") and callable(f)
+    }
 
 
 def test_async_client_mirrors_the_sync_client() -> None:

@@ -27,11 +27,26 @@ def signed_in(client: Client, code: str) -> bool:
 async def enrolled(client: AsyncClient) -> bool:
     status = await client.status(external_id="42")
     return status.enrolled and status.user.is_active
+
+
+def role_names(client: Client) -> list[str]:
+    return [role.name for role in client.list_roles()]
+
+
+async def usernames(client: AsyncClient) -> list[str]:
+    return [user.username async for user in client.iter_users()]
+
+
+def step(client: Client) -> str:
+    return client.sign_in("alice", "secret").status
 """
 
 TYPOS = {
     "result.valid and": "result.vaild and",
     "status.enrolled and": "status.enroled and",
+    "role.name for": "role.nmae for",
+    "user.username async": "user.usename async",
+    '"secret").status': '"secret").stauts',
 }
 
 
@@ -66,4 +81,8 @@ def test_mypy_strict_catches_a_typo_in_a_result_field(tmp_path: Path) -> None:
     assert typo.returncode == 1
     assert '"VerifyResult" has no attribute "vaild"' in typo.stdout
     assert '"MfaStatus" has no attribute "enroled"' in typo.stdout
+    # The admin and sign-in methods (mixins of their own) keep their result types too.
+    assert '"Role" has no attribute "nmae"' in typo.stdout
+    assert '"UserDetail" has no attribute "usename"' in typo.stdout
+    assert '"SignInStep" has no attribute "stauts"' in typo.stdout
     assert "py.typed" not in typo.stdout

@@ -12,7 +12,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "twostep.sdk.django",  # the code and setup pages, @require_second_factor
+    "twostep.sdk.django",  # the code and setup pages, the middleware, @require_second_factor
     "shop",
 ]
 MIDDLEWARE = [
@@ -21,6 +21,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Every view of a signed-in user asks a second factor first (after AuthenticationMiddleware),
+    # but twostep's pages, login, logout, STATIC_URL and views marked @second_factor_exempt.
+    "twostep.sdk.django.middleware.SecondFactorMiddleware",
 ]
 ROOT_URLCONF = "shop.urls"
 TEMPLATES = [
@@ -43,6 +46,7 @@ DATABASES = {
     }
 }
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 # Cookies over https only; PLAIN_HTTP=1 for a local run over http (see docs/sdk-example.md).
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("PLAIN_HTTP") != "1"
 
@@ -50,3 +54,10 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("PLAIN_HTTP") != "1"
 # `twostep apikeys create --scope verify --allow-create-users --application Shop --issuer Shop`
 TWOSTEP_BASE_URL = os.environ["TWOSTEP_URL"]
 TWOSTEP_API_KEY = os.environ["TWOSTEP_API_KEY"]
+# Who gives a second factor: "always" (everyone; 2FA set up at the first sign-in) or "policy"
+# (twostep's policy decides who must set it up; who has set it up always gives a code).
+TWOSTEP_REQUIRE = "always"
+# More URL names or path prefixes a signed-in user reaches without a second factor:
+# TWOSTEP_EXEMPT_URL_NAMES = ["login", "logout", "password_reset"]
+# TWOSTEP_EXEMPT_PATHS = ["/healthz"]
+STATIC_URL = "static/"

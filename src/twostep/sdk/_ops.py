@@ -24,6 +24,12 @@ UNSET = _Unset.UNSET
 """Marks an argument of an update as not given (``None`` clears a field where allowed)."""
 
 
+def next_offset(page: m.UserPage, offset: int) -> int | None:
+    """Where the page after ``page`` (which began at ``offset``) begins; None after the last."""
+    offset += len(page.items)
+    return None if not page.items or offset >= page.total else offset
+
+
 def _ref(username: str | None, email: str | None, external_id: str | None) -> dict[str, str]:
     given = {
         k: v

@@ -17,37 +17,31 @@ honouring ``Retry-After`` (see :class:`RetryPolicy`); errors raise the exception
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Iterable
-from datetime import datetime
 from typing import TypeVar
 
 import httpx
 
-from . import _ops as ops
-from . import models as m
+from ._admin_methods import AsyncAdminMethods
 from ._core import (
     _DEFAULT,
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
     DEFAULT_VERIFY_DEADLINE,
-    USER_AGENT,
     Call,
     Deadline,
-    RetryPolicy,
     _Default,
     as_timeout,
     build_request,
-    check_api_key,
-    check_base_url,
-    check_deadline,
     deadline_error,
     read,
     transport_error,
     unanswered,
 )
-from ._ops import UNSET, _Unset
-from ._transport import DEADLINE, Connections, async_client
+from ._directory_methods import AsyncDirectoryMethods
+from ._signin_methods import AsyncSignInMethods
+from ._transport import DEADLINE, async_client
+from ._user_methods import AsyncUserMethods
+from ._verify_methods import AsyncVerifyMethods
 from ._webhook_methods import AsyncWebhookMethods
 from .applications import AsyncApplicationsMethods
 
@@ -56,7 +50,15 @@ __all__ = ["AsyncClient"]
 T = TypeVar("T")
 
 
-class AsyncClient(AsyncWebhookMethods, AsyncApplicationsMethods):
+class AsyncClient(
+    AsyncVerifyMethods,
+    AsyncUserMethods,
+    AsyncDirectoryMethods,
+    AsyncAdminMethods,
+    AsyncSignInMethods,
+    AsyncWebhookMethods,
+    AsyncApplicationsMethods,
+):
     """A client of one twostep server's API.
 
     ``base_url`` is the server's address (``https://2fa.example.com``; ``/api/v1`` is added);
@@ -84,16 +86,14 @@ class AsyncClient(AsyncWebhookMethods, AsyncApplicationsMethods):
         max_retry_wait: float = 10.0,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self.base_url = check_base_url(base_url)
-        key = check_api_key(api_key)
-        self.deadline = check_deadline("deadline", deadline)
-        self.verify_deadline = check_deadline("verify_deadline", verify_deadline)
-        self.retry = RetryPolicy(max_retries=max_retries, max_wait=max_retry_wait)
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        if key is not None:
-            headers["Authorization"] = f"Bearer {key}"
-        self._headers = headers
-        self._connections = Connections()
+        self._configure(
+            base_url,
+            api_key,
+            deadline=deadline,
+            verify_deadline=verify_deadline,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+        )
         self._owns_http = http_client is None
         if http_client is None:
             self._timeout = as_timeout(timeout, DEFAULT_TIMEOUT)
@@ -169,452 +169,3 @@ class AsyncClient(AsyncWebhookMethods, AsyncApplicationsMethods):
             content=b"".join(chunks),
             request=request,
         )
-
-    # -- meta and the authentication service (verify scope) ---------------------------------
-
-    async def ping(self) -> m.Ping:
-        """Check the API key: its scope and name."""
-        return await self._call(ops.ping())
-
-    async def verify(
-        self,
-        code: str,
-        *,
-        username: str | None = None,
-        email: str | None = None,
-        external_id: str | None = None,
-        client_address: str | None = None,
-    ) -> m.VerifyResult:
-        """Verify a user's 6-digit code or recovery code (name the user by exactly one of
-        ``username``, ``email``, ``external_id``). ``valid`` is True once per code; a wrong,
-        reused or locked-out attempt is ``valid=False`` (not an exception). Pass the end user's
-        IP as ``client_address`` for per-network throttling and the audit log. Raises
-        :class:`ThrottledError` (retry after ``retry_after`` s), :class:`NotEnrolledError`,
-        :class:`UserNotFoundError`, :class:`MalformedCodeError`; :class:`TransportError` once
-        ``verify_deadline`` (5 s) passed."""
-        return await self._call(
-            ops.verify(
-                code,
-                username=username,
-                email=email,
-                external_id=external_id,
-                client_address=client_address,
-            ),
-            self.verify_deadline,
-        )
-
-    async def status(
-        self,
-        *,
-        username: str | None = None,
-        email: str | None = None,
-        external_id: str | None = None,
-    ) -> m.MfaStatus:
-        """A user's two-step verification: enrolled, required, deadline, locked."""
-        return await self._call(ops.status(username=username, email=email, external_id=external_id))
-
-    async def start_enrolment(
-        self,
-        *,
-        username: str | None = None,
-        email: str | None = None,
-        external_id: str | None = None,
-    ) -> m.Enrolment:
-        """Start setting up 2FA for a user: the QR code (SVG and PNG), the key and an
-        enrolment id, valid 10 minutes. :class:`AlreadyEnrolledError` if set up already."""
-        return await self._call(
-            ops.start_enrolment(username=username, email=email, external_id=external_id)
-        )
-
-    async def get_enrolment(self, enrolment_id: uuid.UUID | str) -> m.Enrolment:
-        """A pending setup again (:class:`EnrolmentExpiredError` once it is gone)."""
-        return await self._call(ops.get_enrolment(enrolment_id))
-
-    async def confirm_enrolment(
-        self, enrolment_id: uuid.UUID | str, code: str, *, client_address: str | None = None
-    ) -> m.EnrolmentConfirmation:
-        """Confirm a setup with the first code; returns the 10 recovery codes, shown once.
-        :class:`InvalidCodeError` if the code does not match (the setup stays pending)."""
-        return await self._call(
-            ops.confirm_enrolment(enrolment_id, code, client_address=client_address)
-        )
-
-    async def create_app_user(
-        self,
-        external_id: str,
-        *,
-        username: str | None = None,
-        email: str | None = None,
-        display_name: str = "",
-    ) -> m.User:
-        """Create a user that exists only for your application (no password); needs a verify
-        key made with ``--allow-create-users``."""
-        return await self._call(
-            ops.create_app_user(
-                external_id, username=username, email=email, display_name=display_name
-            )
-        )
-
-    # -- administration (admin scope): users --------------------------------------------------
-
-    async def list_users(
-        self,
-        *,
-        q: str | None = None,
-        role: str | None = None,
-        group: int | None = None,
-        is_active: bool | None = None,
-        enrolled: bool | None = None,
-        external_id: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> m.UserPage:
-        """One page of users (``total`` counts all matches)."""
-        return await self._call(
-            ops.list_users(
-                q=q,
-                role=role,
-                group=group,
-                is_active=is_active,
-                enrolled=enrolled,
-                external_id=external_id,
-                limit=limit,
-                offset=offset,
-            )
-        )
-
-    async def iter_users(
-        self,
-        *,
-        q: str | None = None,
-        role: str | None = None,
-        group: int | None = None,
-        is_active: bool | None = None,
-        enrolled: bool | None = None,
-        page_size: int = 200,
-    ) -> AsyncIterator[m.UserDetail]:
-        """Every matching user, page by page."""
-        offset = 0
-        while True:
-            page = await self.list_users(
-                q=q,
-                role=role,
-                group=group,
-                is_active=is_active,
-                enrolled=enrolled,
-                limit=page_size,
-                offset=offset,
-            )
-            for item in page.items:
-                yield item
-            offset += len(page.items)
-            if not page.items or offset >= page.total:
-                return
-
-    async def create_user(
-        self,
-        username: str,
-        *,
-        email: str | None = None,
-        password: str | None = None,
-        display_name: str = "",
-        role: str = "member",
-        external_id: str | None = None,
-        email_verified: bool = False,
-        groups: Iterable[int] = (),
-    ) -> m.UserDetail:
-        """Create a user (without ``password``: a user for API use only)."""
-        return await self._call(
-            ops.create_user(
-                username,
-                email=email,
-                password=password,
-                display_name=display_name,
-                role=role,
-                external_id=external_id,
-                email_verified=email_verified,
-                groups=groups,
-            )
-        )
-
-    async def get_user(self, user_id: int) -> m.UserDetail:
-        return await self._call(ops.get_user(user_id))
-
-    async def update_user(
-        self,
-        user_id: int,
-        *,
-        username: str | _Unset = UNSET,
-        email: str | _Unset | None = UNSET,
-        password: str | _Unset = UNSET,
-        display_name: str | _Unset = UNSET,
-        role: str | _Unset = UNSET,
-        external_id: str | _Unset | None = UNSET,
-        email_verified: bool | _Unset = UNSET,
-        is_active: bool | _Unset = UNSET,
-        groups: Iterable[int] | _Unset = UNSET,
-    ) -> m.UserDetail:
-        """Change only the given fields (``email=None`` removes it; a new email is
-        unverified). The console's rules apply (owners, your own account):
-        :class:`PermissionDeniedError` with code ``not_allowed``."""
-        return await self._call(
-            ops.update_user(
-                user_id,
-                {
-                    "email": email,
-                    "password": password,
-                    "display_name": display_name,
-                    "role": role,
-                    "is_active": is_active,
-                    "groups": groups,
-                },
-            )
-        )
-
-    async def delete_user(self, user_id: int) -> None:
-        return await self._call(ops.delete_user(user_id))
-
-    async def get_user_mfa(self, user_id: int) -> m.MfaDetail:
-        """Status, the rules that require 2FA and why, and the per-user requirement."""
-        return await self._call(ops.get_user_mfa(user_id))
-
-    async def require_user(self, user_id: int, days: int = 7) -> m.MfaDetail:
-        """Require 2FA on sign-in, with an enrolment period of 0-365 days."""
-        return await self._call(ops.require_user(user_id, days))
-
-    async def lift_requirement(self, user_id: int) -> m.MfaDetail:
-        return await self._call(ops.lift_requirement(user_id))
-
-    async def extend_enrolment(self, user_id: int, days: int) -> m.MfaDetail:
-        """Start the enrolment period again now, with ``days`` days (unlocks)."""
-        return await self._call(ops.extend_enrolment(user_id, days))
-
-    async def set_admin_requirement(self, user_id: int, required: bool) -> m.MfaDetail:
-        return await self._call(ops.set_admin_requirement(user_id, required))
-
-    async def reset_mfa(self, user_id: int) -> m.MfaDetail:
-        """Remove the user's 2FA (devices, recovery codes); setup starts again."""
-        return await self._call(ops.reset_mfa(user_id))
-
-    async def unlock_user(self, user_id: int) -> bool:
-        """Lift a lockout after too many wrong codes; True if the user was locked."""
-        return await self._call(ops.unlock_user(user_id))
-
-    # -- roles and groups ---------------------------------------------------------------------
-
-    async def list_roles(self) -> tuple[m.Role, ...]:
-        return await self._call(ops.list_roles())
-
-    async def create_role(
-        self, name: str, *, description: str = "", is_admin: bool = False
-    ) -> m.Role:
-        """A custom role; its key is made from the name."""
-        return await self._call(ops.create_role(name, description=description, is_admin=is_admin))
-
-    async def get_role(self, role_id: int) -> m.Role:
-        return await self._call(ops.get_role(role_id))
-
-    async def update_role(
-        self,
-        role_id: int,
-        *,
-        name: str | _Unset = UNSET,
-        description: str | _Unset = UNSET,
-        is_admin: bool | _Unset = UNSET,
-    ) -> m.Role:
-        """Built-in roles keep their name and console access (only the description changes)."""
-        return await self._call(
-            ops.update_role(
-                role_id,
-                {"name": name, "description": description, "is_admin": is_admin},
-            )
-        )
-
-    async def delete_role(self, role_id: int) -> None:
-        return await self._call(ops.delete_role(role_id))
-
-    async def list_groups(self, *, limit: int = 50, offset: int = 0) -> tuple[m.Group, ...]:
-        return await self._call(ops.list_groups(limit=limit, offset=offset))
-
-    async def create_group(self, name: str, *, description: str = "") -> m.Group:
-        return await self._call(ops.create_group(name, description=description))
-
-    async def get_group(self, group_id: int) -> m.Group:
-        return await self._call(ops.get_group(group_id))
-
-    async def update_group(
-        self,
-        group_id: int,
-        *,
-        name: str | _Unset = UNSET,
-        description: str | _Unset = UNSET,
-    ) -> m.Group:
-        return await self._call(
-            ops.update_group(group_id, {"name": name, "description": description})
-        )
-
-    async def delete_group(self, group_id: int) -> None:
-        return await self._call(ops.delete_group(group_id))
-
-    async def list_group_members(
-        self, group_id: int, *, limit: int = 50, offset: int = 0
-    ) -> m.UserPage:
-        return await self._call(ops.list_group_members(group_id, limit=limit, offset=offset))
-
-    async def add_group_members(self, group_id: int, user_ids: Iterable[int]) -> int:
-        """Add users to a group; returns how many were not members yet."""
-        return await self._call(ops.add_group_members(group_id, user_ids))
-
-    async def remove_group_member(self, group_id: int, user_id: int) -> None:
-        return await self._call(ops.remove_group_member(group_id, user_id))
-
-    # -- policy, audit, API keys --------------------------------------------------------------
-
-    async def get_policy(self) -> m.Policy:
-        return await self._call(ops.get_policy())
-
-    async def set_policy(
-        self,
-        mode: str,
-        *,
-        roles: Iterable[str] = (),
-        groups: Iterable[int] = (),
-        grace_days: int = 0,
-        require_all_admins: bool | None = None,
-    ) -> m.Policy:
-        """The organisation setting: ``off``, ``all``, ``roles`` (keys) or ``groups`` (ids)."""
-        return await self._call(
-            ops.set_policy(
-                mode,
-                roles=roles,
-                groups=groups,
-                grace_days=grace_days,
-                require_all_admins=require_all_admins,
-            )
-        )
-
-    async def list_audit_events(
-        self,
-        *,
-        event: str | None = None,
-        user: int | None = None,
-        actor: int | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        before_id: int | None = None,
-        limit: int = 100,
-    ) -> m.AuditPage:
-        """One page of the audit log, newest first; ``event`` ending in ``.`` is a prefix."""
-        return await self._call(
-            ops.list_audit_events(
-                event=event,
-                user=user,
-                actor=actor,
-                since=since,
-                until=until,
-                before_id=before_id,
-                limit=limit,
-            )
-        )
-
-    async def iter_audit_events(
-        self,
-        *,
-        event: str | None = None,
-        user: int | None = None,
-        actor: int | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        page_size: int = 500,
-    ) -> AsyncIterator[m.AuditEvent]:
-        """The whole matching audit log, newest first, page by page."""
-        before_id = None
-        while True:
-            page = await self.list_audit_events(
-                event=event,
-                user=user,
-                actor=actor,
-                since=since,
-                until=until,
-                before_id=before_id,
-                limit=page_size,
-            )
-            for item in page.items:
-                yield item
-            if page.next_before_id is None:
-                return
-            before_id = page.next_before_id
-
-    async def list_api_keys(self) -> tuple[m.ApiKey, ...]:
-        return await self._call(ops.list_api_keys())
-
-    async def create_api_key(
-        self,
-        name: str,
-        scope: str,
-        *,
-        allow_create_users: bool = False,
-        application: str | None = None,
-        issuer: str | None = None,
-        may_enrol_any_user: bool = False,
-    ) -> m.CreatedApiKey:
-        """A new key; ``.key`` holds it, this once. A verify key belongs to ``application``
-        ("Default" when None) and enrols only its users unless ``may_enrol_any_user``."""
-        return await self._call(
-            ops.create_api_key(
-                name,
-                scope,
-                allow_create_users=allow_create_users,
-                application=application,
-                issuer=issuer,
-                may_enrol_any_user=may_enrol_any_user,
-            )
-        )
-
-    async def get_api_key(self, key_id: int) -> m.ApiKey:
-        return await self._call(ops.get_api_key(key_id))
-
-    async def revoke_api_key(self, key_id: int) -> m.ApiKey:
-        return await self._call(ops.revoke_api_key(key_id))
-
-    # -- sign-in for first-party clients (no API key) -----------------------------------------
-
-    async def sign_in(
-        self, identifier: str, password: str, device_token: str | None = None
-    ) -> m.SignInStep:
-        """Step 1: username or email and password. See :class:`SignInStep` for what next.
-        ``device_token``: the one this client's last completed sign-in gave (its wrong
-        passwords are then counted on their own, so others' cannot keep it out)."""
-        return await self._call(ops.sign_in(identifier, password, device_token))
-
-    async def sign_in_code(self, signin_token: str, code: str) -> m.SignInStep:
-        """Step 2: the code (or a recovery code) within 5 minutes."""
-        return await self._call(ops.sign_in_code(signin_token, code))
-
-    async def sign_in_setup(self, signin_token: str) -> m.Enrolment:
-        """Step 2 when setup is required: the QR code to show."""
-        return await self._call(ops.sign_in_setup(signin_token))
-
-    async def confirm_sign_in_setup(self, signin_token: str, code: str) -> m.SignInStep:
-        """Finish setup with the first code: signed in, recovery codes shown once."""
-        return await self._call(ops.confirm_sign_in_setup(signin_token, code))
-
-    async def postpone_sign_in_setup(self, signin_token: str) -> m.SignInStep:
-        """ "Remind me later", while the enrolment period allows it."""
-        return await self._call(ops.postpone_sign_in_setup(signin_token))
-
-    async def me(self, access_token: str) -> m.Me:
-        """The user signed in with ``access_token``."""
-        return await self._call(ops.me(access_token))
-
-    async def sign_out(self, access_token: str) -> None:
-        """End ``access_token``."""
-        return await self._call(ops.sign_out(access_token))
-
-    async def list_sessions(self, access_token: str) -> tuple[m.Session, ...]:
-        """The signed-in user's sessions, browsers and apps (``current``: this token's)."""
-        return await self._call(ops.list_sessions(access_token))
-
-    async def end_session(self, access_token: str, session_id: str) -> None:
-        """End one of the signed-in user's sessions (``NotFoundError`` if there is none)."""
-        return await self._call(ops.end_session(access_token, session_id))

@@ -7,7 +7,9 @@ steps of a second factor in a web app, with no web framework imported.
   factor, and whether it is still fresh (``max_age`` seconds);
 - :func:`start_setup`, :func:`confirm_setup`, :func:`needs_setup`, :func:`check_code`: the
   calls, with the messages to show; the user is made in twostep at their first setup;
-- :func:`local_target`: where to go next, only ever a path on this site (no open redirect).
+- :func:`local_target`: where to go next, only ever a path on this site (no open redirect);
+- :func:`policy_admits`: with the setting ``TWOSTEP_REQUIRE = "policy"``, whether twostep's
+  policy lets a user without 2FA in without setting it up (``"always"``, the default: never).
 
 Whatever these do not handle (twostep unreachable, a 5xx, a wrong API key) is a
 :class:`~twostep.sdk.TwostepError` that the helpers turn into a "sign-in is unavailable" page
@@ -36,6 +38,8 @@ from .models import Enrolment, EnrolmentConfirmation
 
 __all__ = [
     "DEFAULT_MAX_AGE",
+    "POLICY_RECHECK",
+    "REQUIRE_MODES",
     "AppUser",
     "CodeOutcome",
     "SetupOutcome",
@@ -46,12 +50,19 @@ __all__ = [
     "needs_setup",
     "passed",
     "passed_state",
+    "policy_admits",
+    "require_mode",
     "start_setup",
 ]
 
 log = logging.getLogger("twostep.sdk")
 
 DEFAULT_MAX_AGE = 12 * 3600  # a second factor stays fresh for 12 hours of a session
+# TWOSTEP_REQUIRE: "always" (every signed-in user gives a code, or sets 2FA up first) or
+# "policy" (a user twostep does not require 2FA of, and who has none, passes without it).
+REQUIRE_MODES = ("always", "policy")
+# With "policy", how long a session keeps twostep's "not required" before asking again.
+POLICY_RECHECK = 300
 MALFORMED = "Enter the 6-digit code from your authenticator app, or a recovery code."
 REJECTED = "That code was not accepted. Enter the code your app shows now (each code works once)."
 LOCKED = "Too many wrong codes: your account is locked. Contact support."
@@ -112,6 +123,35 @@ def _make_user(client: Client, user: AppUser) -> None:
         # twostep has a user with this email already (another application's): make this one
         # without it; the authenticator then shows the external id.
         client.create_app_user(user.external_id, display_name=user.display_name)
+
+
+def require_mode(value: object) -> str:
+    """The ``TWOSTEP_REQUIRE`` setting, checked (None: the default, ``"always"``)."""
+    if value is None:
+        return "always"
+    if value not in REQUIRE_MODES:
+        raise ValueError(f"TWOSTEP_REQUIRE must be one of {', '.join(REQUIRE_MODES)}: {value!r}")
+    return str(value)
+
+
+def policy_admits(
+    client: Client, user: AppUser, record: object, *, now: float
+) -> dict[str, str | int] | None:
+    """For ``TWOSTEP_REQUIRE = "policy"``: the record to keep in the session when ``user`` may
+    go on without a second factor (twostep requires none of them and they have none set up),
+    else None (they give their code, or set 2FA up). ``record`` is what a previous call
+    returned: twostep is asked again once it is ``POLICY_RECHECK`` seconds old. A user not in
+    twostep yet is made first, so that the organisation's policy applies to them too."""
+    if isinstance(record, dict) and passed(record, user, now=now, max_age=POLICY_RECHECK):
+        return record
+    try:
+        status = client.status(external_id=user.external_id)
+    except UserNotFoundError:
+        _make_user(client, user)
+        status = client.status(external_id=user.external_id)
+    if status.enrolled or status.required:
+        return None
+    return passed_state(user, now)
 
 
 def start_setup(client: Client, user: AppUser, enrolment_id: str | None) -> Enrolment | None:

@@ -7,7 +7,10 @@ In settings::
     TWOSTEP_BASE_URL = "https://2fa.example.com"
     TWOSTEP_API_KEY = os.environ["TWOSTEP_API_KEY"]   # a verify key (--allow-create-users)
 
-In urls.py: ``path("twostep/", include("twostep.sdk.django.urls"))``. Then::
+In urls.py: ``path("twostep/", include("twostep.sdk.django.urls"))``. Then either add
+``"twostep.sdk.django.middleware.SecondFactorMiddleware"`` to ``MIDDLEWARE`` after
+``AuthenticationMiddleware`` (every view of a signed-in user but the exempt ones, see
+:mod:`~twostep.sdk.django.middleware`), or decorate views one by one::
 
     from twostep.sdk.django.decorators import require_second_factor
 
@@ -20,6 +23,8 @@ recovery code in this session, less than ``TWOSTEP_MAX_AGE`` seconds ago (defaul
 None: for the whole session). Others go to the login page (``settings.LOGIN_URL``), to the
 code page, or to setup (QR code, first code, recovery codes) if they have no second factor
 yet, then back where they were going. The session key is rotated once the code is accepted.
+``TWOSTEP_REQUIRE = "policy"`` (default ``"always"``) lets twostep's policy decide who must set
+2FA up: a user it does not require it of, and who has none, goes on without a code.
 
 Override the templates ``twostep/base.html``, ``code.html``, ``setup.html``,
 ``recovery_codes.html``, ``unavailable.html`` in your own templates. When twostep cannot be

@@ -13,13 +13,14 @@ from django.core.signals import setting_changed
 from django.http import HttpRequest
 
 from ..client import Client
-from ..web import DEFAULT_MAX_AGE, AppUser, passed
+from ..web import DEFAULT_MAX_AGE, AppUser, passed, require_mode
 
-__all__ = ["PASSED", "app_user", "client", "max_age", "second_factor_passed"]
+__all__ = ["PASSED", "app_user", "client", "max_age", "require", "second_factor_passed"]
 
 PASSED = "twostep"  # the session's record of the second factor
 SETUP = "twostep_setup"  # {"user": external id, "id": the pending enrolment}
 NEXT = "twostep_next"
+EXEMPT = "twostep_not_required"  # TWOSTEP_REQUIRE = "policy": twostep requires no 2FA now
 
 
 @functools.cache
@@ -43,6 +44,14 @@ setting_changed.connect(_settings_changed)
 def max_age() -> float | None:
     value: float | None = getattr(settings, "TWOSTEP_MAX_AGE", DEFAULT_MAX_AGE)
     return value
+
+
+def require() -> str:
+    """``TWOSTEP_REQUIRE``: ``"always"`` (the default) or ``"policy"``."""
+    try:
+        return require_mode(getattr(settings, "TWOSTEP_REQUIRE", None))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"twostep.sdk.django: {exc}") from None
 
 
 def app_user(request: HttpRequest) -> AppUser | None:

@@ -1,19 +1,18 @@
-"""``@require_second_factor`` for Django views."""
+"""``@require_second_factor`` for Django views (without
+:class:`~.middleware.SecondFactorMiddleware`), and ``@second_factor_exempt`` for the views the
+middleware must leave alone."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
-from urllib.parse import urlencode
 
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
 
-from .conf import second_factor_passed
+from .gate import check
 
-__all__ = ["require_second_factor"]
+__all__ = ["require_second_factor", "second_factor_exempt"]
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 
@@ -24,11 +23,13 @@ def require_second_factor(view: V) -> V:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not second_factor_passed(request):
-            query = urlencode({"next": request.get_full_path()})
-            return HttpResponseRedirect(f"{reverse('twostep:code')}?{query}")
-        return view(request, *args, **kwargs)
+        return check(request) or view(request, *args, **kwargs)
 
     return cast(V, wrapper)
+
+
+def second_factor_exempt(view: V) -> V:
+    """A view that :class:`~.middleware.SecondFactorMiddleware` lets every signed-in user into
+    (a health check, a page a user without a second factor must reach)."""
+    view.twostep_exempt = True  # type: ignore[attr-defined]
+    return view

@@ -24,6 +24,12 @@ codes) if they have no second factor yet, then back where they were going. Nobod
 the ``TWOSTEP_LOGIN_ENDPOINT`` view (default ``login``), else 401. The record of the second
 factor is kept in the session: clear the session at sign-in and sign-out.
 
+``TWOSTEP_REQUIRE`` says who must give a second factor: ``"always"`` (the default: every
+signed-in user, who sets 2FA up first if they have none) or ``"policy"``: twostep's policy
+decides; a user it does not require 2FA of and who has not set it up goes on without a code
+(twostep is asked again every 5 minutes of a session), while a user who has set 2FA up
+always gives their code.
+
 The blueprint ``twostep`` (``TWOSTEP_URL_PREFIX``, default ``/twostep``) has the views
 ``twostep.code`` and ``twostep.setup``; override their templates with your own
 ``twostep/base.html``, ``code.html``, ``setup.html``, ``recovery_codes.html`` or
@@ -69,6 +75,8 @@ from ..web import (
     needs_setup,
     passed,
     passed_state,
+    policy_admits,
+    require_mode,
     start_setup,
 )
 
@@ -87,6 +95,7 @@ UserLoader = Callable[[], "str | AppUser | None"]
 PASSED = "twostep"  # the session's record of the second factor
 SETUP = "twostep_setup"  # {"user": external id, "id": the pending enrolment}
 NEXT = "twostep_next"
+EXEMPT = "twostep_not_required"  # TWOSTEP_REQUIRE = "policy": twostep requires no 2FA now
 FORM_TOKEN = "twostep_form"  # noqa: S105 (a field's name)
 
 blueprint = Blueprint("twostep", __name__, template_folder="templates")
@@ -99,6 +108,7 @@ class _State:
     max_age: float | None
     login_endpoint: str
     home: str
+    require: str
 
 
 class Twostep:
@@ -131,6 +141,7 @@ class Twostep:
             max_age=app.config.get("TWOSTEP_MAX_AGE", DEFAULT_MAX_AGE),
             login_endpoint=app.config.get("TWOSTEP_LOGIN_ENDPOINT", "login"),
             home=app.config.get("TWOSTEP_HOME", "/"),
+            require=_require(app),
         )
         app.register_blueprint(
             blueprint, url_prefix=app.config.get("TWOSTEP_URL_PREFIX", "/twostep")
@@ -145,6 +156,13 @@ class Twostep:
     def client(self) -> Client:
         """The current app's :class:`~twostep.sdk.Client` (for status, admin calls...)."""
         return _state().client
+
+
+def _require(app: Flask) -> str:
+    try:
+        return require_mode(app.config.get("TWOSTEP_REQUIRE"))
+    except ValueError as exc:
+        raise RuntimeError(f"twostep.sdk.flask: {exc}") from None
 
 
 def _state() -> _State:
@@ -180,13 +198,32 @@ def require_second_factor(view: F) -> F:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-        if current_user() is None:
+        user = current_user()
+        if user is None:
             return _to_login()
         if not second_factor_passed():
-            return redirect(url_for("twostep.code", next=request.full_path.rstrip("?")))
+            try:
+                if not _not_required(user):
+                    return redirect(url_for("twostep.code", next=request.full_path.rstrip("?")))
+            except TwostepError as exc:
+                return _unavailable(exc)
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
+
+
+def _not_required(user: AppUser) -> bool:
+    """With ``TWOSTEP_REQUIRE = "policy"``: twostep requires no second factor of ``user``."""
+    state = _state()
+    if state.require != "policy":
+        return False
+    record = policy_admits(state.client, user, session.get(EXEMPT), now=time.time())
+    if record is None:
+        session.pop(EXEMPT, None)
+        return False
+    if session.get(EXEMPT) != record:  # write the session only when it changes
+        session[EXEMPT] = record
+    return True
 
 
 @blueprint.errorhandler(TwostepError)
