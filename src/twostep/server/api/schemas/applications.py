@@ -10,8 +10,31 @@ from pydantic import Field, StringConstraints
 
 from .common import _CLEAN, Body, Description, Name100, Name150, RoleKey
 
-Uri = Annotated[str, StringConstraints(min_length=1, max_length=500), _CLEAN]
-UrlOrEmpty = Annotated[str, StringConstraints(min_length=0, max_length=500), _CLEAN]
+# What oidc.clients and applications.access accept, said in the document (stricter where a
+# pattern cannot say more: ports stop at 9999, hosts are ASCII names or the loopback addresses).
+_HOST = r"[A-Za-z0-9.-]+(:[1-9][0-9]{0,3})?"
+_LOOPBACK = r"(localhost|127\.0\.0\.1|\[::1\])(:[1-9][0-9]{0,3})?"
+#: a redirect URI: https://, or http:// on this machine; no fragment
+_REDIRECT = rf"^(https://{_HOST}|http://{_LOOPBACK})([/?][!-\"$-~]*)?$"
+Uri = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=500),
+    _CLEAN,
+    Field(json_schema_extra={"pattern": _REDIRECT}),
+]
+#: the portal's launch link (http or https) and icon (https: the pages' CSP), or empty
+LaunchUrl = Annotated[
+    str,
+    StringConstraints(min_length=0, max_length=500),
+    _CLEAN,
+    Field(json_schema_extra={"pattern": rf"^(https?://{_HOST}([/?#][!-~]*)?)?$"}),
+]
+IconUrl = Annotated[
+    str,
+    StringConstraints(min_length=0, max_length=500),
+    _CLEAN,
+    Field(json_schema_extra={"pattern": rf"^(https://{_HOST}([/?#][!-~]*)?)?$"}),
+]
 Uris = Annotated[list[Uri], Field(max_length=20)]
 Access = Literal["all", "selected"]
 
@@ -50,8 +73,8 @@ class ApplicationIn(Body):
     groups: Annotated[list[Name150], Field(max_length=100)] | None = None
     roles: Annotated[list[RoleKey], Field(max_length=100)] | None = None
     require_second_factor: bool = False
-    launch_url: UrlOrEmpty = ""
-    icon_url: UrlOrEmpty = ""
+    launch_url: LaunchUrl = ""
+    icon_url: IconUrl = ""
     description: Description = ""
 
 
@@ -64,8 +87,8 @@ class ApplicationPatchIn(Body):
     groups: Annotated[list[Name150], Field(max_length=100)] | None = None
     roles: Annotated[list[RoleKey], Field(max_length=100)] | None = None
     require_second_factor: bool | None = None
-    launch_url: UrlOrEmpty | None = None
-    icon_url: UrlOrEmpty | None = None
+    launch_url: LaunchUrl | None = None
+    icon_url: IconUrl | None = None
     description: Description | None = None
 
 
