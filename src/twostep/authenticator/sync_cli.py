@@ -4,7 +4,8 @@ recover. Handlers are in :mod:`twostep.authenticator.sync_commands`."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+
+from .cli import _sub  # the commands' parser shape, one for every command
 
 __all__ = ["register"]
 
@@ -17,24 +18,6 @@ there is no reset by mail."""
 STDIN = """\
 With --password-stdin the passwords are read from standard input, one per line, in the order
 asked: the vault password first (only when no session is unlocked), then the account's."""
-
-
-def _sub(
-    subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
-    name: str,
-    summary: str,
-    examples: str,
-    handler: Callable[[argparse.Namespace], int],
-) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        name,
-        help=summary,
-        description=summary[0].upper() + summary[1:] + ".",
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.set_defaults(handler=handler)
-    return parser
 
 
 def _server_email(parser: argparse.ArgumentParser) -> None:
