@@ -12,12 +12,15 @@ import pytest
 from django.test import Client
 
 from twostep.server.applications.models import Application
+from twostep.server.attempts.throttle import CODE_LOCKOUT_FAILURES
 from twostep.server.audit.models import Event
 from twostep.server.clock import FakeClock
+from twostep.server.errors import CodeRejectedError
 from twostep.server.oidc.claims import ACR_TWO_FACTORS
 from twostep.server.oidc.clients import create_client
 from twostep.server.oidc.events import OidcEvents
 from twostep.server.oidc.models import Authentication
+from twostep.server.usecases.verification import verify
 from twostep.server.web import state
 
 from .helpers import Member, post_form, sign_in
@@ -25,6 +28,7 @@ from .helpers import Member, post_form, sign_in
 pytestmark = pytest.mark.django_db
 
 CALLBACK = "https://rp.example/cb"
+NEW_PASSWORD = "a new and different passphrase"
 
 
 def authorize_url(client_id: str, **extra: str) -> str:
@@ -99,3 +103,49 @@ def test_a_user_outside_the_application_gets_a_page_not_a_code(
     assert "may not use Finance" in response.content.decode()
     assert not Authentication.objects.exists()
     assert Event.objects.filter(event=OidcEvents.DENIED, details__application="Finance").exists()
+
+
+def _lock_out(member: Member, clock: FakeClock) -> None:
+    for _ in range(CODE_LOCKOUT_FAILURES):
+        clock.advance(seconds=400)  # past any wait between wrong codes
+        with pytest.raises(CodeRejectedError) as failed:
+            verify(member.user, "000000", clock=clock)
+        if failed.value.locked_after is not None:
+            return
+    raise AssertionError("never locked out")
+
+
+@pytest.mark.parametrize("locked_out", [False, True])
+def test_a_recovery_code_sign_in_goes_on_to_the_application(
+    web: Client, enrolled: Member, clock: FakeClock, locked_out: bool
+) -> None:
+    app = Application.objects.create(name="Wiki", created_at=clock())
+    client_id = create_client(
+        app, redirect_uris=[CALLBACK], first_party=True, clock=clock
+    ).client_id
+    if locked_out:
+        _lock_out(enrolled, clock)
+    url = authorize_url(client_id)
+    signin_page = web.get(url).headers["location"]
+    assert signin_page.startswith("/signin/?")
+    response = post_form(
+        web,
+        signin_page,
+        {"identifier": enrolled.user.username, "password": enrolled.password},
+    )
+    assert response.headers["location"] == ("/signin/recovery/" if locked_out else "/signin/code/")
+    clock.advance(seconds=30)
+    assert enrolled.recovery_codes
+    response = post_form(web, "/signin/recovery/", {"code": enrolled.recovery_codes[0]})
+    if locked_out:  # the lock is lifted: a new password first, then the application
+        assert response.headers["location"] == "/account/password/"
+        response = post_form(
+            web,
+            "/account/password/",
+            {"password": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        )
+    assert response.headers["location"] == url
+    location = web.get(url).headers["location"]
+    assert location.startswith(CALLBACK + "?")
+    assert parse_qs(urlsplit(location).query)["state"] == ["s1"]
+    assert Authentication.objects.get().amr == ["pwd", "otp", "rcv"]

@@ -252,7 +252,8 @@ def change_password_view(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, "Your password is changed. Every other session is signed out."
                 )
-                return redirect("web:account")
+                # After a sign-in that had to change the password first: where it was going.
+                return redirect(state.leave_to(state.pop_continue(request, reverse("web:account"))))
     return render(
         request,
         "web/change_password.html",
