@@ -1,7 +1,13 @@
 """The authorize endpoint's decisions: sign in (again), a code, refuse, consent, or issue.
 
 The view gathers the facts (the signed-in user, how and when they signed in, the request's
-``prompt``, ``max_age``, ``acr_values``) and acts on the :class:`Outcome`; every rule is here.
+``prompt``, ``max_age``, ``acr_values``, ``id_token_hint``) and acts on the :class:`Outcome`;
+every rule is here.
+
+An ``id_token_hint`` that does not name the signed-in user (another user, or a token our keys
+did not sign, or not our issuer) never gets a code for the signed-in user (OIDC Core 3.1.2.1):
+``login_required`` for ``prompt=none``, else sign in again; when the new sign-in still is not
+the hinted user, ``login_required``.
 
 - ``decide(client, request, session, *, scopes, clock) -> Outcome``;
 - ``give_consent(user, client, scopes, *, clock, address=None)`` / ``deny(user, client, *,
@@ -18,13 +24,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import transaction
+from oauth2_provider.settings import oauth2_settings
 
 from ..accounts.models import User
 from ..applications.access import may_use, requires_second_factor
 from ..audit.services import record
 from ..clock import Clock
 from ..mfa.devices import is_enrolled
-from . import claims
+from . import claims, keys
 from .events import OidcEvents
 from .models import Authentication, Client, Consent
 
@@ -71,15 +78,20 @@ class AuthorizeRequest:
     prompt: frozenset[str] = frozenset()
     max_age: int | None = None
     acr_values: str | None = None
+    id_token_hint: str | None = None
 
     @classmethod
     def parse(
-        cls, prompt: str | None, max_age: str | None, acr_values: str | None
+        cls,
+        prompt: str | None,
+        max_age: str | None,
+        acr_values: str | None,
+        id_token_hint: str | None = None,
     ) -> AuthorizeRequest:
         age = None
         if max_age is not None and max_age.strip().isdigit():
             age = int(max_age.strip())
-        return cls(frozenset((prompt or "").split()), age, acr_values)
+        return cls(frozenset((prompt or "").split()), age, acr_values, id_token_hint or None)
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,16 @@ def _fresh(session: SessionFacts) -> bool:
     )
 
 
+def _hint_names(hint: str, user: User, *, clock: Clock) -> bool:
+    """The hint is an ID token of ours (our key, our issuer) about ``user``."""
+    found = keys.verified_claims(hint, clock=clock)
+    return (
+        found is not None
+        and found.get("iss") == oauth2_settings.OIDC_ISS_ENDPOINT
+        and found.get("sub") == claims.subject_for(user)
+    )
+
+
 def decide(
     client: Client,
     request: AuthorizeRequest,
@@ -112,6 +134,10 @@ def decide(
     user = session.user
     if user is None or session.auth_time is None:
         return Outcome.LOGIN_REQUIRED if silent else Outcome.SIGN_IN
+    if request.id_token_hint is not None and not _hint_names(
+        request.id_token_hint, user, clock=clock
+    ):
+        return Outcome.LOGIN_REQUIRED if silent or _fresh(session) else Outcome.SIGN_IN_AGAIN
     if not _fresh(session):
         too_old = (
             request.max_age is not None

@@ -8,7 +8,11 @@ A grant is everything one user gave one client: the consent and the live tokens.
   consent and revokes every refresh token, access token, ID token and pending code of that
   user for that application (False when there was nothing to revoke);
 - ``revoke_tokens(user, client) -> int`` the token part alone (the provider calls it when a
-  code or a refresh token is replayed).
+  code or a refresh token is replayed);
+- ``revoke_all_tokens(user) -> int`` the token part for every client: the use cases that end
+  a user's twostep sessions call it (sign out everywhere, a new password, deactivation, a
+  lockout, an admin's 2FA reset), so an application's tokens die with the sessions. Consents
+  stay: the next sign-in through twostep gives new tokens without asking again.
 """
 
 from __future__ import annotations
@@ -27,7 +31,14 @@ from ..clock import Clock
 from .events import OidcEvents
 from .models import Client, Consent
 
-__all__ = ["ConnectedApplication", "grants_for", "grants_of", "revoke_grant", "revoke_tokens"]
+__all__ = [
+    "ConnectedApplication",
+    "grants_for",
+    "grants_of",
+    "revoke_all_tokens",
+    "revoke_grant",
+    "revoke_tokens",
+]
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,20 @@ def revoke_tokens(user: User | int, client: Client) -> int:
         count += IDToken.objects.filter(user_id=user_id, application=client).delete()[0]
         count += Grant.objects.filter(user_id=user_id, application=client).delete()[0]
     return int(count)
+
+
+def revoke_all_tokens(user: User) -> int:
+    """Revoke every token and code of one user, for every client; returns how many went."""
+    client_ids: set[int] = set()
+    for model in (RefreshToken, AccessToken, IDToken, Grant):
+        client_ids.update(
+            model.objects.filter(user_id=user.pk).values_list("application_id", flat=True)
+        )
+    count = 0
+    with transaction.atomic():
+        for client in Client.objects.filter(pk__in=client_ids - {None}):
+            count += revoke_tokens(user, client)
+    return count
 
 
 def revoke_grant(

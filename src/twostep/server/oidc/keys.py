@@ -13,6 +13,9 @@ AES-256-GCM); the first key of an algorithm is made on first use.
 
 - ``signing_key(algorithm, *, clock=None) -> LoadedKey`` the key that signs now;
 - ``public_key(kid) -> JWK | None`` a published key by id (verifying our own ID tokens);
+- ``verified_claims(token, *, clock=None) -> dict | None`` the claims of a JWT that one of our
+  published keys signed (an ``id_token_hint``), else None; its expiry is not checked (a hint
+  is often an old ID token);
 - ``published_jwks(*, clock=None) -> list[dict]`` the JWKS's keys;
 - ``rotate_key(*, clock, activate_in=JWKS_MAX_AGE, algorithms=(RS256, ES256)) -> list[SigningKey]``;
 - ``key_report(*, clock) -> list[dict]`` for ``twostep oidc keys``;
@@ -30,7 +33,8 @@ from typing import Any, Final
 
 from django.db import transaction
 from django.db.models import Q
-from jwcrypto import jwk
+from jwcrypto import jwk, jws, jwt
+from jwcrypto.common import JWException
 
 from ..audit.services import record
 from ..clock import Clock, system_clock
@@ -49,6 +53,7 @@ __all__ = [
     "reseal_keys",
     "rotate_key",
     "signing_key",
+    "verified_claims",
 ]
 
 JWKS_MAX_AGE: Final = timedelta(minutes=15)
@@ -139,6 +144,22 @@ def public_key(kid: str, *, clock: Clock | None = None) -> jwk.JWK | None:
     now = (clock or system_clock)()
     row = _published(now).filter(kid=kid).first()
     return jwk.JWK(**row.public_jwk) if row is not None else None
+
+
+def verified_claims(token: str, *, clock: Clock | None = None) -> dict[str, Any] | None:
+    try:
+        unverified = jws.JWS()
+        unverified.deserialize(token)
+        header = unverified.jose_header
+        kid = header.get("kid") if isinstance(header, dict) else None
+        key = public_key(kid, clock=clock) if isinstance(kid, str) else None
+        if key is None:
+            return None
+        # check_claims={}: the signature and the claims' types, not exp (see above).
+        found = json.loads(jwt.JWT(key=key, jwt=token, check_claims={}).claims)
+    except (JWException, ValueError, TypeError, KeyError):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def rotate_key(

@@ -7,6 +7,7 @@ mail that goes with it. It decides nothing about security itself: the domain ser
 
 - :mod:`.signin`: the sign-in steps (password, code, setup, "remind me later");
 - :mod:`.passwords`: a user's own new password (ends the other sessions);
+- :mod:`.sessions`: signing a user out everywhere, applications' OpenID Connect tokens too;
 - :mod:`.verification`: verifying a code, with the notices a reuse, a lockout or a recovery code
   send; step-up;
 - :mod:`.enrolment`: setting up, turning off, new recovery codes, an admin's reset and unlock;

@@ -11,7 +11,8 @@ and unlock. Each mails the user what changed and tells the user's application (w
 - ``regenerate_recovery_codes(user, *, code=None, verified_at=None, clock, address=None,
   actor=None) -> list[str]`` needs a step-up; the old codes stop working;
 - ``reset(user, *, actor, clock, address=None)`` devices, pending setup, recovery codes and the
-  lockout go, the enrolment period starts again, the user is signed out everywhere; refused
+  lockout go, the enrolment period starts again, the user is signed out everywhere (and the
+  tokens of the user's applications are revoked); refused
   for one's own account and, unless the actor is an owner, for an owner's;
 - ``unlock(user, *, actor, clock, address=None) -> bool`` lift a lockout (True if locked).
 """
@@ -34,6 +35,7 @@ from ..mfa import devices, enrolment
 from ..mfa.enrolment import Enrolment
 from ..policy.services import decide, restart_enrolment_period
 from ..webhooks.events import emit
+from .sessions import revoke_application_tokens
 from .verification import check_step_up
 
 __all__ = [
@@ -128,6 +130,7 @@ def reset(user: User, *, actor: User | None, clock: Clock, address: str | None =
     check_may_manage(actor, user, "reset two-step verification of")
     with transaction.atomic():
         had_device = devices.remove_device(user)
+        revoke_application_tokens(user)
         throttle.unlock(user, clock=clock)
         restart_enrolment_period(user, clock=clock)
         record(

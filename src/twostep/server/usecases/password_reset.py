@@ -7,8 +7,9 @@
   link;
 - ``reset_password(uidb64, token, password, *, clock, address=None) -> PasswordAccepted`` sets
   the new password (the link then stops working, every session and remembered browser of the
-  user ends, the user is mailed) and says what comes next: the code or setup, as after a
-  password. It signs no one in. Raises ``ActionRefusedError`` for a dead link,
+  user ends, and every token of the user's applications (OpenID Connect); the user is
+  mailed) and says what comes next: the code or setup, as after a password. It signs no one
+  in. Raises ``ActionRefusedError`` for a dead link,
   ``InvalidUserDataError`` for a refused password, and what ``signin.next_step`` raises
   (locked out, setup deadline passed) after the password was set.
 """
@@ -27,6 +28,7 @@ from ..clock import Clock
 from ..errors import ActionRefusedError, ThrottledError
 from ..mail import notify_user
 from ..policy.services import decide
+from .sessions import revoke_application_tokens
 from .signin import PasswordAccepted
 
 __all__ = ["DEAD_LINK", "ask_for_reset", "reset_link_user", "reset_password"]
@@ -66,6 +68,7 @@ def reset_password(
         if not rules.token_valid(locked, token, clock=clock):
             raise ActionRefusedError(DEAD_LINK)
         set_password(locked, password, actor=locked, clock=clock, address=address)
+        revoke_application_tokens(locked)
         rules.clear_requests(locked)
         record(Events.PASSWORD_RESET, clock=clock, actor=locked, subject=locked, address=address)
         notify_user(locked, "password_reset_done", clock=clock, address=address)

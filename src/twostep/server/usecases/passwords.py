@@ -3,7 +3,8 @@ lifted a lockout leads to and which cannot be skipped).
 
 - ``change_password(user, password, *, clock, address=None)`` validates and sets it, ends every
   other session and access token of the user (``session_epoch`` + 1; the caller keeps its own
-  session), and clears ``must_change_password``; raises ``InvalidUserDataError`` (field
+  session), revokes the tokens the user's applications hold (OpenID Connect), and clears
+  ``must_change_password``; raises ``InvalidUserDataError`` (field
   ``password``).
 """
 
@@ -14,6 +15,7 @@ from django.db import transaction
 from ..accounts.models import User
 from ..accounts.services import set_password
 from ..clock import Clock
+from .sessions import revoke_application_tokens
 
 __all__ = ["change_password"]
 
@@ -21,3 +23,4 @@ __all__ = ["change_password"]
 def change_password(user: User, password: str, *, clock: Clock, address: str | None = None) -> None:
     with transaction.atomic():
         set_password(user, password, actor=user, clock=clock, address=address)
+        revoke_application_tokens(user)

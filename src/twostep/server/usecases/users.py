@@ -7,10 +7,12 @@
   invitation (``invite``) or the requirement;
 - ``update_user(user, changes, *, actor, clock, address=None)`` the admin API's partial update:
   any of ``display_name``, ``email`` (None removes it), ``role`` (key), ``is_active``,
-  ``groups`` (ids), ``password``;
+  ``groups`` (ids), ``password``; a new password or a deactivation also revokes the tokens
+  the user's applications hold (OpenID Connect), as it ends the user's sessions;
 - ``save_user(user, form, *, actor, clock, address=None) -> list[str]`` the console's user page:
   profile, active, role, groups, and the per-user and administrator requirements (what changed,
-  in words); mails the user when 2FA became required;
+  in words); mails the user when 2FA became required; a deactivation revokes the user's
+  applications' tokens;
 - ``invite(user, *, actor, clock, address=None) -> (link, mailed)`` a new invitation link (the
   old one stops working), mailed; the link is shown to the admin only when the mail failed;
 - ``accept_invitation(token, password, *, clock, address=None) -> User`` the invitee chooses a
@@ -38,6 +40,7 @@ from ..policy import services as policy
 from ..policy.services import get_requirement
 from .notices import notify_required
 from .requirements import lift, set_admin_requirement
+from .sessions import revoke_application_tokens
 
 __all__ = [
     "Added",
@@ -148,13 +151,15 @@ def update_user(
             )
         if changes.get("role") is not None:
             directory.change_role(user, get_role(str(changes["role"])), **who)
-        if changes.get("is_active") is not None:
-            directory.set_active(user, bool(changes["is_active"]), **who)
+        active = changes.get("is_active")
+        if active is not None and directory.set_active(user, bool(active), **who) and not active:
+            revoke_application_tokens(user)
         if changes.get("groups") is not None:
             directory.set_groups(user, groups_by_id(changes["groups"]), **who)
         if changes.get("password") is not None:
             directory.check_may_manage(actor, user, "change the password of")
             set_password(user, str(changes["password"]), **who)
+            revoke_application_tokens(user)
     return user
 
 
@@ -182,6 +187,8 @@ def save_user(
         changed += ["name" if f == "display_name" else f for f in fields]
         if directory.set_active(user, form["is_active"], **who):
             changed.append("active" if form["is_active"] else "deactivated")
+            if not user.is_active:
+                revoke_application_tokens(user)
         if directory.change_role(user, form["role"], **who):
             changed.append(f"role {form['role'].name}")
         if directory.set_groups(user, form["groups"], **who):

@@ -3,7 +3,9 @@ recovery code are mailed to the user (in the background, after commit: a slow ma
 holds up a verification, and a wrong code does not answer faster than a reused one). A
 lockout and a used recovery code are also told to the user's application (webhooks
 ``user.locked``, ``mfa.recovery_code_used``; the outbox row is written right after the
-verification's statement).
+verification's statement). A lockout also revokes the tokens the user's applications hold
+(OpenID Connect): whoever was guessing codes may hold the password, and a lockout must not leave
+an application signed in.
 
 - ``verify(user, code, *, kind="any"|"totp"|"recovery", clock, address=None,
   purpose="sign-in") -> Verification``;
@@ -26,6 +28,7 @@ from ..mail import notify_user
 from ..mfa import verification
 from ..mfa.verification import Verification
 from ..webhooks.events import emit
+from .sessions import revoke_application_tokens
 
 __all__ = ["Verification", "check_step_up", "verify", "verify_by"]
 
@@ -71,6 +74,7 @@ def _notified(
 
 def _notify_rejected(exc: CodeRejectedError, *, clock: Clock, address: str | None) -> None:
     if exc.user is not None and exc.locked_after is not None:
+        revoke_application_tokens(exc.user)
         notify_user(
             exc.user,
             "locked_out",

@@ -19,8 +19,9 @@ Keys (JSON, server-side session; the cookie holds only the random session id):
                    (``oidc.claims.amr_for``: ``["pwd", "otp"]`` after a code...)
 ``ts_auth_time``   when the user last authenticated (the sign-in, or a later code asked by
                    an application): the ID token's ``auth_time``
-``ts_continue``    where a sign-in was going when setup showed the recovery codes first
-                   (the "continue" of that page: back to an application, for example)
+``ts_continue``    where a sign-in was going when a page came first: the recovery codes after
+                   setup, or the new password a recovery code that lifted a lockout asks
+                   (that page's "continue": back to an application, for example)
 ``ts_codes``       recovery codes to show once, AES-GCM sealed to this session and user, so
                    the session table never holds them in clear
 
@@ -194,8 +195,9 @@ def complete_login(
 ) -> HttpResponse:
     """Sign ``user`` in (new session id), record it, remember this browser (the device cookie),
     and go on: to the change-password page first when a recovery code lifted a lockout.
-    ``continue_after``: ``next_url`` is a page on the way (the new recovery codes); where the
-    sign-in was going is kept for its "continue" (:func:`pop_continue`)."""
+    ``continue_after``: ``next_url`` is a page on the way (the new recovery codes). Where the
+    sign-in was going is kept for the "continue" of the page on the way, or of the
+    change-password page (:func:`pop_continue`)."""
     going = pending_next(request)
     next_url = next_url or going
     request.session.pop(PENDING, None)
@@ -208,12 +210,12 @@ def complete_login(
         request.session[VERIFIED_AT] = now
     request.session[AMR] = amr_for(method)
     request.session[AUTH_TIME] = now
-    if continue_after:
-        request.session[CONTINUE] = going
     for key, value in keep.items():
         if value is not None:
             request.session[key] = value
     done = finish_sign_in(user, method, clock=clock, address=address, device=device_token(request))
+    if continue_after or done.password_change_required:
+        request.session[CONTINUE] = going
     response = redirect(
         "web:change_password" if done.password_change_required else leave_to(next_url)
     )

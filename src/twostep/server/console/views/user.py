@@ -14,12 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ...accounts.directory import delete_user
 from ...accounts.models import Invitation, User
 from ...accounts.remembered import devices_of
-from ...accounts.services import sign_out_everywhere
 from ...audit.services import events_for
 from ...errors import InvalidUserDataError, ServiceError
 from ...mfa import devices
 from ...policy.services import decide, get_requirement
 from ...usecases import enrolment, requirements
+from ...usecases.sessions import sign_out_everywhere
 from ...usecases.users import invite, save_user
 from ...web import state
 from ...web.forms import add_service_errors

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ...accounts.remembered import device_id_of
-from ...accounts.services import check_password_for_sign_in, client_address, sign_out_everywhere
+from ...accounts.services import check_password_for_sign_in, client_address
 from ...accounts.sessions import end_session, list_sessions
 from ...applications.access import usable_by
 from ...clock import get_clock
@@ -23,6 +23,7 @@ from ...policy.services import decide
 from ...usecases.applications import disconnect, grants_of
 from ...usecases.enrolment import disable, regenerate_recovery_codes
 from ...usecases.passwords import change_password
+from ...usecases.sessions import sign_out_everywhere
 from ...usecases.signin import forget_all_browsers, remember_days, remembered_browsers
 from ...usecases.signin import forget_browser as forget_browser_of
 from .. import state
@@ -251,7 +252,8 @@ def change_password_view(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, "Your password is changed. Every other session is signed out."
                 )
-                return redirect("web:account")
+                # After a sign-in that had to change the password first: where it was going.
+                return redirect(state.leave_to(state.pop_continue(request, reverse("web:account"))))
     return render(
         request,
         "web/change_password.html",

@@ -190,7 +190,12 @@ def authorize(request: HttpRequest) -> HttpResponse:
     facts = _facts(request)
     outcome = decisions.decide(
         client,
-        AuthorizeRequest.parse(query.get("prompt"), query.get("max_age"), query.get("acr_values")),
+        AuthorizeRequest.parse(
+            query.get("prompt"),
+            query.get("max_age"),
+            query.get("acr_values"),
+            query.get("id_token_hint"),
+        ),
         facts,
         scopes=scopes,
         clock=clock,

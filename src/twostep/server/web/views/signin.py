@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from ...accounts.models import User
@@ -224,18 +223,13 @@ def _second_step(request: HttpRequest, recovery: bool) -> HttpResponse:
                         request,
                         f"You signed in with a recovery code. {left} unused "
                         f"code{'s' if left != 1 else ''} left"
-                        + (": make new ones below." if left < 5 else "."),
+                        + (": make new ones on your account page." if left < 5 else "."),
                     )
                 if verification.unlocked:
                     messages.warning(request, UNLOCKED)
-                response = state.complete_login(
-                    request,
-                    user,
-                    verification.method,
-                    clock,
-                    address,
-                    next_url=reverse("web:account") if recovery else None,
-                )
+                # A recovery code goes on where the sign-in was going (an application's
+                # sign-in, for example), as a code does.
+                response = state.complete_login(request, user, verification.method, clock, address)
                 if form.cleaned_data.get("remember"):
                     _remember(request, response, user)
                 return response
