@@ -53,7 +53,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from ..attempts import throttle
+from ..attempts import network, throttle
 from ..attempts.models import Throttle
 from ..audit.services import Events, record
 from ..clock import Clock
@@ -370,7 +370,7 @@ def check_password_for_sign_in(
         (Throttle.DEVICE, known) if known else (Throttle.PASSWORD, _throttle_key(user, identifier))
     )
     try:
-        throttle.check_address(address, clock=clock)
+        network.check_address(address, clock=clock)
         claimed = throttle.claim(lane, key, clock=clock, user=user)
     except ThrottledError:
         record(
@@ -387,7 +387,7 @@ def check_password_for_sign_in(
     else:
         make_password(password[:MAX_PASSWORD] or "x")  # same cost for unknown names
     if not ok:
-        throttle.fail_address(address, clock=clock)
+        network.fail_address(address, clock=clock)
         record(
             Events.PASSWORD_FAILED,
             clock=clock,
