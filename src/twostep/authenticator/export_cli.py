@@ -158,11 +158,11 @@ def _write_private(path: Path, data: bytes, *, force: bool) -> None:
 
 
 def _export_password(args: argparse.Namespace, fmt: Format) -> str:
-    from twostep.authenticator import services
+    from twostep.authenticator import opening
 
     if not args.password_stdin:
         _err(f"Choose a password for the {fmt.title} export; you need it to import the file.")
-    return services.read_password(
+    return opening.read_password(
         "Export password: ",
         stdin=args.password_stdin,
         confirm=True,
@@ -183,7 +183,7 @@ def _select_for(fmt: Format, entries: list[Entry], skip: bool) -> list[Entry]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from twostep.authenticator import formats, services
+    from twostep.authenticator import formats, opening
     from twostep.authenticator.errors import AuthenticatorError, UsageError
 
     fmt = formats.get_format(args.format)
@@ -198,7 +198,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"{fmt.title} cannot be written to standard output; give -o FILE")
     if not to_stdout and not args.force and os.path.exists(args.output):
         raise UsageError(f"{args.output} exists; choose another name or add --force")
-    auth = services.open_vault(password_stdin=args.password_stdin)
+    auth = opening.open_vault(password_stdin=args.password_stdin)
     entries = auth.entries()
     if not entries:
         raise AuthenticatorError("the vault is empty: nothing to export")

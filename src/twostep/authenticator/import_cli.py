@@ -179,11 +179,11 @@ def _read_inputs(names: Sequence[str]) -> tuple[list[bytes], int]:
 
 
 def _file_password(args: argparse.Namespace, fmt: Format) -> str:
-    from twostep.authenticator import services
+    from twostep.authenticator import opening
 
     if not args.password_stdin:
         _err(f"This {fmt.title} file is encrypted.")
-    return services.read_password(
+    return opening.read_password(
         f"Password of the {fmt.title} file: ",
         stdin=args.password_stdin,
         what=f"the password of the {fmt.title} file",
@@ -218,13 +218,13 @@ def _preview(fmt: Format, result: ImportResult, plan: ImportPlan) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from twostep.authenticator import formats, services
+    from twostep.authenticator import formats, opening
     from twostep.authenticator.errors import AuthenticatorError
     from twostep.authenticator.formats.plan import plan_import
 
     files, size = _read_inputs(args.files)
     fmt = formats.choose_format(files, args.format)  # before any password: fail fast
-    auth = services.open_vault(password_stdin=args.password_stdin)
+    auth = opening.open_vault(password_stdin=args.password_stdin)
     password = None
     if any(fmt.is_encrypted(data) for data in files):
         password = _file_password(args, fmt)
