@@ -19,7 +19,7 @@ from types import ModuleType
 
 import pytest
 
-from twostep.authenticator import services, transfer_cli
+from twostep.authenticator import export_cli, import_cli, services, transfer_terminal
 from twostep.authenticator.formats import aegis, bitwarden, google_migration, otpauth_list, twofas
 from twostep.otp import read_qr
 
@@ -363,7 +363,7 @@ class _Terminal(io.StringIO):
 def test_progress_bar_only_on_a_terminal_for_large_imports(monkeypatch, terminal, total, drawn):
     stream = _Terminal() if terminal else io.StringIO()
     monkeypatch.setattr(sys, "stderr", stream)
-    progress = transfer_cli._Progress(large_file=False)
+    progress = transfer_terminal._Progress(large_file=False)
     for done in range(1, total + 1):
         progress(done, total)
     assert (f"{total}/{total}" in stream.getvalue()) is drawn
@@ -389,8 +389,8 @@ def test_transfer_cli_imports_nothing_heavy():
 def test_format_choices_match_the_registry():
     from twostep.authenticator import formats
 
-    assert set(transfer_cli.IMPORT_FORMATS) == {f.name for f in formats.import_formats()}
-    assert set(transfer_cli.EXPORT_FORMATS) == {f.name for f in formats.export_formats()}
+    assert set(import_cli.IMPORT_FORMATS) == {f.name for f in formats.import_formats()}
+    assert set(export_cli.EXPORT_FORMATS) == {f.name for f in formats.export_formats()}
 
 
 def test_unknown_format_name_is_a_usage_error(env, tmp_path):

@@ -53,7 +53,8 @@ from datetime import UTC, datetime
 import django
 django.setup()
 from twostep.server.accounts.directory import add_to_group, create_group
-from twostep.server.accounts.services import create_owner, create_user
+from twostep.server.accounts.owner import create_owner
+from twostep.server.accounts.services import create_user
 from twostep.server.clock import get_clock
 from twostep.server.usecases.enrolment import confirm_enrolment, start_enrolment
 clock = get_clock()

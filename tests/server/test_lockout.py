@@ -18,7 +18,7 @@ from django.test import Client
 from server import actions as mfa
 from twostep.server.accounts.known_devices import DEVICE_COOKIE, device_id, issue_device_token
 from twostep.server.accounts.models import User
-from twostep.server.accounts.services import check_password_for_sign_in
+from twostep.server.accounts.password_check import check_password_for_sign_in
 from twostep.server.attempts import throttle
 from twostep.server.attempts.models import Throttle
 from twostep.server.audit.models import Event

@@ -6,7 +6,7 @@ import pytest
 
 from server import actions as mfa
 from twostep.otp import Secret, generate_totp
-from twostep.server.attempts import throttle
+from twostep.server.attempts import network, throttle
 from twostep.server.attempts.models import Throttle
 from twostep.server.audit.models import Event
 from twostep.server.audit.services import Events
@@ -275,7 +275,7 @@ def test_throttle_is_per_account_across_sessions(enrolled: Member, clock: FakeCl
 def test_address_throttle_spans_accounts(clock: FakeClock, db: None) -> None:
     members = [enrol(make_user(clock, f"user{i}"), clock) for i in range(3)]
     address = "2001:db8::1"
-    for i in range(throttle.ADDRESS_FREE_FAILURES + 1):
+    for i in range(network.ADDRESS_FREE_FAILURES + 1):
         clock.advance(seconds=301)  # past every account's own delay
         target = members[i % 3]
         with pytest.raises(CodeRejectedError):
@@ -448,14 +448,14 @@ def test_address_throttle_lives_in_redis_when_configured(
     key = f"twostep:throttle:address:{address}"
     try:
         members = [enrol(make_user(clock, f"r{i}"), clock) for i in range(2)]
-        for i in range(throttle.ADDRESS_FREE_FAILURES + 1):
+        for i in range(network.ADDRESS_FREE_FAILURES + 1):
             clock.advance(seconds=301)
             target = members[i % 2]
             with pytest.raises(CodeRejectedError):
                 mfa.verify_code(
                     target.user, wrong(target.code(clock)), clock=clock, address=address
                 )
-        assert int(client.hget(key, "failures") or 0) == throttle.ADDRESS_FREE_FAILURES + 1
+        assert int(client.hget(key, "failures") or 0) == network.ADDRESS_FREE_FAILURES + 1
         assert 0 < client.ttl(key) <= 3600  # forgotten after an hour without failures
         with pytest.raises(ThrottledError):
             mfa.verify_code(members[0].user, members[0].code(clock), clock=clock, address=address)
@@ -463,6 +463,6 @@ def test_address_throttle_lives_in_redis_when_configured(
     finally:
         client.delete(key)
         client.close()
-        if throttle._redis_client is not None:  # the module's own connection pool
-            throttle._redis_client.close()
-            throttle._redis_client = None
+        if network._redis_client is not None:  # the module's own connection pool
+            network._redis_client.close()
+            network._redis_client = None

@@ -13,7 +13,7 @@ from django.test import Client
 from server import actions as mfa
 from twostep.otp import Secret, generate_totp
 from twostep.server.accounts.models import User
-from twostep.server.accounts.services import (
+from twostep.server.accounts.owner import (
     SETUP_LINKS_KEPT,
     create_owner,
     new_setup_token,

@@ -15,7 +15,7 @@ label, all but one giving wrong codes, so for each new entry whose issuer and ac
 A replacing entry takes the id and place of the (first) old one, and keeps its note, groups,
 favourite mark and icon unless it brings its own; every old entry with that label goes (the
 previous vault stays in ``*.bak``). Everything is saved at once
-(:meth:`~twostep.authenticator.services.Authenticator.add_replacing`).
+(:meth:`~twostep.authenticator.unlocked_vault.Authenticator.add_replacing`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from twostep.authenticator import services
+from twostep.authenticator import opening
 from twostep.authenticator.entry import Entry
 from twostep.authenticator.errors import DuplicateEntryError, SameAccountError, UsageError
 
@@ -89,7 +89,7 @@ def _manual_account(args: argparse.Namespace) -> Any:
 
     secret_text = args.secret
     if secret_text is None:
-        secret_text = services.read_password(
+        secret_text = opening.read_password(
             "Secret (base32): ", stdin=False, what="the secret", hint="pass it with --secret"
         )
     return Account(
@@ -189,7 +189,7 @@ def _plan(
 
 def cmd_add(args: argparse.Namespace) -> int:
     accounts, notes = _accounts(args)
-    auth = services.open_vault(password_stdin=bool(getattr(args, "password_stdin", False)))
+    auth = opening.open_vault(password_stdin=bool(getattr(args, "password_stdin", False)))
     entries = [
         Entry(a, note=args.note or "", groups=tuple(args.group), favorite=args.favorite)
         for a in accounts

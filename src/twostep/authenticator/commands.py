@@ -2,7 +2,8 @@
 
 Each handler takes the parsed arguments and returns the exit code; failures are raised as
 :mod:`~twostep.authenticator.errors` classes and reported by :func:`twostep.authenticator.cli.main`.
-Handlers do I/O and call :mod:`~twostep.authenticator.services`; they never compute codes.
+Handlers do I/O and call :mod:`~twostep.authenticator.opening` and
+:class:`~twostep.authenticator.unlocked_vault.Authenticator`; they never compute codes.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import sys
 import time
 from typing import Any
 
-from twostep.authenticator import services
+from twostep.authenticator import opening
 from twostep.authenticator.add_command import cmd_add
 from twostep.authenticator.entry import Entry
 from twostep.authenticator.errors import UsageError
+from twostep.authenticator.unlocked_vault import Authenticator
 
 __all__ = [
     "cmd_add",
@@ -42,8 +44,8 @@ def _err(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _open(args: argparse.Namespace) -> services.Authenticator:
-    return services.open_vault(password_stdin=bool(getattr(args, "password_stdin", False)))
+def _open(args: argparse.Namespace) -> Authenticator:
+    return opening.open_vault(password_stdin=bool(getattr(args, "password_stdin", False)))
 
 
 def _kind(entry: Entry) -> str:
@@ -89,7 +91,7 @@ def _table(entries: list[Entry], *, long: bool = False) -> None:
 
 
 # -- init / unlock / lock / passwd ------------------------------------------------------------
-def _warn_if_weak(auth: services.Authenticator) -> None:
+def _warn_if_weak(auth: Authenticator) -> None:
     """Said on stderr whenever the password is used: a vault whose key derivation is below
     the floor (made with TWOSTEP_TEST_INSECURE_KDF=1, which only tests should set)."""
     from twostep.authenticator.vault.crypto import INSECURE_TEST_ENV
@@ -114,7 +116,7 @@ def _check_strength(password: str, args: argparse.Namespace) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    location = services.vault_location()
+    location = opening.vault_location()
     if location.exists():
         from twostep.authenticator.errors import VaultExistsError
 
@@ -122,11 +124,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not args.password_stdin:
         _err(f"Creating a new vault at {location}.")
         _err("Choose a password; it cannot be recovered if you forget it.")
-    password = services.read_password(
+    password = opening.read_password(
         "New password: ", stdin=args.password_stdin, confirm=True, what="a password"
     )
     _check_strength(password, args)
-    _warn_if_weak(services.create_vault(password))
+    _warn_if_weak(opening.create_vault(password))
     _out(f"Created the vault at {location}.")
     _out('Next: eval "$(twostep-auth unlock)", then twostep-auth add --screen (or --qr, --uri).')
     return 0
@@ -137,32 +139,32 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
     auth = _open_with_password(args)
     _warn_if_weak(auth)
-    token = services.start_session(auth, idle=int(args.idle * 60), max_age=int(args.max_age * 3600))
+    token = opening.start_session(auth, idle=int(args.idle * 60), max_age=int(args.max_age * 3600))
     _out(f"export TWOSTEP_SESSION={shlex.quote(token)}")
     if sys.stdout.isatty():
         _err('twostep-auth: run it as  eval "$(twostep-auth unlock)"  to set it in your shell')
     return 0
 
 
-def _open_with_password(args: argparse.Namespace) -> services.Authenticator:
+def _open_with_password(args: argparse.Namespace) -> Authenticator:
     """Always the password (unlock and passwd do not accept a session)."""
     from twostep.authenticator.errors import NoVaultError, VaultLockedError
     from twostep.authenticator.vault import Vault
 
-    location = services.vault_location()
+    location = opening.vault_location()
     if not location.exists():
         raise NoVaultError(f"no vault at {location}; create one with `twostep-auth init`")
     try:
-        password = services.read_password(
+        password = opening.read_password(
             "Password: ", stdin=args.password_stdin, what="the vault password"
         )
     except UsageError as exc:
         raise VaultLockedError(str(exc)) from None
-    return services.Authenticator(Vault.unlock(location, password))
+    return Authenticator(Vault.unlock(location, password))
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    count = services.end_session(all_sessions=args.all)
+    count = opening.end_session(all_sessions=args.all)
     _out("unset TWOSTEP_SESSION")
     _err(f"twostep-auth: locked ({count} session{'s' if count != 1 else ''} revoked)")
     return 0
@@ -170,7 +172,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 def cmd_passwd(args: argparse.Namespace) -> int:
     auth = _open_with_password(args)
-    new = services.read_password(
+    new = opening.read_password(
         "New password: ", stdin=args.password_stdin, confirm=True, what="the new password"
     )
     _check_strength(new, args)

@@ -13,9 +13,10 @@ import sys
 import time
 from typing import Any
 
-from twostep.authenticator import services
+from twostep.authenticator import opening
 from twostep.authenticator.errors import SyncError, UsageError
 from twostep.authenticator.sync_cli import NOBODY_ELSE
+from twostep.authenticator.unlocked_vault import Authenticator
 
 __all__ = [
     "cmd_account",
@@ -36,14 +37,14 @@ def _err(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _open(args: argparse.Namespace) -> services.Authenticator:
-    auth = services.open_vault(password_stdin=bool(getattr(args, "password_stdin", False)))
+def _open(args: argparse.Namespace) -> Authenticator:
+    auth = opening.open_vault(password_stdin=bool(getattr(args, "password_stdin", False)))
     auth.auto_sync = False
     return auth
 
 
 def _password(args: argparse.Namespace, prompt: str, *, new: bool = False) -> str:
-    password = services.read_password(
+    password = opening.read_password(
         prompt,
         stdin=bool(args.password_stdin),
         confirm=new and not args.password_stdin,
@@ -75,7 +76,7 @@ def _spinner(tick: int) -> str:
     return "|/-\\"[tick % 4]
 
 
-def _wait_for_confirmation(auth: services.Authenticator, email: str, minutes: float) -> None:
+def _wait_for_confirmation(auth: Authenticator, email: str, minutes: float) -> None:
     """Poll the server until the link is opened; on a terminal a pasted code also works."""
     import select
 
@@ -197,11 +198,11 @@ def _join(args: argparse.Namespace, get_state: Any, password_for_new_vault: Any)
     """Sign in (``get_state()``), then attach the vault here (created if there is none)."""
     from twostep.authenticator.sync import account
 
-    location = services.vault_location()
+    location = opening.vault_location()
     auth = _open(args) if location.exists() else None
     state = get_state()
     if auth is None:
-        auth = services.create_vault(password_for_new_vault())
+        auth = opening.create_vault(password_for_new_vault())
         auth.auto_sync = False
         _err(
             f"Created a vault at {location}, with the account password as its password "
@@ -241,7 +242,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     new: list[str] = []
 
     def get_state() -> Any:
-        key = services.read_password(
+        key = opening.read_password(
             "Recovery key: ", stdin=bool(args.password_stdin), what="the recovery key"
         )
         new.append(_password(args, "New account password: ", new=True))

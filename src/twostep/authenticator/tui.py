@@ -9,7 +9,7 @@ A line under the status shows the sync state, as ``twostep-auth status`` does (a
 sync, whether changes wait to be sent), re-read from the vault every 5 seconds; while changes
 wait, a sync is tried in the background every 30 seconds.
 
-Codes come from :class:`~twostep.authenticator.services.Authenticator` (the TUI never
+Codes come from :class:`~twostep.authenticator.unlocked_vault.Authenticator` (the TUI never
 computes them); the clock is the service's, so tests can fix it.
 """
 
@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from twostep.authenticator.entry import Entry
 from twostep.authenticator.errors import AuthenticatorError
 from twostep.authenticator.names import matches_search
-from twostep.authenticator.services import Authenticator
+from twostep.authenticator.unlocked_vault import Authenticator
 from twostep.otp import OtpType
 
 __all__ = ["WatchApp", "countdown_bar", "group_code"]

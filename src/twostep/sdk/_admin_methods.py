@@ -2,14 +2,14 @@
 
 Mixed into :class:`~.client.Client` (:class:`AdminMethods`) and
 :class:`~.aio.AsyncClient` (:class:`AsyncAdminMethods`, the same methods as coroutines);
-the calls themselves are described once, in :mod:`._ops`."""
+the calls themselves are described once, in :mod:`._admin_ops`."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime
 
-from . import _ops as ops
+from . import _admin_ops as ops
 from . import models as m
 from ._caller import AsyncCaller, Caller
 

@@ -1,6 +1,6 @@
 """The base of both clients: the settings they share (address, key, deadlines, retries) and
 the one method every API method goes through, ``_call`` (a :class:`~._core.Call` made by
-:mod:`._ops`, sent with retries within its deadline), which :class:`~.client.Client` and
+a ``_*_ops.py`` module, sent with retries within its deadline), which :class:`~.client.Client` and
 :class:`~.aio.AsyncClient` implement, the one with blocking I/O, the other as a coroutine.
 The mixins of ``_*_methods.py`` build on these, so that their results keep their types."""
 

@@ -2,13 +2,13 @@
 
 Mixed into :class:`~.client.Client` (:class:`DirectoryMethods`) and
 :class:`~.aio.AsyncClient` (:class:`AsyncDirectoryMethods`, the same methods as coroutines);
-the calls themselves are described once, in :mod:`._ops`."""
+the calls themselves are described once, in :mod:`._directory_ops`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import _ops as ops
+from . import _directory_ops as ops
 from . import models as m
 from ._caller import AsyncCaller, Caller
 from ._ops import UNSET, _Unset

@@ -2,11 +2,11 @@
 
 Mixed into :class:`~.client.Client` (:class:`SignInMethods`) and
 :class:`~.aio.AsyncClient` (:class:`AsyncSignInMethods`, the same methods as coroutines);
-the calls themselves are described once, in :mod:`._ops`."""
+the calls themselves are described once, in :mod:`._signin_ops`."""
 
 from __future__ import annotations
 
-from . import _ops as ops
+from . import _signin_ops as ops
 from . import models as m
 from ._caller import AsyncCaller, Caller
 

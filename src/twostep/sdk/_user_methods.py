@@ -2,13 +2,13 @@
 
 Mixed into :class:`~.client.Client` (:class:`UserMethods`) and
 :class:`~.aio.AsyncClient` (:class:`AsyncUserMethods`, the same methods as coroutines);
-the calls themselves are described once, in :mod:`._ops`."""
+the calls themselves are described once, in :mod:`._user_ops`."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 
-from . import _ops as ops
+from . import _user_ops as ops
 from . import models as m
 from ._caller import AsyncCaller, Caller
 from ._ops import UNSET, _Unset

@@ -3,13 +3,13 @@
 
 Mixed into :class:`~.client.Client` (:class:`VerifyMethods`) and
 :class:`~.aio.AsyncClient` (:class:`AsyncVerifyMethods`, the same methods as coroutines);
-the calls themselves are described once, in :mod:`._ops`."""
+the calls themselves are described once, in :mod:`._verify_ops`."""
 
 from __future__ import annotations
 
 import uuid
 
-from . import _ops as ops
+from . import _verify_ops as ops
 from . import models as m
 from ._caller import AsyncCaller, Caller
 

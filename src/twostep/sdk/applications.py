@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from ._core import Call, nothing
 from ._ops import UNSET, _given, _list, _Unset
-from .models import _dt
+from ._times import _dt
 
 __all__ = [
     "Application",

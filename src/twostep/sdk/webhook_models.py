@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .models import _dt, _req_dt
+from ._times import _dt, _req_dt
 
 __all__ = ["CreatedWebhookSubscription", "WebhookDelivery", "WebhookSubscription"]
 

@@ -305,11 +305,11 @@ def test_statements_of_a_wrong_code(rp: ApiClient, enrolled: Member, clock: Fake
 def test_throttled_network_is_429_and_logged_with_the_user(
     rp: ApiClient, enrolled: Member, clock: FakeClock
 ) -> None:
-    from twostep.server.attempts import throttle
+    from twostep.server.attempts import network
     from twostep.server.attempts.models import Throttle
 
-    for _ in range(throttle.ADDRESS_FREE_FAILURES + 1):
-        throttle.fail_address("203.0.113.9", clock=clock)
+    for _ in range(network.ADDRESS_FREE_FAILURES + 1):
+        network.fail_address("203.0.113.9", clock=clock)
     body = {"username": "bob", "code": enrolled.code(clock), "client_address": "203.0.113.9"}
     assert_error(rp.post("/verify", body), 429, "throttled")
     event = Event.objects.get(event="mfa.code_throttled")

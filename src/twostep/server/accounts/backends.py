@@ -1,6 +1,6 @@
 """The session backend: loads the signed-in user for each request.
 
-Passwords are checked by :func:`twostep.server.accounts.services.check_password_for_sign_in`,
+Passwords are checked by :func:`twostep.server.accounts.password_check.check_password_for_sign_in`,
 never by ``django.contrib.auth.authenticate``: signing in is a multi-step flow (password, then
 the code) driven by the pages and the API, and ``authenticate`` would skip the second step.
 """

@@ -31,6 +31,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from ..attempts import throttle
 from ..attempts.models import Throttle
+from ..attempts.network import network_of
 from ..audit.services import Events, record
 from ..clock import Clock
 from ..errors import ThrottledError
@@ -79,7 +80,7 @@ def claim_request(identifier: str, *, clock: Clock, address: str | None = None) 
     asked too often: the caller answers as it always does."""
     identifier = normalize_username(identifier)[:254]
     user = find_user(identifier) if identifier else None
-    network = throttle.network_of(address)
+    network = network_of(address)
     try:
         throttle.claim(Throttle.RESET, _request_key(user, identifier), clock=clock, user=user)
         if network is not None:

@@ -1,19 +1,11 @@
-"""Users: create, find, check a password, sign out everywhere. Shared by pages, CLI and API.
+"""Users: create, find, set a password, sign out everywhere. Shared by pages, CLI and API.
+
+The first account and its setup links are in :mod:`.owner`; the password step of a sign-in
+in :mod:`.password_check`.
 
 Functions (``clock``: callable returning an aware datetime; ``actor``: the user acting, or None
 for the system; ``address``: the client address for the audit log):
 
-- ``needs_owner() -> bool`` True until the first (owner) account exists.
-- ``new_setup_token(*, keep_earlier=False) -> tuple[str, bool]`` the one-time token of a
-  setup link (``twostep serve`` prints one on the first start, keeping the links of earlier
-  starts valid; ``twostep setup-link`` one that replaces every earlier link); only SHA-256s
-  are stored, the last ``SETUP_LINKS_KEPT``; True when that dropped the oldest link.
-  ``setup_token_valid(token) -> bool``.
-- ``create_owner(*, username, email, password, display_name="", setup_token, clock,
-  address=None) -> User`` the first account (role Owner); raises ``OwnerExistsError`` once one
-  was made (atomic: two visitors racing cannot both become owner) and ``SetupLinkError`` unless
-  ``setup_token`` is the current setup link's token (None: the command line, run on the
-  server). The token is spent with it.
 - ``create_user(*, username, email, password=None, display_name="", role="member",
   external_id=None, email_verified=False, groups=(), actor=None, clock, address=None) -> User``
   validates every field (``InvalidUserDataError`` with ``field``, and every problem found in
@@ -25,10 +17,6 @@ for the system; ``address``: the client address for the audit log):
   user out of other sessions (``session_epoch`` + 1), and clears ``must_change_password``.
 - ``find_user(identifier) -> User | None`` by username or email, case-insensitive;
   ``user_lookup(identifier)`` the same as a condition for ``rows.select_one``.
-- ``check_password_for_sign_in(identifier, password, *, clock, address=None, device=None) ->
-  User`` throttled per account (or per typed name), or per known device when ``device`` is a
-  valid device token of the account (``known_devices``), and per client network; unknown names
-  cost the same time as known ones; raises ``SignInFailedError`` (uniform) or ``ThrottledError``.
 - ``sign_out_everywhere(user, *, actor, clock, address=None)`` ends all the user's sessions
   (the caller refreshes its own with ``update_session_auth_hash`` to keep it);
   ``end_sessions(user)`` the same without the audit row, for changes audited themselves.
@@ -38,54 +26,36 @@ for the system; ``address``: the client address for the audit log):
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 import unicodedata
 from collections.abc import Iterable
 from typing import Any, Final
 
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from ..attempts import throttle
-from ..attempts.models import Throttle
 from ..audit.services import Events, record
 from ..clock import Clock
-from ..crypto import link_token_hash
 from ..errors import (
     InvalidUserDataError,
     NameTakenError,
     NoSuchReferenceError,
-    OwnerExistsError,
-    SetupLinkError,
-    SignInFailedError,
-    ThrottledError,
 )
 from ..proxies import client_address as _client_address_of
 from ..rows import select_one
-from .known_devices import device_id
-from .models import MEMBER, OWNER, Organisation, Role, User, same_text
+from .models import MEMBER, Role, User, same_text
 
 __all__ = [
-    "SETUP_LINKS_KEPT",
-    "check_password_for_sign_in",
     "client_address",
-    "create_owner",
     "create_user",
     "end_sessions",
     "find_user",
     "get_role",
-    "needs_owner",
-    "new_setup_token",
     "normalize_username",
     "set_password",
-    "setup_token_valid",
     "sign_out_everywhere",
     "user_lookup",
     "validate_password_for",
@@ -104,11 +74,6 @@ def get_role(key: str) -> Role:
         return Role.objects.get(key=key)
     except Role.DoesNotExist:
         raise NoSuchReferenceError("role", f"There is no role {key!r}.") from None
-
-
-def needs_owner() -> bool:
-    org = Organisation.objects.filter(pk=1).first()
-    return not (org and org.owner_created) and not User.objects.exists()
 
 
 def user_lookup(identifier: str) -> tuple[str, list[Any]] | None:
@@ -239,82 +204,6 @@ def create_user(
     return user
 
 
-#: how many setup links stay valid at once (each start of a fresh server prints one)
-SETUP_LINKS_KEPT: Final = 8
-
-
-def new_setup_token(*, keep_earlier: bool = False) -> tuple[str, bool]:
-    """A new one-time token for a setup link (``/welcome/?token=...``) and whether an earlier
-    link stopped working. ``keep_earlier``: the links given before stay valid (the oldest
-    beyond ``SETUP_LINKS_KEPT`` excepted), so that a second ``twostep serve`` started on the
-    same fresh database does not silently break the link the first one printed; otherwise the
-    new link replaces every earlier one. Raises ``OwnerExistsError`` once there is an account."""
-    token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        Organisation.objects.get_or_create(pk=1)
-        org = Organisation.objects.select_for_update().get(pk=1)  # two starts at once: in turn
-        if not needs_owner():
-            raise OwnerExistsError()
-        earlier = org.setup_token_hashes.split() if keep_earlier else []
-        kept = [*earlier, link_token_hash(token)][-SETUP_LINKS_KEPT:]
-        org.setup_token_hashes = " ".join(kept)
-        org.save(update_fields=["setup_token_hashes"])
-    dropped = bool(org.setup_token_hashes) and len(earlier) >= SETUP_LINKS_KEPT
-    return token, dropped
-
-
-def setup_token_valid(token: str | None) -> bool:
-    """True if ``token`` is one of the valid setup links' (compared in constant time)."""
-    if not token or len(token) > 128:
-        return False
-    stored = Organisation.objects.filter(pk=1).values_list("setup_token_hashes", flat=True).first()
-    given = link_token_hash(token)
-    matches = [hmac.compare_digest(str(h), given) for h in str(stored or "").split()]
-    return any(matches)
-
-
-def create_owner(
-    *,
-    username: str,
-    email: str,
-    password: str,
-    display_name: str = "",
-    setup_token: str | None,
-    clock: Clock,
-    address: str | None = None,
-) -> User:
-    """``setup_token``: the setup link's token, from the pages; None from the command line (it
-    runs on the server, as whoever can read its database)."""
-    if not email:
-        raise InvalidUserDataError("email", "Enter your email address.")
-    if password is None:
-        raise InvalidUserDataError("password", "Choose a password.")
-    with transaction.atomic():
-        Organisation.objects.get_or_create(pk=1)
-        if User.objects.exists():
-            raise OwnerExistsError()
-        if setup_token is not None and not setup_token_valid(setup_token):
-            raise SetupLinkError()
-        # The flag flips once: of two visitors racing, only one gets rowcount 1. The setup
-        # link is spent with it.
-        flipped = Organisation.objects.filter(pk=1, owner_created=False).update(
-            owner_created=True, setup_token_hashes=""
-        )
-        if flipped != 1:
-            raise OwnerExistsError()
-        user = create_user(
-            username=username,
-            email=email,
-            password=password,
-            display_name=display_name,
-            role=OWNER,
-            clock=clock,
-            address=address,
-        )
-    record(Events.OWNER_CREATED, clock=clock, actor=user, subject=user, address=address)
-    return user
-
-
 def set_password(
     user: User, password: str, *, actor: User | None, clock: Clock, address: str | None = None
 ) -> None:
@@ -343,64 +232,6 @@ def sign_out_everywhere(
         else Events.EVERYWHERE_SIGNED_OUT
     )
     record(event, clock=clock, actor=actor, subject=user, address=address)
-
-
-def _throttle_key(user: User | None, identifier: str) -> str:
-    if user is not None:
-        return str(user.pk)
-    digest = hashlib.sha256(normalize_username(identifier).lower().encode("utf-8", "replace"))
-    return "name:" + digest.hexdigest()[:40]
-
-
-def check_password_for_sign_in(
-    identifier: str,
-    password: str,
-    *,
-    clock: Clock,
-    address: str | None = None,
-    device: str | None = None,
-) -> User:
-    identifier = normalize_username(identifier)[:254]
-    password = password if isinstance(password, str) else ""
-    user = find_user(identifier)
-    known = device_id(device, user)
-    # A known device of this account counts its own failures; everyone else shares the
-    # account's lane (throttle.py: "device" and "password").
-    lane, key = (
-        (Throttle.DEVICE, known) if known else (Throttle.PASSWORD, _throttle_key(user, identifier))
-    )
-    try:
-        throttle.check_address(address, clock=clock)
-        claimed = throttle.claim(lane, key, clock=clock, user=user)
-    except ThrottledError:
-        record(
-            Events.PASSWORD_THROTTLED,
-            clock=clock,
-            subject=user,
-            address=address,
-            known_device=bool(known),
-        )
-        raise
-    ok = False
-    if password and len(password) <= MAX_PASSWORD and user is not None:
-        ok = user.is_active and user.has_usable_password() and user.check_password(password)
-    else:
-        make_password(password[:MAX_PASSWORD] or "x")  # same cost for unknown names
-    if not ok:
-        throttle.fail_address(address, clock=clock)
-        record(
-            Events.PASSWORD_FAILED,
-            clock=clock,
-            subject=user,
-            address=address,
-            known_user=user is not None,
-            known_device=bool(known),
-        )
-        raise SignInFailedError()
-    assert user is not None
-    throttle.succeed(claimed, clock=clock)
-    record(Events.PASSWORD_OK, clock=clock, actor=user, subject=user, address=address)
-    return user
 
 
 def client_address(request: Any) -> str | None:

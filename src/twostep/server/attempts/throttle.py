@@ -22,10 +22,8 @@ Three lanes, all across sessions and processes (RFC 4226 §7.3, NIST SP 800-63B 
     guesses in 30 days (one a minute) make 4e-19, so the cap is chosen for the owner (who waits
     at most a minute) and for the server (each guess costs 10 PBKDF2 checks), not for the bound.
 ``address`` (per client IPv4 address or IPv6 /64): password and code failures from anywhere on
-    it; :func:`address_delay` (n) = 0 for the first 20, then min(2^(n-20), 300) s. The count
-    starts again after an hour without failures (not on a success: anyone with an account of
-    their own could clear it). Kept in Redis when ``TWOSTEP_REDIS_URL`` is set (keys expire
-    after an hour), else in the database.
+    it, in Redis or the database; kept in :mod:`.network` (its functions are re-exported here
+    for the callers that check an account and its network together).
 ``reset`` (per account, or per typed address when no account has it) and ``reset_network``
     (per client network): password reset links asked for ("Forgot password"). Every request
     counts; :func:`reset_delay` (n) = 0 for the first 3, then min(2^(n-4) minutes, 1 hour), and
@@ -47,27 +45,26 @@ as one statement, for a caller that writes more in it or finds the account in it
 ``succeed(claim, *, clock)``,
 ``fail(claim, *, clock) -> bool`` (True when this failure locked the account),
 ``status(lane, key, *, clock) -> Status``, ``unlock(user, *, clock)``,
-``check_address(address, *, clock)``, ``fail_address(address, *, clock)``,
-``network_of(address) -> str | None``.
+and from :mod:`.network`: ``check_address(address, *, clock)``,
+``fail_address(address, *, clock)``, ``network_of(address) -> str | None``.
 """
 
 from __future__ import annotations
 
 import functools
-import ipaddress
-import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
-from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.db.models import Model
 
 from .. import metrics
 from ..clock import Clock
 from ..errors import LockedOutError, ThrottledError
 from .models import Throttle
+from .network import address_delay, check_address, fail_address, network_of
+from .rows import CODE_DELAY_CAP, lane_row, seconds_until
 
 __all__ = [
     "CODE_DELAY_CAP",
@@ -91,13 +88,9 @@ __all__ = [
 ]
 
 CODE_LOCKOUT_FAILURES: Final = 20
-CODE_DELAY_CAP: Final = 300
 PASSWORD_FREE_FAILURES: Final = 5
-ADDRESS_FREE_FAILURES: Final = 20
 RECOVERY_FREE_FAILURES: Final = 5
 RECOVERY_DELAY_CAP: Final = 60
-_EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
-ADDRESS_MEMORY: Final = timedelta(hours=1)
 RESET_FREE_REQUESTS: Final = 3
 RESET_NETWORK_FREE_REQUESTS: Final = 10
 RESET_DELAY_CAP: Final = 3600
@@ -111,12 +104,6 @@ def password_delay(failures: int) -> int:
     if failures <= PASSWORD_FREE_FAILURES:
         return 0
     return min(int(2 ** min(failures - PASSWORD_FREE_FAILURES, 20)), CODE_DELAY_CAP)
-
-
-def address_delay(failures: int) -> int:
-    if failures <= ADDRESS_FREE_FAILURES:
-        return 0
-    return min(int(2 ** min(failures - ADDRESS_FREE_FAILURES, 20)), CODE_DELAY_CAP)
 
 
 def recovery_delay(failures: int) -> int:
@@ -170,26 +157,6 @@ class Status:
     locked: bool
     retry_after: int  # seconds until the next attempt is allowed (0: now)
     locked_at: datetime | None = None
-
-
-def _wait(until: datetime, now: datetime) -> int:
-    return max(1, math.ceil((until - now).total_seconds()))
-
-
-def _row(lane: str, key: str, user: Model | None) -> Throttle:
-    # A plain read first: the row exists for every account that has ever tried, and
-    # get_or_create would wrap even that read in a transaction (BEGIN/COMMIT round trips).
-    row = Throttle.objects.filter(scope=lane, key=key).first()
-    if row is not None:
-        return row
-    try:
-        with transaction.atomic():
-            row, _ = Throttle.objects.get_or_create(
-                scope=lane, key=key, defaults={"user": user, "next_attempt_at": _EPOCH}
-            )
-    except IntegrityError:  # created by a concurrent request between the get and the insert
-        row = Throttle.objects.get(scope=lane, key=key)
-    return row
 
 
 def _claim_in_one(lane: str, key: str, now: datetime) -> Claim | None:
@@ -295,7 +262,7 @@ def claim(
     delay = _DELAYS[lane]
     for _ in range(5):
         now = clock()
-        row = _row(lane, key, user)
+        row = lane_row(lane, key, user)
         if lane == Throttle.CODE and (
             row.locked_at is not None or row.failures >= CODE_LOCKOUT_FAILURES
         ):
@@ -303,7 +270,7 @@ def claim(
             raise LockedOutError()
         if row.next_attempt_at > now:
             metrics.throttled(lane)
-            wait = _wait(row.next_attempt_at, now)
+            wait = seconds_until(row.next_attempt_at, now)
             if lane == Throttle.CODE:
                 raise ThrottledError.after_wrong_codes(wait, row.failures)
             raise ThrottledError(wait)
@@ -356,7 +323,7 @@ def status(lane: str, key: str, *, clock: Clock) -> Status:
     locked = lane == Throttle.CODE and (
         row.locked_at is not None or row.failures >= CODE_LOCKOUT_FAILURES
     )
-    wait = _wait(row.next_attempt_at, now) if row.next_attempt_at > now else 0
+    wait = seconds_until(row.next_attempt_at, now) if row.next_attempt_at > now else 0
     return Status(failures=row.failures, locked=locked, retry_after=wait, locked_at=row.locked_at)
 
 
@@ -369,93 +336,3 @@ def unlock(user: Model, *, clock: Clock) -> bool:
     )
     rows.update(failures=0, locked_at=None, next_attempt_at=clock())
     return was_locked
-
-
-# -- per client network -------------------------------------------------------------------------
-
-
-def network_of(address: str | None) -> str | None:
-    """The throttling key of a client address: the IPv4 address, or the IPv6 /64."""
-    if not address:
-        return None
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return None
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
-
-
-_redis_client: Any = None
-
-
-def _redis() -> Any:
-    global _redis_client  # noqa: PLW0603 - one connection pool per process
-    url = getattr(settings, "TWOSTEP_REDIS_URL", None)
-    if not url:
-        return None
-    if _redis_client is None or getattr(_redis_client, "_twostep_url", None) != url:
-        import redis
-
-        _redis_client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        _redis_client._twostep_url = url
-    return _redis_client
-
-
-def _redis_key(network: str) -> str:
-    return f"twostep:throttle:address:{network}"
-
-
-def check_address(address: str | None, *, clock: Clock) -> None:
-    """Raise :class:`ThrottledError` when the client network must wait."""
-    network = network_of(address)
-    if network is None:
-        return
-    now = clock()
-    client = _redis()
-    if client is not None:
-        raw = client.hget(_redis_key(network), "next")
-        if raw is not None:
-            until = datetime.fromtimestamp(float(raw), UTC)
-            if until > now:
-                metrics.throttled(Throttle.ADDRESS)
-                raise ThrottledError(_wait(until, now))
-        return
-    row = Throttle.objects.filter(scope=Throttle.ADDRESS, key=network).first()
-    if row is not None and row.next_attempt_at > now:
-        metrics.throttled(Throttle.ADDRESS)
-        raise ThrottledError(_wait(row.next_attempt_at, now))
-
-
-def fail_address(address: str | None, *, clock: Clock) -> None:
-    network = network_of(address)
-    if network is None:
-        return
-    now = clock()
-    client = _redis()
-    if client is not None:
-        key = _redis_key(network)
-        failures = int(client.hincrby(key, "failures", 1))
-        until = now + timedelta(seconds=address_delay(failures))
-        pipe = client.pipeline()
-        pipe.hset(key, "next", until.timestamp())
-        pipe.expire(key, int(ADDRESS_MEMORY.total_seconds()))
-        pipe.execute()
-        return
-    row = _row(Throttle.ADDRESS, network, None)
-    for _ in range(5):
-        stale = row.last_failure_at is None or row.last_failure_at < now - ADDRESS_MEMORY
-        failures = 1 if stale else row.failures + 1
-        updated = Throttle.objects.filter(pk=row.pk, failures=row.failures).update(
-            failures=failures,
-            next_attempt_at=max(
-                row.next_attempt_at, now + timedelta(seconds=address_delay(failures))
-            ),
-            last_failure_at=now,
-        )
-        if updated:
-            return
-        row = Throttle.objects.get(pk=row.pk)

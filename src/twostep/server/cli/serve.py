@@ -75,7 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.no_migrate:
         print("Preparing the database and static files...", flush=True)
         migrated(static=True, quiet=True)  # under the lock: a second serve waits, then skips
-    from ..accounts.services import needs_owner, new_setup_token
+    from ..accounts.owner import needs_owner, new_setup_token
 
     # First start: a one-time setup link, so that whoever reaches the server first over the
     # network cannot make themselves its owner; only who sees this output can. Links that

@@ -35,7 +35,7 @@ def public_url() -> str | None:
 
 
 def cmd_setup_link(args: argparse.Namespace) -> int:
-    from ..accounts.services import new_setup_token
+    from ..accounts.owner import new_setup_token
 
     token, _ = new_setup_token()  # OwnerExistsError once there is an account
     base = public_url() or f"http://127.0.0.1:{args.port}/"
@@ -46,7 +46,8 @@ def cmd_setup_link(args: argparse.Namespace) -> int:
 
 def cmd_createuser(args: argparse.Namespace) -> int:
     from ..accounts.models import OWNER
-    from ..accounts.services import create_owner, create_user, needs_owner
+    from ..accounts.owner import create_owner, needs_owner
+    from ..accounts.services import create_user
     from ..clock import get_clock
 
     password = _read_password(args)

@@ -20,7 +20,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from ..accounts.services import check_password_for_sign_in, client_address
+from ..accounts.password_check import check_password_for_sign_in
+from ..accounts.services import client_address
 from ..clock import get_clock
 from ..errors import SignInFailedError, StepUpRequiredError
 from ..mfa.devices import is_enrolled

@@ -27,7 +27,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 
 from ..attempts.models import Throttle
-from ..attempts.throttle import claim, network_of
+from ..attempts.network import network_of
+from ..attempts.throttle import claim
 from ..audit.services import record
 from ..clock import Clock
 from ..errors import ThrottledError

@@ -26,7 +26,8 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 
 from ..attempts.models import Throttle
-from ..attempts.throttle import check_address, claim, fail_address, succeed
+from ..attempts.network import check_address, fail_address
+from ..attempts.throttle import claim, succeed
 from ..audit.services import record
 from ..clock import Clock
 from ..errors import ThrottledError

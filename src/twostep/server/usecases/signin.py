@@ -33,7 +33,7 @@ from .. import metrics
 from ..accounts import remembered as remembered_devices
 from ..accounts.known_devices import issue_device_token
 from ..accounts.models import RememberedDevice, User
-from ..accounts.services import check_password_for_sign_in
+from ..accounts.password_check import check_password_for_sign_in
 from ..accounts.signin import NextStep, next_step, postpone
 from ..accounts.signin import finish_sign_in as record_sign_in
 from ..clock import Clock

@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ...accounts.password_check import check_password_for_sign_in
 from ...accounts.remembered import device_id_of
-from ...accounts.services import check_password_for_sign_in, client_address
+from ...accounts.services import client_address
 from ...accounts.sessions import end_session, list_sessions
 from ...applications.access import usable_by
 from ...clock import get_clock

@@ -11,12 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ...accounts.models import User
-from ...accounts.services import (
-    client_address,
-    create_owner,
-    needs_owner,
-    setup_token_valid,
-)
+from ...accounts.owner import create_owner, needs_owner, setup_token_valid
+from ...accounts.services import client_address
 from ...audit.services import Events, record
 from ...clock import get_clock
 from ...errors import (
