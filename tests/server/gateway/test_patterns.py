@@ -8,6 +8,7 @@ import pytest
 from twostep.server.clock import FakeClock
 from twostep.server.errors import InvalidUserDataError
 from twostep.server.gateway import patterns
+from twostep.server.gateway.models import ProtectedSite, SitesVersion
 from twostep.server.gateway.rules import check_paths, current, match
 from twostep.server.gateway.sites import add_site
 
@@ -68,3 +69,11 @@ def test_a_slow_search_is_cut_off() -> None:
     assert patterns.search(slow, "/aaaaaab")
     with pytest.raises(patterns.Unmatchable, match="took longer"):
         patterns.search(slow, "/" + "a" * (patterns.MAX_MATCHED - 1))
+
+
+@pytest.mark.django_db
+def test_a_stored_pattern_that_no_longer_compiles_denies(clock: FakeClock) -> None:
+    add_site("app.example.test", policy="bypass", paths=["^/x"], clock=clock)
+    ProtectedSite.objects.update(paths=["^/(unclosed"])  # saved before these checks
+    SitesVersion.objects.update(version="changed")
+    assert match(current(), "GET", "app.example.test", "/x") is None  # default: deny

@@ -34,6 +34,7 @@ __all__ = [
     "Unmatchable",
     "check_pattern",
     "compile_pattern",
+    "load_pattern",
     "search",
 ]
 
@@ -59,7 +60,18 @@ def compile_pattern(pattern: str) -> regex.Pattern[str]:
     return regex.compile(pattern, regex.V0)
 
 
-def search(pattern: regex.Pattern[str], path: str) -> bool:
+def load_pattern(pattern: str) -> regex.Pattern[str] | None:
+    """A stored pattern, compiled; None when it no longer compiles (saved before these checks):
+    searching it then denies rather than failing every request."""
+    try:
+        return compile_pattern(pattern)
+    except (regex.error, ValueError, RecursionError, OverflowError):
+        return None
+
+
+def search(pattern: regex.Pattern[str] | None, path: str) -> bool:
+    if pattern is None:
+        raise Unmatchable("a stored path pattern does not compile: save the rule again")
     if len(path) > MAX_MATCHED:
         raise Unmatchable(f"the path is longer than {MAX_MATCHED} characters")
     try:

@@ -28,7 +28,7 @@ from django.db import connection
 
 from ..errors import InvalidUserDataError
 from .models import ProtectedSite, SitesVersion
-from .patterns import Unmatchable, check_pattern, compile_pattern, search
+from .patterns import Unmatchable, check_pattern, load_pattern, search
 
 __all__ = [
     "METHODS",
@@ -53,7 +53,7 @@ class Rule:
     id: int
     number: int  # 1 for the first rule: what the console and the CLI show
     domain: str
-    paths: tuple[regex.Pattern[str], ...]
+    paths: tuple[regex.Pattern[str] | None, ...]
     methods: frozenset[str]
     policy: str
     limited: bool
@@ -127,7 +127,7 @@ def _load() -> list[Rule]:
             id=row.pk,
             number=number,
             domain=row.domain,
-            paths=tuple(compile_pattern(p) for p in row.paths),
+            paths=tuple(load_pattern(p) for p in row.paths),
             methods=frozenset(row.methods),
             policy=row.policy,
             limited=row.limited,
