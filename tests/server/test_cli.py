@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -104,6 +105,34 @@ def test_check_explains_problems_in_words(tmp_path: Path) -> None:
     out = run({**env, "TWOSTEP_DATABASE_URL": "postgres://postgres@127.0.0.1:1/nope"}, "check")
     assert out.returncode == 1
     assert "problem: cannot use the database: OperationalError" in out.stdout
+
+
+def test_check_warns_of_protected_sites_outside_the_cookie_domain(tmp_path: Path) -> None:
+    env = base_env(
+        tmp_path,
+        TWOSTEP_BASE_URL="https://auth.example.test",
+        TWOSTEP_COOKIE_DOMAIN="example.test",
+    )
+    assert run(env, "migrate").returncode == 0
+    for domain, policy in [
+        ("wiki.example.test", "one_factor"),
+        ("grafana.other.test", "two_factor"),
+        ("public.other.test", "bypass"),  # nobody is sent to sign in: no warning
+    ]:
+        added = run(env, "sites", "add", domain, "--policy", policy)
+        assert added.returncode == 0, added.stderr
+    out = run(env, "check")
+    assert out.returncode == 0, out.stdout  # a warning, not a problem
+    assert (
+        "warning: protected-site rule #2 (grafana.other.test, two_factor) is outside "
+        "TWOSTEP_COOKIE_DOMAIN (example.test)"
+    ) in out.stdout
+    assert "wiki.example.test" not in out.stdout
+    assert "public.other.test" not in out.stdout
+    report = json.loads(run(env, "check", "--json").stdout)
+    assert len(report["out_of_reach"]) == 1
+    assert "grafana.other.test" in report["out_of_reach"][0]
+    assert report["out_of_reach"][0] in report["warnings"]
 
 
 def test_check_compares_the_base_url_with_the_port_served(tmp_path: Path) -> None:

@@ -36,6 +36,9 @@ TWOSTEP_MAIL_IN_BACKGROUND = True
 # Webhook URLs must be https (http only to localhost/127.0.0.1/::1) unless this is set
 # (TWOSTEP_WEBHOOKS_ALLOW_HTTP=1: tests, a private network). See twostep.server.webhooks.
 TWOSTEP_WEBHOOKS_ALLOW_HTTP = os.environ.get("TWOSTEP_WEBHOOKS_ALLOW_HTTP", "") == "1"
+# Webhook deliveries go to public addresses only (loopback only when the URL names localhost)
+# unless this is set (TWOSTEP_WEBHOOKS_ALLOW_PRIVATE=1: receivers on a private network).
+TWOSTEP_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("TWOSTEP_WEBHOOKS_ALLOW_PRIVATE", "") == "1"
 
 ALLOWED_HOSTS = list(TWOSTEP.allowed_hosts)
 CSRF_TRUSTED_ORIGINS = [TWOSTEP.base_url]

@@ -341,3 +341,58 @@ def test_the_log_forgets_finished_deliveries_after_30_days(
     clock.advance(days=31)
     assert prune(clock=clock) == 1
     assert list(Delivery.objects.values_list("status", flat=True)) == ["pending"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://10.0.0.5/x",
+        "https://192.168.1.1/x",
+        "https://169.254.169.254/latest/meta-data",  # cloud metadata
+        "https://[fd00::1]/x",
+        "https://[::ffff:10.0.0.5]/x",
+        "https://224.0.0.1/x",
+        "https://0.0.0.0/x",
+        "https://100.64.0.1/x",
+        "https://240.0.0.1/x",
+        "https://2130706433/x",  # 127.0.0.1 in another spelling: not "localhost"
+        "https://127.0.0.2/x",
+    ],
+)
+def test_private_addresses_are_refused_at_subscription(
+    admin: ApiClient, clock: FakeClock, settings: Any, url: str
+) -> None:
+    shop(clock)
+    refused = admin.post("/admin/webhooks", {"application": "Shop", "url": url, "events": ALL})
+    assert assert_error(refused, 422, "invalid")["field"] == "url"
+    assert "public addresses only" in refused.content.decode()
+    settings.TWOSTEP_WEBHOOKS_ALLOW_PRIVATE = True
+    subscribe(admin, url)
+
+
+def test_a_delivery_to_a_refused_address_is_logged_and_not_sent(
+    admin: ApiClient, receiver: Receiver, clock: FakeClock, settings: Any
+) -> None:
+    app = shop(clock)
+    made = subscribe(admin, receiver.url)
+    port = receiver.url.split(":")[2].split("/")[0]
+    # Stored before this check, or changed behind its back: checked again when delivering.
+    Subscription.objects.filter(pk=made["id"]).update(url=f"http://2130706433:{port}/hooks")
+    enable(app, clock, "u-1")
+    assert deliver_due(clock=clock).retrying == 1
+    row = Delivery.objects.get()
+    assert row.response_code is None
+    assert row.error.startswith("refused: 2130706433 resolves to 127.0.0.1: ")
+    assert "loopback" in row.error
+    assert "TWOSTEP_WEBHOOKS_ALLOW_PRIVATE=1" in row.error
+    assert receiver.requests == []
+    Subscription.objects.filter(pk=made["id"]).update(url="http://169.254.169.254/latest")
+    clock.advance(minutes=2)
+    deliver_due(clock=clock)
+    assert "169.254.169.254 is a link-local address" in Delivery.objects.get().error
+    # Allowed: sent to the address resolved, with the URL's host in the Host header.
+    settings.TWOSTEP_WEBHOOKS_ALLOW_PRIVATE = True
+    Subscription.objects.filter(pk=made["id"]).update(url=f"http://2130706433:{port}/hooks")
+    clock.advance(minutes=10)
+    assert deliver_due(clock=clock).delivered == 1
+    assert receiver.requests[0].headers["Host"] == f"2130706433:{port}"

@@ -20,6 +20,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     deploy = bool(getattr(args, "deploy", False))
     report: dict[str, Any] = {"info": [], "warnings": [], "problems": [], "unsafe": []}
     report["advice"] = []
+    report["out_of_reach"] = []  # protected-site rules the session cookie does not reach
 
     def print(line: str) -> None:
         if as_json:
@@ -84,7 +85,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if config.secret_keys:
         setup_django()
-        problems += _check_database()
+        database_problems = _check_database()
+        problems += database_problems
+        if not database_problems:
+            report["out_of_reach"] = _check_sites(config.cookie_domain)
+            for warning in report["out_of_reach"]:
+                print(f"warning: {warning}")
         if config.redis_url:
             problems += _check_redis(config.redis_url)
         if config.mail.backend == "smtp":
@@ -169,6 +175,17 @@ def _check_database() -> list[str]:
         print("warning: some webhook secrets use an older key: run `twostep rotate-keys`")
     connection.close()
     return problems
+
+
+def _check_sites(cookie_domain: str) -> list[str]:
+    from ..gateway.returns import out_of_reach
+
+    try:
+        return out_of_reach(cookie_domain)
+    finally:
+        from django.db import connection
+
+        connection.close()
 
 
 def _check_redis(url: str) -> list[str]:

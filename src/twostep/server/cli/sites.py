@@ -30,7 +30,9 @@ how rules apply:
     deny        nobody
   --groups/--roles limit a one_factor or two_factor rule to members of any of them (others
   get 403). Paths are Python regular expressions searched in the path and query string
-  (anchor with ^). The session covers sibling hosts when TWOSTEP_COOKIE_DOMAIN is set.
+  (anchor with ^); patterns that could backtrack without end, such as (a+)+, (foo|bar)+ or
+  backreferences, are refused (docs/forward-auth.md). The session covers sibling hosts when
+  TWOSTEP_COOKIE_DOMAIN is set (`twostep check` warns of rules outside it).
 """
 
 POLICY_CHOICES = ("bypass", "one_factor", "two_factor", "deny")

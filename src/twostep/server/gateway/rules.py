@@ -9,20 +9,26 @@
 - ``check_domain``, ``check_paths``, ``check_methods``: the input checks of :mod:`.sites`.
 
 Paths: each regex is searched in the request's path with its query string (``/a/b?c=d``), as
-Python's ``re.search``; anchor with ``^`` for a prefix. A rule with no path matches every path,
-with no method every method.
+Python's ``re.search`` (the ``regex`` library, ``re``-compatible, with a time limit: see
+:mod:`.patterns` for what is refused when saved); anchor with ``^`` for a prefix. A rule with no
+path matches every path, with no method every method. A path rule that cannot be searched (the
+path is longer than ``patterns.MAX_MATCHED``, or the search ran out of time) ends the match with
+no rule: the default policy, deny.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass
 
+import regex
 from django.db import connection
 
 from ..errors import InvalidUserDataError
 from .models import ProtectedSite, SitesVersion
+from .patterns import Unmatchable, check_pattern, load_pattern, search
 
 __all__ = [
     "METHODS",
@@ -38,7 +44,7 @@ __all__ = [
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE")
 MAX_PATHS = 20
-MAX_PATTERN = 500
+log = logging.getLogger("twostep.gateway")
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 
 
@@ -47,7 +53,7 @@ class Rule:
     id: int
     number: int  # 1 for the first rule: what the console and the CLI show
     domain: str
-    paths: tuple[re.Pattern[str], ...]
+    paths: tuple[regex.Pattern[str] | None, ...]
     methods: frozenset[str]
     policy: str
     limited: bool
@@ -60,7 +66,7 @@ class Rule:
         return (
             host_matches(self.domain, host)
             and (not self.methods or method in self.methods)
-            and (not self.paths or any(p.search(path) for p in self.paths))
+            and (not self.paths or any(search(p, path) for p in self.paths))
         )
 
     def admits(self, group_ids: frozenset[int], role_id: int | None) -> bool:
@@ -77,9 +83,14 @@ def host_matches(pattern: str, host: str) -> bool:
 
 
 def match(rules: tuple[Rule, ...], method: str, host: str, path: str) -> Rule | None:
+    """The first rule for the request; None (deny) also when a path rule cannot be searched."""
     for rule in rules:
-        if rule.matches(method, host, path):
-            return rule
+        try:
+            if rule.matches(method, host, path):
+                return rule
+        except Unmatchable as exc:
+            log.warning("rule %s (%s) left unmatched, denied: %s", rule.number, rule.domain, exc)
+            return None
     return None
 
 
@@ -116,7 +127,7 @@ def _load() -> list[Rule]:
             id=row.pk,
             number=number,
             domain=row.domain,
-            paths=tuple(re.compile(p) for p in row.paths),
+            paths=tuple(load_pattern(p) for p in row.paths),
             methods=frozenset(row.methods),
             policy=row.policy,
             limited=row.limited,
@@ -145,16 +156,7 @@ def check_paths(values: list[str]) -> list[str]:
     paths = [str(v) for v in values if str(v).strip()]
     if len(paths) > MAX_PATHS:
         raise InvalidUserDataError("paths", f"At most {MAX_PATHS} path patterns per rule.")
-    for pattern in paths:
-        if len(pattern) > MAX_PATTERN:
-            raise InvalidUserDataError("paths", f"A path pattern is longer than {MAX_PATTERN}.")
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise InvalidUserDataError(
-                "paths", f"{pattern!r} is not a regular expression: {exc}."
-            ) from None
-    return paths
+    return [check_pattern(pattern) for pattern in paths]
 
 
 def check_methods(values: list[str]) -> list[str]:

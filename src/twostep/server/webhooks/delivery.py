@@ -12,7 +12,10 @@ Each attempt: ``POST`` the stored body with ``Twostep-Signature``, ``Twostep-Eve
 ``Twostep-Event-Id``, ``Twostep-Delivery`` (attempts of one delivery share it); timeouts of 5 s to
 connect and ``ATTEMPT_TIMEOUT`` s for each read, and the answer's body is read no longer than
 that; redirects are not followed (a 3xx is a failure); any 2xx is
-success. A failure is tried again after ``retry_delay(attempts)`` (1 min, 4 min, 16 min,
+success. The host is resolved first and the request connects to the address checked
+(:mod:`.addresses`: public addresses only, unless ``TWOSTEP_WEBHOOKS_ALLOW_PRIVATE=1``); a
+refused address is a failed attempt whose log says why (``refused: ...``). A failure is tried
+again after ``retry_delay(attempts)`` (1 min, 4 min, 16 min,
 ~1 h, ~4 h, then 6 h; each ±20 % at random), at most ``MAX_ATTEMPTS`` attempts, then the
 delivery is ``failed``. The log keeps the status code and the first 300 characters of the
 answer, with the secret and the signature cut out should the receiver echo them.
@@ -39,6 +42,7 @@ from django.db.models import F
 
 from ..clock import Clock
 from ..crypto import DecryptionError
+from .addresses import RefusedAddress, pin
 from .models import Delivery
 from .signing import HEADER, signature, signature_header
 from .subscriptions import secret_of
@@ -138,10 +142,18 @@ def _post(delivery: Delivery, secret: str, clock: Clock, http: httpx.Client) -> 
         "Twostep-Delivery": str(delivery.pk),
     }
     cut = (secret, signature(secret, stamp, body))
+    try:
+        pinned = pin(delivery.subscription.url)
+    except RefusedAddress as exc:
+        return _Answer(None, "", f"refused: {exc}"[:300])
+    except Exception as exc:  # a URL httpx refuses
+        return _Answer(None, "", type(exc).__name__)
+    headers["Host"] = pinned.host
+    extensions = {"sni_hostname": pinned.server_name} if pinned.server_name else {}
     deadline = time.monotonic() + ATTEMPT_TIMEOUT
     try:
         with http.stream(
-            "POST", delivery.subscription.url, content=body, headers=headers
+            "POST", pinned.url, content=body, headers=headers, extensions=extensions
         ) as answer:
             raw = b""
             for chunk in answer.iter_bytes():

@@ -5,7 +5,9 @@ The signing secret is made here, returned once (to show), and stored sealed (AES
 
 URLs: ``https`` only, except ``http`` to ``localhost``, ``127.0.0.1`` or ``::1`` (a receiver
 on the same machine); ``TWOSTEP_WEBHOOKS_ALLOW_HTTP=1`` allows any ``http`` URL (tests, a
-private network; the deliveries can then be read and changed on the way). No user or password
+private network; the deliveries can then be read and changed on the way). A host written as an
+address must be a public one (:mod:`.addresses`; names are checked when delivering,
+``TWOSTEP_WEBHOOKS_ALLOW_PRIVATE=1`` allows private ones). No user or password
 in the URL (it is shown in the console): the signature is the receiver's proof.
 
 - ``create_subscription(*, application, url, events, organisation_users=False, actor, clock,
@@ -34,6 +36,7 @@ from ..clock import Clock
 from ..crypto import DecryptionError
 from ..errors import InvalidUserDataError, NoSuchReferenceError
 from ..mfa.keys import keyring
+from .addresses import LOCAL_HOSTS, check_literal
 from .events import EVENTS
 from .models import Delivery, Subscription
 from .signing import new_secret
@@ -53,7 +56,6 @@ __all__ = [
 
 CREATED = "webhook.created"
 DELETED = "webhook.deleted"
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def _http_allowed() -> bool:
@@ -84,6 +86,7 @@ def check_url(url: str) -> str:
             "Use https:// (http:// only to localhost or 127.0.0.1): events about your users "
             "must not travel in clear text.",
         )
+    check_literal(host)
     return url
 
 
