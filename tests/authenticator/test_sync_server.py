@@ -276,9 +276,19 @@ def test_the_account_password_changes_and_the_recovery_key_sets_a_new_one(world:
         "--email",
         EMAIL,
         "--password-stdin",
+        "--json",
         stdin=f"{world.recovery.lower()}\n{newest}\n",
     )
     assert recovered.returncode == 0, recovered
+    said = json.loads(recovered.stdout)  # one JSON object, nothing else on stdout
+    assert (said["email"], said["server"], said["vault_created"]) == (
+        EMAIL,
+        world.server.url,
+        False,
+    )
+    assert said["device"]
+    assert said["entries"] >= 1
+    assert said["version"] >= 1
     assert ("Alpha", "bea") in f.accounts()
     world.password = newest
     g = world.computer("after-g")

@@ -90,6 +90,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         c.cmd_login,
     )
     _server_email(p)
+    _json(p, "the account, this device and the entries")
     _stdin(p)
 
     p = _sub(
@@ -159,6 +160,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         c.cmd_recover,
     )
     _server_email(p)
+    _json(p, "the account, this device and the entries")
     p.add_argument(
         "--weak-password-ok",
         action="store_true",

@@ -201,6 +201,7 @@ def _join(args: argparse.Namespace, get_state: Any, password_for_new_vault: Any)
     location = opening.vault_location()
     auth = _open(args) if location.exists() else None
     state = get_state()
+    created = auth is None
     if auth is None:
         auth = opening.create_vault(password_for_new_vault())
         auth.auto_sync = False
@@ -210,6 +211,20 @@ def _join(args: argparse.Namespace, get_state: Any, password_for_new_vault: Any)
         )
     result = account.join(auth.vault, state)
     count = len(auth.entries())
+    if getattr(args, "json", False):
+        _out(
+            json.dumps(
+                {
+                    "server": state.server,
+                    "email": state.email,
+                    "device": state.device_name,
+                    "entries": count,
+                    "version": result.version,
+                    "vault_created": created,
+                }
+            )
+        )
+        return 0
     _out(
         f"Signed in as {state.email} at {state.server} ({state.device_name}); {count} "
         f"entr{'y' if count == 1 else 'ies'} here, in sync (version {result.version})."
@@ -255,7 +270,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
         )
 
     code = _join(args, get_state, lambda: new[0])
-    _out("The account password is changed; the recovery key stays the same.")
+    if not args.json:  # (the JSON of the sign-in says it all: recover changes the password)
+        _out("The account password is changed; the recovery key stays the same.")
     return code
 
 
