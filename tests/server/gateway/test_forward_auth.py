@@ -199,6 +199,23 @@ def test_the_idle_limit_applies(sites: None, member: Member, clock: FakeClock) -
     assert ask(client).status_code == 401
 
 
+def test_use_on_protected_sites_keeps_the_pages_signed_in(
+    sites: None, member: Member, clock: FakeClock
+) -> None:
+    """40 minutes on protected sites only, then a twostep page: still signed in (the pages'
+    own idle timer alone would have signed the session out)."""
+    client = signed_in(member, clock)
+    assert client.get("/account/").status_code == 200
+    for _ in range(4):
+        clock.advance(minutes=10)
+        assert ask(client).status_code == 200
+    page = client.get("/account/")
+    assert page.status_code == 200
+    assert "without activity" not in page.content.decode()
+    clock.advance(minutes=31)  # idle everywhere: signed out
+    assert client.get("/account/").status_code == 302
+
+
 @pytest.mark.parametrize(
     "headers",
     [

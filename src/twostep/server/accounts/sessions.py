@@ -11,6 +11,9 @@ ended (the session epoch). Their ids in lists are ``web-<n>`` and ``api-<n>``.
 - ``keep_web_session(session_id, user)`` keeps this session when its user ended the others;
 - ``web_session_alive(session_id, user, *, clock, touch) -> bool``: the row is there and of
   the user's current epoch; ``touch`` records the request as its last;
+- ``used_lately(session_id, user, *, clock) -> bool``: the row was used within the idle limit,
+  by the pages or by forward authentication's requests to protected sites (which touch the row,
+  not the Django session): such a session is not idle;
 - ``list_sessions(user, *, clock, current=None) -> list[SessionInfo]`` newest use first;
 - ``end_session(user, session_id, *, clock, address=None) -> bool``: True when one of the
   user's sessions was ended (recorded ``session.signed_out``).
@@ -35,6 +38,7 @@ __all__ = [
     "keep_web_session",
     "list_sessions",
     "start_web_session",
+    "used_lately",
     "web_session_alive",
 ]
 
@@ -94,6 +98,17 @@ def web_session_alive(session_id: Any, user: User, *, clock: Clock, touch: bool)
     if touch:
         return rows.update(last_seen_at=clock()) == 1
     return rows.exists()
+
+
+def used_lately(session_id: Any, user: User, *, clock: Clock) -> bool:
+    if not isinstance(session_id, int):
+        return False
+    return WebSession.objects.filter(
+        pk=session_id,
+        user=user,
+        epoch=user.session_epoch,
+        last_seen_at__gte=clock() - IDLE_LIMIT,
+    ).exists()
 
 
 def list_sessions(user: User, *, clock: Clock, current: str | None = None) -> list[SessionInfo]:

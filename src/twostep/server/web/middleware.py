@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from .. import metrics
 from ..accounts.services import client_address
-from ..accounts.sessions import start_web_session, web_session_alive
+from ..accounts.sessions import start_web_session, used_lately, web_session_alive
 from ..accounts.signin import IDLE_LIMIT, SESSION_LIMIT
 from ..accounts.signin import TOUCH_EVERY as TOUCH_EVERY_DELTA
 from ..oidc.redirects import form_action_origins
@@ -146,7 +146,11 @@ class SessionIdleMiddleware:
             now = get_clock()().timestamp()
             seen = request.session.get(LAST_SEEN)
             since = request.session.get("ts_signed_in_at")
-            if isinstance(seen, int | float) and now - seen > IDLE_LIMIT.total_seconds():
+            idle = isinstance(seen, int | float) and now - seen > IDLE_LIMIT.total_seconds()
+            if idle and used_lately(request.session.get(SESSION_ROW), user, clock=get_clock()):
+                # used on protected sites meanwhile (forward authentication touches the row)
+                idle, seen = False, None
+            if idle:
                 logout(request)
                 messages.info(request, "You were signed out after 30 minutes without activity.")
             elif not isinstance(since, int | float) or now - since > SESSION_LIMIT.total_seconds():
