@@ -41,15 +41,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_verify import CpuMeter
+from bench_verify import CpuMeter, Server
 
 BIN = Path(sys.executable).parent
 PG_HOST = "127.0.0.1"
@@ -115,53 +113,6 @@ def ab(
     return Run("", rps, p99, failed, non_2xx, cpu["server"], cpu["PostgreSQL"])
 
 
-class Server:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.url = ""
-        self.lines: list[str] = []
-
-    def __enter__(self) -> Server:
-        self.proc = subprocess.Popen(
-            [str(BIN / "twostep"), "serve", "--no-migrate", "--port", "0", "--workers", "2",
-             "--threads", "4"],
-            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-        )  # fmt: skip
-        ready = threading.Event()
-
-        def pump() -> None:
-            assert self.proc.stdout is not None
-            for line in self.proc.stdout:
-                self.lines.append(line.rstrip())
-                found = re.search(r"running at (http://\S+/)", line)
-                if found:
-                    self.url = found.group(1)
-                    ready.set()
-            ready.set()
-
-        threading.Thread(target=pump, daemon=True).start()
-        if not ready.wait(120) or not self.url:
-            self.__exit__()
-            raise RuntimeError("twostep serve did not start:\n" + "\n".join(self.lines[-30:]))
-        for _ in range(600):
-            try:
-                if httpx.get(self.url + "healthz", timeout=5).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("twostep serve does not answer")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
-
 def session_cookie(url: str) -> str:
     with httpx.Client(base_url=url, timeout=30) as client:
         page = client.get("/signin/")
@@ -176,7 +127,7 @@ def session_cookie(url: str) -> str:
 
 def measure(label: str, env: dict[str, str], key: str, rounds: int, seconds: float) -> bool:
     print(f"\n== {label}")
-    with Server(env) as server:
+    with Server(env, workers=2, threads=4) as server:
         cookie = session_cookie(server.url)
         authz = [
             "X-Original-URL: http://app.example.test/some/page?x=1",
