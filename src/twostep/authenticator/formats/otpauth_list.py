@@ -12,7 +12,7 @@ Entries in ente's trash are not imported; each is reported with its line number.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 from urllib.parse import unquote
 
@@ -110,11 +110,16 @@ def entry_from_uri(line: str) -> Entry:
 
 
 def read_lines(
-    lines: Sequence[tuple[int, str]], *, progress: Progress | None = None
+    lines: Sequence[tuple[int, str]],
+    *,
+    progress: Progress | None = None,
+    entry: Callable[[str], Entry] = entry_from_uri,
 ) -> ImportResult:
+    """Numbered lines, one account each (``entry`` reads one: an ``otpauth://`` URI, or
+    another list's own line such as WinAuth's)."""
     entries, problems = collect_entries(
         [line for _, line in lines],
-        entry_from_uri,
+        entry,
         label_of=label_of,
         unit="line",
         numbers=[number for number, _ in lines],

@@ -21,7 +21,6 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Sequence
 from typing import Final
 
 from twostep.authenticator.entry import Entry, Icon
@@ -33,13 +32,12 @@ from .base import (
     Format,
     ImportResult,
     Progress,
-    collect_entries,
     ensure_detected,
     make_entry,
     sniff_image_mime,
 )
 from .errors import DamagedFileError
-from .otpauth_list import label_of
+from .otpauth_list import read_lines
 
 __all__ = ["FORMAT", "WINAUTH_PARAMETERS", "detect", "read"]
 
@@ -116,18 +114,6 @@ def _entry(line: str) -> Entry:
     return make_entry(account.replace(extra=tuple(extra)), note=note, icon=icon)
 
 
-def read_lines(lines: Sequence[tuple[int, str]], progress: Progress | None) -> ImportResult:
-    entries, problems = collect_entries(
-        [line for _, line in lines],
-        _entry,
-        label_of=label_of,
-        unit="line",
-        numbers=[number for number, _ in lines],
-        progress=progress,
-    )
-    return ImportResult(tuple(entries), tuple(problems), total=len(lines))
-
-
 def read(
     data: bytes, password: str | None = None, *, progress: Progress | None = None
 ) -> ImportResult:
@@ -135,7 +121,7 @@ def read(
     text = decode_text(data)
     if text is None:
         raise DamagedFileError("the WinAuth export is not valid UTF-8 text (damaged?)")
-    return read_lines(_lines(text), progress)
+    return read_lines(_lines(text), progress=progress, entry=_entry)
 
 
 FORMAT: Final = Format(
