@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
+from .base import EntryError
 from .errors import DamagedFileError
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
-__all__ = ["HEADER", "columns", "open_db", "rows", "sniff_tables"]
+__all__ = ["HEADER", "columns", "open_db", "row_text", "rows", "sniff_tables"]
 
 HEADER: Final = b"SQLite format 3\x00"
 
@@ -63,6 +64,17 @@ def rows(connection: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
     cursor = connection.execute(f'SELECT * FROM "{table}"')  # noqa: S608
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def row_text(row: dict[str, Any], key: str) -> str:
+    """A text column of a row: "" for NULL; anything else that is not text is the entry's
+    error."""
+    value = row.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise EntryError(key, "is not text")
+    return value
 
 
 @functools.lru_cache(maxsize=4)

@@ -38,15 +38,6 @@ def detect(data: bytes) -> bool:
     return tables is not None and tables.get("accounts", frozenset()) >= _NEEDED
 
 
-def _text(row: dict[str, Any], key: str) -> str:
-    value = row.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise EntryError(key, "is not text")
-    return value
-
-
 def entry_from_row(row: dict[str, Any]) -> Entry:
     """One row of an ``accounts`` table of this schema (Authenticator Plus uses it too)."""
     if row.get("isencrypted"):
@@ -57,13 +48,13 @@ def entry_from_row(row: dict[str, Any]) -> Entry:
     counter = row.get("counter") or 0
     if type(counter) is not int:
         raise EntryError("counter", "is not a whole number")
-    issuer = _text(row, "issuer").strip()
-    name = _text(row, "email")
+    issuer = _sqlite.row_text(row, "issuer").strip()
+    name = _sqlite.row_text(row, "email")
     prefix, colon, rest = name.partition(":")
     if colon and (not issuer or prefix.strip() == issuer):
         issuer, name = issuer or prefix.strip(), rest
     account = Account(
-        secret=Secret.from_base32(_text(row, "secret")),
+        secret=Secret.from_base32(_sqlite.row_text(row, "secret")),
         type=OtpType.HOTP if kind == 1 else OtpType.TOTP,
         issuer=issuer,
         name=name.strip(),

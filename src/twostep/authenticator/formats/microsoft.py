@@ -45,22 +45,13 @@ def detect(data: bytes) -> bool:
     return tables is not None and tables.get("accounts", frozenset()) >= _NEEDED
 
 
-def _text(row: dict[str, Any], key: str) -> str:
-    value = row.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise EntryError(key, "is not text")
-    return value
-
-
 def _entry(row: dict[str, Any]) -> Entry | None:
     kind = row.get("account_type")
     if kind not in (TYPE_TOTP, TYPE_MICROSOFT):
         return None
-    secret_text = _text(row, "oath_secret_key")
+    secret_text = _sqlite.row_text(row, "oath_secret_key")
     if not secret_text:
-        if _text(row, "encrypted_oath_secret_key"):
+        if _sqlite.row_text(row, "encrypted_oath_secret_key"):
             raise EntryError("secret", "is encrypted with the phone's key store")
         raise EntryError("secret", "missing")
     if kind == TYPE_TOTP:
@@ -69,8 +60,8 @@ def _entry(row: dict[str, Any]) -> Entry | None:
         secret, digits = Secret(entry_b64decode(secret_text, "secret")), 8
     account = Account(
         secret=secret,
-        issuer=_text(row, "name").strip().replace(":", " "),
-        name=_text(row, "username"),
+        issuer=_sqlite.row_text(row, "name").strip().replace(":", " "),
+        name=_sqlite.row_text(row, "username"),
         digits=digits,
     )
     return make_entry(account)
