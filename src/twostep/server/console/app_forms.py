@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from ..accounts.models import Group, Role
-from .forms import Form
+from .forms import Form, group_boxes, role_boxes
 
 URIS_HELP = "One per line, matched exactly: https://, or http:// on 127.0.0.1 or localhost."
 
@@ -43,18 +43,8 @@ class ApplicationForm(Form):
     access = forms.ChoiceField(
         label="Who may use it", choices=ACCESS, widget=forms.RadioSelect, initial="all"
     )
-    roles = forms.ModelMultipleChoiceField(
-        label="Roles",
-        queryset=Role.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    groups = forms.ModelMultipleChoiceField(
-        label="Groups",
-        queryset=Group.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    roles = role_boxes()
+    groups = group_boxes()
     require_second_factor = forms.BooleanField(
         label="Require two-step verification for everyone who uses it, whatever the "
         "organisation's policy says",

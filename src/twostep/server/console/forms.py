@@ -14,6 +14,26 @@ from ..web.forms import NewPasswordForm
 from .widgets import DEFAULT_DAYS, OTHER, DaysWidget
 
 
+def role_boxes() -> forms.ModelMultipleChoiceField[Role]:
+    """Roles to tick (none required): the policy's, an application's access."""
+    return forms.ModelMultipleChoiceField(
+        label="Roles",
+        queryset=Role.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def group_boxes() -> forms.ModelMultipleChoiceField[Group]:
+    """Groups to tick (none required): a user's, the policy's, an application's access."""
+    return forms.ModelMultipleChoiceField(
+        label="Groups",
+        queryset=Group.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
 class Form(forms.Form):
     """Labels without Django's trailing colon (screen readers read it out), as on the pages."""
 
@@ -74,18 +94,8 @@ class PolicyForm(Form):
     scope = forms.ChoiceField(
         label="Applies to", choices=SCOPES, widget=forms.RadioSelect, initial=OrgPolicy.ALL
     )
-    roles = forms.ModelMultipleChoiceField(
-        label="Roles",
-        queryset=Role.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    groups = forms.ModelMultipleChoiceField(
-        label="Groups",
-        queryset=Group.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    roles = role_boxes()
+    groups = group_boxes()
     grace_days = forms.IntegerField(
         label="Days to set it up",
         min_value=0,
@@ -144,12 +154,7 @@ class UserForm(Form):
         label="Active (may sign in)", required=False, help_text="Deactivating signs the user out."
     )
     role = forms.ModelChoiceField(label="Role", queryset=Role.objects.all(), empty_label=None)
-    groups = forms.ModelMultipleChoiceField(
-        label="Groups",
-        queryset=Group.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    groups = group_boxes()
     require_mfa = forms.BooleanField(
         label="Require two-step verification on sign-in", required=False
     )
@@ -179,12 +184,7 @@ class NewUserForm(Form):
         widget=forms.EmailInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )
     role = forms.ModelChoiceField(label="Role", queryset=Role.objects.all(), empty_label=None)
-    groups = forms.ModelMultipleChoiceField(
-        label="Groups",
-        queryset=Group.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    groups = group_boxes()
     how = forms.ChoiceField(
         label="Password", choices=HOW, initial="invite", widget=forms.RadioSelect
     )
